@@ -1,0 +1,300 @@
+import { Matrix, assertShape } from "../matrix.js";
+import type { AdamStep, Kernels, TopK } from "./types.js";
+
+function outMatrix(op: string, out: Matrix | undefined, rows: number, cols: number): Matrix {
+  if (!out) return new Matrix(rows, cols);
+  if (out.rows !== rows || out.cols !== cols) throw new RangeError(`${op}: out is ${out.shape}, expected ${rows}x${cols}`);
+  return out;
+}
+
+function outVector(op: string, out: Float32Array | undefined, n: number): Float32Array {
+  if (!out) return new Float32Array(n);
+  if (out.length !== n) throw new RangeError(`${op}: out has length ${out.length}, expected ${n}`);
+  return out;
+}
+
+function sameShape(op: string, x: Matrix, y: Matrix): void {
+  assertShape(x.rows === y.rows && x.cols === y.cols, op, x, y);
+}
+
+/** Cholesky factor L (lower, row-major, float64) of an SPD matrix; throws naming the failing pivot. */
+function cholesky(a: Matrix): Float64Array {
+  const n = a.rows;
+  if (a.cols !== n) throw new RangeError(`cholesky: matrix is ${a.shape}, expected square`);
+  const l = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    let d = a.data[j * n + j];
+    for (let k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
+    if (!(d > 0)) throw new RangeError(`cholesky: matrix is not positive definite (pivot ${j} = ${d})`);
+    const ljj = Math.sqrt(d);
+    l[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = a.data[i * n + j];
+      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = s / ljj;
+    }
+  }
+  return l;
+}
+
+/** Solves L L^T x = b in place for one float64 column. */
+function choleskySolveColumn(l: Float64Array, n: number, x: Float64Array): void {
+  for (let i = 0; i < n; i++) {
+    let s = x[i];
+    for (let k = 0; k < i; k++) s -= l[i * n + k] * x[k];
+    x[i] = s / l[i * n + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
+    x[i] = s / l[i * n + i];
+  }
+}
+
+/** Plain TypeScript kernels: simple, single-threaded, and the correctness oracle for every backend. */
+export const referenceKernels: Kernels = {
+  name: "reference",
+  threads: () => 1,
+  setThreads: () => undefined,
+
+  gemm(transA, transB, alpha, a, b, beta, c) {
+    const m = transA ? a.cols : a.rows;
+    const k = transA ? a.rows : a.cols;
+    const kb = transB ? b.cols : b.rows;
+    const n = transB ? b.rows : b.cols;
+    assertShape(k === kb, "gemm", a, b, `op(A) is ${m}x${k}, op(B) is ${kb}x${n}`);
+    assertShape(c.rows === m && c.cols === n, "gemm", c, { shape: `${m}x${n}` }, "output");
+    const A = a.data;
+    const B = b.data;
+    const C = c.data;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) {
+          const av = transA ? A[p * a.cols + i] : A[i * a.cols + p];
+          const bv = transB ? B[j * b.cols + p] : B[p * b.cols + j];
+          s += av * bv;
+        }
+        C[i * n + j] = alpha * s + (beta === 0 ? 0 : beta * C[i * n + j]);
+      }
+    }
+    return c;
+  },
+
+  csrMm(a, b, out, alpha = 1, beta = 0) {
+    assertShape(a.cols === b.rows, "csrMm", a, b);
+    const c = outMatrix("csrMm", out, a.rows, b.cols);
+    const n = b.cols;
+    for (let i = 0; i < a.rows; i++) {
+      const row = c.data.subarray(i * n, (i + 1) * n);
+      if (beta === 0) row.fill(0);
+      else if (beta !== 1) for (let j = 0; j < n; j++) row[j] *= beta;
+      for (let p = a.indptr[i]; p < a.indptr[i + 1]; p++) {
+        const v = alpha * a.values[p];
+        const off = a.indices[p] * n;
+        for (let j = 0; j < n; j++) row[j] += v * b.data[off + j];
+      }
+    }
+    return c;
+  },
+
+  csrTMm(a, b, out, alpha = 1, beta = 0) {
+    assertShape(a.rows === b.rows, "csrTMm", a, b);
+    const n = b.cols;
+    const c = outMatrix("csrTMm", out, a.cols, n);
+    if (beta === 0) c.data.fill(0);
+    else if (beta !== 1) for (let t = 0; t < c.data.length; t++) c.data[t] *= beta;
+    for (let i = 0; i < a.rows; i++) {
+      for (let p = a.indptr[i]; p < a.indptr[i + 1]; p++) {
+        const v = alpha * a.values[p];
+        const off = a.indices[p] * n;
+        for (let j = 0; j < n; j++) c.data[off + j] += v * b.data[i * n + j];
+      }
+    }
+    return c;
+  },
+
+  denseCsrT(a, b, out) {
+    assertShape(a.cols === b.cols, "denseCsrT", a, b);
+    const c = outMatrix("denseCsrT", out, a.rows, b.rows);
+    for (let i = 0; i < a.rows; i++) {
+      for (let j = 0; j < b.rows; j++) {
+        let s = 0;
+        for (let p = b.indptr[j]; p < b.indptr[j + 1]; p++) s += a.data[i * a.cols + b.indices[p]] * b.values[p];
+        c.data[i * b.rows + j] = s;
+      }
+    }
+    return c;
+  },
+
+  rowTopK(a, k): TopK {
+    if (!Number.isInteger(k) || k < 0 || k > a.cols) throw new RangeError(`rowTopK: k=${k} invalid for ${a.shape}`);
+    const indices = new Int32Array(a.rows * k);
+    const values = new Float32Array(a.rows * k);
+    const order = Array.from({ length: a.cols }, (_, j) => j);
+    for (let i = 0; i < a.rows; i++) {
+      const row = a.row(i);
+      order.sort((x, y) => row[y] - row[x] || x - y);
+      for (let t = 0; t < k; t++) {
+        indices[i * k + t] = order[t];
+        values[i * k + t] = row[order[t]];
+      }
+      for (let j = 0; j < a.cols; j++) order[j] = j;
+    }
+    return { rows: a.rows, k, indices, values };
+  },
+
+  softmaxRows(a, out) {
+    const c = outMatrix("softmaxRows", out, a.rows, a.cols);
+    for (let i = 0; i < a.rows; i++) {
+      const x = a.row(i);
+      const y = c.row(i);
+      let mx = -Infinity;
+      for (let j = 0; j < x.length; j++) if (x[j] > mx) mx = x[j];
+      let s = 0;
+      for (let j = 0; j < x.length; j++) {
+        const e = Math.exp(x[j] - mx);
+        y[j] = e;
+        s += e;
+      }
+      for (let j = 0; j < x.length; j++) y[j] /= s;
+    }
+    return c;
+  },
+
+  logSoftmaxRows(a, out) {
+    const c = outMatrix("logSoftmaxRows", out, a.rows, a.cols);
+    for (let i = 0; i < a.rows; i++) {
+      const x = a.row(i);
+      const y = c.row(i);
+      let mx = -Infinity;
+      for (let j = 0; j < x.length; j++) if (x[j] > mx) mx = x[j];
+      let s = 0;
+      for (let j = 0; j < x.length; j++) s += Math.exp(x[j] - mx);
+      const lse = mx + Math.log(s);
+      for (let j = 0; j < x.length; j++) y[j] = x[j] - lse;
+    }
+    return c;
+  },
+
+  axpby(alpha, x, beta, y, out) {
+    sameShape("axpby", x, y);
+    const c = outMatrix("axpby", out, x.rows, x.cols);
+    for (let t = 0; t < x.data.length; t++) c.data[t] = alpha * x.data[t] + beta * y.data[t];
+    return c;
+  },
+
+  mul(x, y, out) {
+    sameShape("mul", x, y);
+    const c = outMatrix("mul", out, x.rows, x.cols);
+    for (let t = 0; t < x.data.length; t++) c.data[t] = x.data[t] * y.data[t];
+    return c;
+  },
+
+  addRowVector(a, v, out) {
+    if (v.length !== a.cols) throw new RangeError(`addRowVector: shape mismatch ${a.shape} vs vector of ${v.length}`);
+    const c = outMatrix("addRowVector", out, a.rows, a.cols);
+    for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) c.data[i * a.cols + j] = a.data[i * a.cols + j] + v[j];
+    return c;
+  },
+
+  relu(a, out) {
+    const c = outMatrix("relu", out, a.rows, a.cols);
+    for (let t = 0; t < a.data.length; t++) c.data[t] = a.data[t] > 0 ? a.data[t] : 0;
+    return c;
+  },
+
+  sumRows(a, out) {
+    const r = outVector("sumRows", out, a.rows);
+    for (let i = 0; i < a.rows; i++) {
+      let s = 0;
+      for (let j = 0; j < a.cols; j++) s += a.data[i * a.cols + j];
+      r[i] = s;
+    }
+    return r;
+  },
+
+  sumCols(a, out) {
+    const acc = new Float64Array(a.cols);
+    for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) acc[j] += a.data[i * a.cols + j];
+    const r = outVector("sumCols", out, a.cols);
+    r.set(acc);
+    return r;
+  },
+
+  rowNorms(a, out) {
+    const r = outVector("rowNorms", out, a.rows);
+    for (let i = 0; i < a.rows; i++) {
+      let s = 0;
+      for (let j = 0; j < a.cols; j++) s += a.data[i * a.cols + j] ** 2;
+      r[i] = Math.sqrt(s);
+    }
+    return r;
+  },
+
+  colNorms(a, out) {
+    const acc = new Float64Array(a.cols);
+    for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) acc[j] += a.data[i * a.cols + j] ** 2;
+    const r = outVector("colNorms", out, a.cols);
+    for (let j = 0; j < a.cols; j++) r[j] = Math.sqrt(acc[j]);
+    return r;
+  },
+
+  sumAll(a) {
+    let s = 0;
+    for (let t = 0; t < a.data.length; t++) s += a.data[t];
+    return s;
+  },
+
+  dot(x, y) {
+    if (x.length !== y.length) throw new RangeError(`dot: length mismatch ${x.length} vs ${y.length}`);
+    let s = 0;
+    for (let t = 0; t < x.length; t++) s += x[t] * y[t];
+    return s;
+  },
+
+  adamUpdate(param, grad, m, v, h: AdamStep) {
+    const n = param.length;
+    if (grad.length !== n || m.length !== n || v.length !== n) {
+      throw new RangeError(`adamUpdate: length mismatch param ${n}, grad ${grad.length}, m ${m.length}, v ${v.length}`);
+    }
+    const bc1 = 1 - h.beta1 ** h.step;
+    const bc2 = 1 - h.beta2 ** h.step;
+    for (let t = 0; t < n; t++) {
+      let g = grad[t];
+      if (!h.decoupled && h.weightDecay !== 0) g += h.weightDecay * param[t];
+      m[t] = h.beta1 * m[t] + (1 - h.beta1) * g;
+      v[t] = h.beta2 * v[t] + (1 - h.beta2) * g * g;
+      const upd = m[t] / bc1 / (Math.sqrt(v[t] / bc2) + h.eps);
+      param[t] -= h.lr * (upd + (h.decoupled ? h.weightDecay * param[t] : 0));
+    }
+  },
+
+  spdInverse(a) {
+    const n = a.rows;
+    const l = cholesky(a);
+    const inv = new Matrix(n, n);
+    const col = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      col.fill(0);
+      col[j] = 1;
+      choleskySolveColumn(l, n, col);
+      for (let i = 0; i < n; i++) inv.data[i * n + j] = col[i];
+    }
+    return inv;
+  },
+
+  spdSolve(a, b) {
+    assertShape(a.rows === b.rows, "spdSolve", a, b);
+    const n = a.rows;
+    const l = cholesky(a);
+    const x = new Matrix(n, b.cols);
+    const col = new Float64Array(n);
+    for (let j = 0; j < b.cols; j++) {
+      for (let i = 0; i < n; i++) col[i] = b.data[i * b.cols + j];
+      choleskySolveColumn(l, n, col);
+      for (let i = 0; i < n; i++) x.data[i * b.cols + j] = col[i];
+    }
+    return x;
+  },
+};

@@ -1,0 +1,83 @@
+import type { Csr } from "../csr.js";
+import type { Matrix } from "../matrix.js";
+
+/** Row-wise top-k result: `indices`/`values` are rows*k long, each row sorted by value descending. */
+export interface TopK {
+  readonly rows: number;
+  readonly k: number;
+  readonly indices: Int32Array;
+  readonly values: Float32Array;
+}
+
+/** Hyperparameters of one Adam/AdamW update (`step` counts from 1). */
+export interface AdamStep {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Weight decay coefficient; 0 disables it. */
+  weightDecay: number;
+  /** true: AdamW (decoupled decay), false: L2 penalty added to the gradient. */
+  decoupled: boolean;
+  step: number;
+}
+
+/**
+ * The numerical kernels everything else is written against. Two backends implement it:
+ * `reference` (plain TypeScript, the test oracle) and `blas` (N-API addon over OpenBLAS).
+ * Every method validates shapes and throws a RangeError naming the kernel and both shapes.
+ * `out` arguments are written in place and returned; when omitted a new matrix is allocated.
+ */
+export interface Kernels {
+  readonly name: "reference" | "blas";
+  /** Threads the backend uses for BLAS calls (1 for reference). */
+  threads(): number;
+  /** Sets the BLAS thread count (no-op for reference). */
+  setThreads(n: number): void;
+
+  /** C = alpha * op(A) * op(B) + beta * C, op = transpose when the flag is set. */
+  gemm(transA: boolean, transB: boolean, alpha: number, a: Matrix, b: Matrix, beta: number, c: Matrix): Matrix;
+  /** A (sparse m x k) * B (k x n) -> m x n, out = alpha*A*B + beta*out. */
+  csrMm(a: Csr, b: Matrix, out?: Matrix, alpha?: number, beta?: number): Matrix;
+  /** A^T (A sparse m x k) * B (m x n) -> k x n, out = alpha*A^T*B + beta*out. */
+  csrTMm(a: Csr, b: Matrix, out?: Matrix, alpha?: number, beta?: number): Matrix;
+  /** A (dense m x k) * B^T (B sparse n x k) -> m x n. */
+  denseCsrT(a: Matrix, b: Csr, out?: Matrix): Matrix;
+
+  /** Top-k entries of each row (ties broken by lower column index). */
+  rowTopK(a: Matrix, k: number): TopK;
+  /** Row-wise softmax (numerically stable). */
+  softmaxRows(a: Matrix, out?: Matrix): Matrix;
+  /** Row-wise log-softmax (numerically stable). */
+  logSoftmaxRows(a: Matrix, out?: Matrix): Matrix;
+
+  /** out = alpha * x + beta * y (elementwise, same shapes). */
+  axpby(alpha: number, x: Matrix, beta: number, y: Matrix, out?: Matrix): Matrix;
+  /** out = x * y (elementwise). */
+  mul(x: Matrix, y: Matrix, out?: Matrix): Matrix;
+  /** out = a + row vector v broadcast over rows (v.length === a.cols). */
+  addRowVector(a: Matrix, v: Float32Array, out?: Matrix): Matrix;
+  /** out = max(a, 0). */
+  relu(a: Matrix, out?: Matrix): Matrix;
+
+  /** Sum of each row (length rows). */
+  sumRows(a: Matrix, out?: Float32Array): Float32Array;
+  /** Sum of each column (length cols). */
+  sumCols(a: Matrix, out?: Float32Array): Float32Array;
+  /** L2 norm of each row. */
+  rowNorms(a: Matrix, out?: Float32Array): Float32Array;
+  /** L2 norm of each column. */
+  colNorms(a: Matrix, out?: Float32Array): Float32Array;
+  /** Sum of all elements, accumulated in float64. */
+  sumAll(a: Matrix): number;
+  /** Dot product of two equal-length vectors, accumulated in float64. */
+  dot(x: Float32Array, y: Float32Array): number;
+
+  /** In-place Adam/AdamW update of `param` given `grad` and the moment buffers `m`, `v`. */
+  adamUpdate(param: Float32Array, grad: Float32Array, m: Float32Array, v: Float32Array, h: AdamStep): void;
+
+  /** Inverse of a symmetric positive-definite matrix (Cholesky); throws if it is not SPD. */
+  spdInverse(a: Matrix): Matrix;
+  /** Solves A X = B for symmetric positive-definite A (Cholesky); throws if it is not SPD. */
+  spdSolve(a: Matrix, b: Matrix): Matrix;
+}
