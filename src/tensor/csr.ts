@@ -167,7 +167,7 @@ export class Csr {
     const ptr = new Int32Array(ids.length + 1);
     for (let r = 0; r < ids.length; r++) {
       const id = ids[r];
-      if (id < 0 || id >= this.rows) throw new RangeError(`Csr.gatherRows: row ${id} out of bounds for ${this.shape}`);
+      if (!(Number.isInteger(id) && id >= 0 && id < this.rows)) throw new RangeError(`Csr.gatherRows: row ${id} out of bounds for ${this.shape}`);
       ptr[r + 1] = ptr[r] + this.rowNnz(id);
     }
     const idx = new Int32Array(ptr[ids.length]);

@@ -92,7 +92,7 @@ export class Matrix {
     }
     for (let r = 0; r < ids.length; r++) {
       const id = ids[r];
-      if (id < 0 || id >= this.rows) throw new RangeError(`Matrix.gatherRows: row ${id} out of bounds for ${this.shape}`);
+      if (!(Number.isInteger(id) && id >= 0 && id < this.rows)) throw new RangeError(`Matrix.gatherRows: row ${id} out of bounds for ${this.shape}`);
       res.data.set(this.row(id), r * this.cols);
     }
     return res;

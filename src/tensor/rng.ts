@@ -11,8 +11,10 @@ export class Rng {
 
   /** Creates a generator from an integer seed. */
   constructor(seed: number) {
-    if (!Number.isFinite(seed)) throw new RangeError(`Rng: seed must be a finite number, got ${seed}`);
-    let x = seed >>> 0 ^ Math.floor(seed / 2 ** 32);
+    if (!Number.isInteger(seed)) throw new RangeError(`Rng: seed must be an integer, got ${seed}`);
+    // Fold the high word in through a bijective mixer (fmix32(0) = 0, so seeds in [0, 2^32) keep
+    // their streams): a plain XOR made seed -k collide with seed k - 1 (e.g. -1 with 0).
+    let x = (seed >>> 0) ^ fmix32(Math.floor(seed / 2 ** 32) | 0);
     const next = (): number => {
       x = (x + 0x9e3779b9) | 0;
       let z = x;
@@ -103,6 +105,13 @@ export class Rng {
   }
 }
 
+/** MurmurHash3's 32-bit finaliser: a bijection on 32-bit integers with fmix32(0) = 0. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
@@ -118,20 +127,23 @@ export class AliasSampler {
   /** Builds the table; throws if a weight is negative/non-finite or all weights are zero. */
   constructor(weights: ArrayLike<number>) {
     const n = weights.length;
-    let total = 0;
+    let max = 0;
     for (let i = 0; i < n; i++) {
       const w = weights[i];
       if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`AliasSampler: weight ${i} is ${w}; weights must be finite and >= 0`);
-      total += w;
+      max = Math.max(max, w);
     }
-    if (!(total > 0)) throw new RangeError("AliasSampler: all weights are zero");
+    if (!(max > 0)) throw new RangeError("AliasSampler: all weights are zero");
+    // Sum weights relative to the largest one: a plain sum overflows to Infinity for huge weights.
+    let total = 0;
+    for (let i = 0; i < n; i++) total += weights[i] / max;
     this.prob = new Float64Array(n);
     this.alias = new Int32Array(n);
     const scaled = new Float64Array(n);
     const small: number[] = [];
     const large: number[] = [];
     for (let i = 0; i < n; i++) {
-      scaled[i] = (weights[i] * n) / total;
+      scaled[i] = ((weights[i] / max) * n) / total;
       (scaled[i] < 1 ? small : large).push(i);
     }
     while (small.length && large.length) {
