@@ -1,0 +1,14 @@
+/** Concepts: labels and statistics for each SAE neuron from the item activation matrix Z. */
+export * from "./activations.js";
+export * from "./confidence.js";
+export * from "./labeller.js";
+export * from "./labels.js";
+export * from "./llm.js";
+export * from "./llm-cache.js";
+export * from "./llm-label.js";
+export * from "./llm-labeller.js";
+export * from "./monosemanticity.js";
+export * from "./plots.js";
+export * from "./purity.js";
+export * from "./selectivity.js";
+export * from "./tfidf.js";
