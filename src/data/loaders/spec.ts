@@ -1,0 +1,40 @@
+import type { RawDataset } from "./raw.js";
+import type { TextEncoding } from "./text-lines.js";
+import type { CsvColumnsOptions } from "./csv.js";
+import type { RecboleOptions } from "./recbole.js";
+
+/** Options every loader accepts (format-specific ones are ignored by the others). */
+export interface LoaderOptions {
+  /** Text encoding of the source files; "auto" (default) reads UTF-8 and falls back to latin-1 per line. */
+  encoding?: TextEncoding;
+  /** Read only item metadata (used by `data info` on folders whose interaction file is missing). */
+  skipInteractions?: boolean;
+  /** Display name of the dataset (defaults to the folder or file name). */
+  name?: string;
+  /** Column layout of a generic CSV/TSV file. */
+  csv?: CsvColumnsOptions;
+  /** Field names of RecBole atomic files. */
+  recbole?: RecboleOptions;
+}
+
+/** Which source files a load would read. */
+export interface SourceFiles {
+  /** Files that exist and will be read (absolute paths). */
+  readonly read: string[];
+  /** Required files that are absent (bare names). */
+  readonly missing: string[];
+}
+
+/** One on-disk format: how to recognise it, which files it reads and how to read them. */
+export interface DatasetLoader {
+  /** Format key, e.g. "ml-100k", "ml-csv", "lastfm", "recbole", "csv". */
+  readonly format: string;
+  /** One line for help texts. */
+  readonly description: string;
+  /** Whether a directory with these file names holds this format. */
+  detect(entries: string[]): boolean;
+  /** Source files for `path` (a directory, or a file for single-file formats). */
+  files(path: string, opts: LoaderOptions): SourceFiles;
+  /** Reads `path`; throws DataFileMissingError / DataFormatError on bad input. */
+  load(path: string, opts: LoaderOptions): Promise<RawDataset>;
+}
