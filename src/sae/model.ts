@@ -1,0 +1,260 @@
+import { kernels } from "../tensor/backend.js";
+import { Matrix } from "../tensor/matrix.js";
+import type { Parameter } from "../tensor/optim/types.js";
+import { Rng } from "../tensor/rng.js";
+import { getArchitecture } from "./architectures/index.js";
+import type { Activation } from "./architectures/types.js";
+import { checkCode, codeToDense } from "./code.js";
+import { validateSaeConfig } from "./config.js";
+import type { LossConfig } from "./losses/types.js";
+import { InputNormaliser, columnMean, geometricMedian } from "./normalise.js";
+import { Grouping, decodeInto, defaultDensityThreshold, preferDense } from "./sparse-ops.js";
+import { type StepParts, encodePre, runStep } from "./train-step.js";
+import type { SaeConfig, SaeTensors, SparseCode, StepContext, StepResult, TrainableSae } from "./types.js";
+
+type ParamName = "W_enc" | "b_enc" | "W_dec" | "b_dec";
+
+/**
+ * The SAE shared by every architecture (they differ in activation and nested prefixes):
+ * E(y) = act((norm(y) - b_dec) W_enc + b_enc), D(z) = unnorm(z W_dec + b_dec), with W_enc
+ * [dIn x dSae] and W_dec [dSae x dIn] as in SAELens. Forward and backward are written by hand on
+ * the sparse code (see train-step.ts).
+ */
+export class SparseAutoencoder implements TrainableSae {
+  readonly config: Readonly<SaeConfig>;
+  readonly architecture: string;
+  readonly dIn: number;
+  readonly dSae: number;
+  readonly params: Readonly<Record<ParamName, Parameter>>;
+  /** Code density above which products use dense gemm instead of sparse loops. */
+  densityThreshold: number;
+  private readonly act: Activation;
+  private readonly grouping: Grouping;
+  private readonly normaliser: InputNormaliser;
+  private lastTrainCode: SparseCode | null = null;
+  /** Reused training buffers (centred input, pre-activations) keyed by name. */
+  private readonly workspace = new Map<string, Matrix>();
+  private ready = false;
+
+  /**
+   * A freshly initialised SAE: W_enc ~ N(0, 1/dIn), W_dec = W_enc^T with unit-norm rows, then
+   * W_enc = W_dec^T; biases zero. `cfg` is validated (errors name `source` and the field).
+   */
+  constructor(cfg: SaeConfig, seed = 0, source = "SAE config") {
+    validateSaeConfig(cfg, source);
+    this.config = Object.freeze(
+      cfg.prefixes ? { ...cfg, prefixes: Object.freeze(cfg.prefixes.slice()) as number[] } : { ...cfg },
+    );
+    const arch = getArchitecture(cfg.architecture);
+    this.architecture = cfg.architecture;
+    this.dIn = cfg.dIn;
+    this.dSae = cfg.dSae;
+    this.act = arch.activation(cfg);
+    this.grouping = new Grouping([0, ...arch.prefixes(cfg)]);
+    this.normaliser = new InputNormaliser(cfg.normalisation, cfg.dIn);
+    this.densityThreshold = defaultDensityThreshold();
+    const n = cfg.dIn;
+    const m = cfg.dSae;
+    const wEnc = new Matrix(n, m);
+    new Rng(seed).fillNormal(wEnc.data, 0, 1 / Math.sqrt(n));
+    const wDec = wEnc.transpose();
+    normaliseRows(wDec);
+    wEnc.data.set(wDec.transpose().data);
+    const mk = (name: string, value: Matrix): Parameter => ({ name, value, grad: null });
+    this.params = Object.freeze({
+      W_enc: mk("W_enc", wEnc),
+      b_enc: mk("b_enc", new Matrix(1, m)),
+      W_dec: mk("W_dec", wDec),
+      b_dec: mk("b_dec", new Matrix(1, n)),
+    });
+  }
+
+  /** Whether normalisation statistics and b_dec were set by `initialise` or loading. */
+  get initialised(): boolean {
+    return this.ready;
+  }
+
+  /** Fits dataset normalisation on `sample` and sets b_dec to its mean / geometric median / zero. */
+  initialise(sample: Matrix): void {
+    this.checkInput(sample, "initialise");
+    this.normaliser.fit(sample);
+    const x = this.normaliser.apply(sample).x;
+    const init = this.config.bDecInit;
+    const b =
+      init === "zero" ? new Float32Array(this.dIn) : init === "mean" ? columnMean(x) : geometricMedian(x);
+    this.params.b_dec.value.data.set(b);
+    this.ready = true;
+  }
+
+  /** Pre-activations of each row (rows x dSae). */
+  preActivations(x: Matrix): Matrix {
+    this.checkInput(x, "preActivations");
+    return encodePre(this.normaliser.apply(x).x, this.parts()).pre;
+  }
+
+  /** Sparse code of each row (inference activation), carrying per-sample statistics when used. */
+  encode(x: Matrix): SparseCode {
+    this.checkInput(x, "encode");
+    const nb = this.normaliser.apply(x);
+    const code = this.act.infer(encodePre(nb.x, this.parts()).pre);
+    return nb.rowMean ? { ...code, rowMean: nb.rowMean, rowScale: nb.rowScale } : code;
+  }
+
+  /** Dense rows x dSae code. */
+  encodeDense(x: Matrix): Matrix {
+    return codeToDense(this.encode(x));
+  }
+
+  /** z W_dec + b_dec, mapped back to the caller's space (entries of an edited code may be in any order). */
+  decode(code: SparseCode): Matrix {
+    checkCode(code, this.dSae, "SAE.decode");
+    const out = new Matrix(code.rows, this.dIn);
+    const dense = preferDense(code.indptr[code.rows], code.rows, this.dSae, this.densityThreshold);
+    decodeInto(code, this.params.W_dec.value, Grouping.single(this.dSae), [out], dense);
+    kernels().addRowVector(out, this.params.b_dec.value.data, out);
+    return this.normaliser.undo(out, code.rowMean, code.rowScale);
+  }
+
+  /** decode(encode(x)). */
+  reconstruct(x: Matrix): Matrix {
+    return this.decode(this.encode(x));
+  }
+
+  /** Decoder atom of latent j (a view). */
+  atom(j: number): Float32Array {
+    if (!(Number.isInteger(j) && j >= 0 && j < this.dSae))
+      throw new RangeError(`SAE.atom: latent ${j} out of range [0, ${this.dSae})`);
+    return this.params.W_dec.value.row(j);
+  }
+
+  /** Forward and loss without gradients. */
+  evaluate(
+    x: Matrix,
+    losses: LossConfig,
+    ctx: StepContext,
+    mode: "train" | "inference" = "train",
+  ): StepResult {
+    this.checkInput(x, "evaluate");
+    const { code: _code, ...res } = runStep(this.parts(), x, losses, ctx, false, mode);
+    return res;
+  }
+
+  /** Forward, loss and backward; gradients accumulate into params[*].grad. */
+  forwardBackward(x: Matrix, losses: LossConfig, ctx: StepContext): StepResult {
+    this.checkInput(x, "forwardBackward");
+    for (const p of Object.values(this.params)) if (!p.grad) p.grad = new Matrix(p.value.rows, p.value.cols);
+    const { code, ...res } = runStep(this.parts(), x, losses, ctx, true, "train");
+    this.lastTrainCode = code;
+    return res;
+  }
+
+  /** Zeroes (allocating if needed) every gradient. */
+  zeroGrad(): void {
+    for (const p of Object.values(this.params)) {
+      if (p.grad) p.grad.data.fill(0);
+      else p.grad = new Matrix(p.value.rows, p.value.cols);
+    }
+  }
+
+  /** g_j -= (<g_j, w_j> / <w_j, w_j>) w_j for every decoder row j. */
+  constrainGradients(): void {
+    const { value, grad } = this.params.W_dec;
+    if (!grad) return;
+    const n = this.dIn;
+    for (let j = 0; j < this.dSae; j++) {
+      const off = j * n;
+      let gw = 0;
+      let ww = 0;
+      for (let c = 0; c < n; c++) {
+        gw += grad.data[off + c] * value.data[off + c];
+        ww += value.data[off + c] ** 2;
+      }
+      if (ww === 0) continue;
+      const f = gw / ww;
+      for (let c = 0; c < n; c++) grad.data[off + c] -= f * value.data[off + c];
+    }
+  }
+
+  /** Unit-norm decoder rows; activation state update (BatchTopK threshold) from the last step. */
+  afterStep(): void {
+    normaliseRows(this.params.W_dec.value);
+    if (this.lastTrainCode) this.act.afterStep(this.lastTrainCode);
+    this.lastTrainCode = null;
+  }
+
+  /** Parameters (SAELens names and shapes; biases 1-D), normalisation statistics, activation state. */
+  tensors(): SaeTensors {
+    const { W_enc, b_enc, W_dec, b_dec } = this.params;
+    const t: SaeTensors = {
+      W_enc: { shape: [this.dIn, this.dSae], data: W_enc.value.data },
+      b_enc: { shape: [this.dSae], data: b_enc.value.data },
+      W_dec: { shape: [this.dSae, this.dIn], data: W_dec.value.data },
+      b_dec: { shape: [this.dIn], data: b_dec.value.data },
+    };
+    if (this.config.normalisation === "dataset") {
+      t.norm_mean = { shape: [this.dIn], data: this.normaliser.mean };
+      t.norm_scale = { shape: [1], data: this.normaliser.scale };
+    }
+    return { ...t, ...this.act.tensors() };
+  }
+
+  /** Copies every tensor from `t` after checking that the names and shapes match exactly. */
+  loadTensors(t: SaeTensors, source: string): void {
+    const mine = this.tensors();
+    for (const name of Object.keys(t)) {
+      if (!(name in mine))
+        throw new Error(
+          `${source}: unexpected tensor "${name}" for a ${this.architecture} SAE (expected: ${Object.keys(mine).join(", ")})`,
+        );
+    }
+    for (const [name, want] of Object.entries(mine)) {
+      const got = t[name];
+      if (!got) throw new Error(`${source}: tensor "${name}" is missing`);
+      if (got.shape.length !== want.shape.length || got.shape.some((d, i) => d !== want.shape[i])) {
+        throw new Error(
+          `${source}: tensor "${name}" has shape [${got.shape.join(", ")}], expected [${want.shape.join(", ")}] from the config`,
+        );
+      }
+      if (got.data.length !== want.data.length)
+        throw new Error(
+          `${source}: tensor "${name}" has ${got.data.length} values, expected ${want.data.length}`,
+        );
+    }
+    for (const [name, want] of Object.entries(mine))
+      if (name in this.params || name.startsWith("norm_")) want.data.set(t[name].data);
+    this.act.load(t);
+    this.ready = true;
+  }
+
+  private parts(): StepParts {
+    return {
+      params: this.params,
+      act: this.act,
+      grouping: this.grouping,
+      normaliser: this.normaliser,
+      densityThreshold: this.densityThreshold,
+      workspace: this.workspace,
+    };
+  }
+
+  private checkInput(x: Matrix, op: string): void {
+    if (x.cols !== this.dIn)
+      throw new RangeError(`SAE.${op}: batch is ${x.shape}, expected ${this.dIn} columns (dIn)`);
+  }
+}
+
+/** Scales every row of m to unit L2 norm (zero rows are left alone). */
+export function normaliseRows(m: Matrix): void {
+  const norms = kernels().rowNorms(m);
+  for (let j = 0; j < m.rows; j++) {
+    const nrm = norms[j];
+    if (!(nrm > 0)) continue;
+    const off = j * m.cols;
+    for (let c = 0; c < m.cols; c++) m.data[off + c] /= nrm;
+  }
+}
+
+/** A new trainable SAE for a (validated) config. */
+export function createSae(cfg: SaeConfig, seed = 0, source = "SAE config"): SparseAutoencoder {
+  return new SparseAutoencoder(cfg, seed, source);
+}

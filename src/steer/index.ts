@@ -1,0 +1,42 @@
+/** Steering: operators on SAE codes, steered recommendation, item promotion, genre suppression, trade-off evaluation. */
+export { boostCode, boostRow, validateKnobs, type BoostOp, type Knob } from "./boost.js";
+export { clampCode, clampRow, validateClamp, type ClampOp } from "./clamp.js";
+export { CodeRow, mapCodeRows } from "./code-row.js";
+export {
+  listShares,
+  suppressGenreForUsers,
+  type GenreSuppressionOptions,
+  type GenreSuppressionResult,
+} from "./genre-suppression.js";
+export { steerCode, validateSteerOps, type SteerOp, type SteerPlan } from "./ops.js";
+export {
+  lineChartGroup,
+  lineChartSvg,
+  svgDocument,
+  type Frame,
+  type LineChart,
+  type LineSeries,
+} from "./plot.js";
+export { promoteItem, type PromotionOptions, type PromotionPoint, type PromotionResult } from "./promote.js";
+export {
+  activeNeurons,
+  recommend,
+  type NeuronActivation,
+  type RankedList,
+  type RecommendOptions,
+  type RecommendResult,
+  type UserRecommendation,
+} from "./recommend.js";
+export { suppressCode, suppressRow, validateSuppress, type SuppressOp } from "./suppress.js";
+export { itemsWithTag, targetSegments } from "./tags.js";
+export {
+  evaluateTradeoff,
+  tradeoffSvg,
+  tradeoffTable,
+  type NeuronMapping,
+  type TradeoffCurve,
+  type TradeoffOptions,
+  type TradeoffPoint,
+  type TradeoffReport,
+  type TradeoffRow,
+} from "./tradeoff.js";
