@@ -1,31 +1,38 @@
 import { Matrix, assertShape } from "../matrix.js";
+import {
+  checkAdam,
+  checkTopK,
+  gemmShape,
+  outMatrix,
+  outVector,
+  requireNoOverlap,
+  requireSquare,
+  sameShape,
+} from "./checks.js";
 import type { AdamStep, Kernels, TopK } from "./types.js";
 
-function outMatrix(op: string, out: Matrix | undefined, rows: number, cols: number): Matrix {
-  if (!out) return new Matrix(rows, cols);
-  if (out.rows !== rows || out.cols !== cols) throw new RangeError(`${op}: out is ${out.shape}, expected ${rows}x${cols}`);
-  return out;
-}
-
-function outVector(op: string, out: Float32Array | undefined, n: number): Float32Array {
-  if (!out) return new Float32Array(n);
-  if (out.length !== n) throw new RangeError(`${op}: out has length ${out.length}, expected ${n}`);
-  return out;
-}
-
-function sameShape(op: string, x: Matrix, y: Matrix): void {
-  assertShape(x.rows === y.rows && x.cols === y.cols, op, x, y);
-}
-
-/** Cholesky factor L (lower, row-major, float64) of an SPD matrix; throws naming the failing pivot. */
-function cholesky(a: Matrix): Float64Array {
+/**
+ * Cholesky factor L (lower, row-major, float64) of an SPD matrix, reading only its lower triangle;
+ * throws naming the kernel and the failing pivot or non-finite entry.
+ */
+function cholesky(op: string, a: Matrix): Float64Array {
   const n = a.rows;
-  if (a.cols !== n) throw new RangeError(`cholesky: matrix is ${a.shape}, expected square`);
+  requireSquare(op, a);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const x = a.data[i * n + j];
+      if (!Number.isFinite(x)) throw new RangeError(`${op}: non-finite value ${x} at (${i}, ${j})`);
+    }
+  }
   const l = new Float64Array(n * n);
   for (let j = 0; j < n; j++) {
     let d = a.data[j * n + j];
     for (let k = 0; k < j; k++) d -= l[j * n + k] * l[j * n + k];
-    if (!(d > 0)) throw new RangeError(`cholesky: matrix is not positive definite (pivot ${j} = ${d})`);
+    if (!(d > 0)) {
+      throw new RangeError(
+        `${op}: matrix is not positive definite (leading minor of order ${j + 1} is not positive)`,
+      );
+    }
     const ljj = Math.sqrt(d);
     l[j * n + j] = ljj;
     for (let i = j + 1; i < n; i++) {
@@ -51,6 +58,14 @@ function choleskySolveColumn(l: Float64Array, n: number, x: Float64Array): void 
   }
 }
 
+/** Ranking order of (value, column) pairs: larger first, NaN after every number, ties by lower column. */
+export function rankOrder(va: number, ia: number, vb: number, ib: number): number {
+  const na = Number.isNaN(va);
+  const nb = Number.isNaN(vb);
+  if (na || nb) return na && nb ? ia - ib : na ? 1 : -1;
+  return va > vb ? -1 : va < vb ? 1 : ia - ib;
+}
+
 /** Plain TypeScript kernels: simple, single-threaded, and the correctness oracle for every backend. */
 export const referenceKernels: Kernels = {
   name: "reference",
@@ -58,12 +73,9 @@ export const referenceKernels: Kernels = {
   setThreads: () => undefined,
 
   gemm(transA, transB, alpha, a, b, beta, c) {
-    const m = transA ? a.cols : a.rows;
-    const k = transA ? a.rows : a.cols;
-    const kb = transB ? b.cols : b.rows;
-    const n = transB ? b.rows : b.cols;
-    assertShape(k === kb, "gemm", a, b, `op(A) is ${m}x${k}, op(B) is ${kb}x${n}`);
-    assertShape(c.rows === m && c.cols === n, "gemm", c, { shape: `${m}x${n}` }, "output");
+    const { m, n, k } = gemmShape(transA, transB, a, b, c);
+    requireNoOverlap("gemm", c.data, "C", a.data, "A");
+    requireNoOverlap("gemm", c.data, "C", b.data, "B");
     const A = a.data;
     const B = b.data;
     const C = c.data;
@@ -84,6 +96,7 @@ export const referenceKernels: Kernels = {
   csrMm(a, b, out, alpha = 1, beta = 0) {
     assertShape(a.cols === b.rows, "csrMm", a, b);
     const c = outMatrix("csrMm", out, a.rows, b.cols);
+    requireNoOverlap("csrMm", c.data, "out", b.data, "B");
     const n = b.cols;
     for (let i = 0; i < a.rows; i++) {
       const row = c.data.subarray(i * n, (i + 1) * n);
@@ -102,6 +115,7 @@ export const referenceKernels: Kernels = {
     assertShape(a.rows === b.rows, "csrTMm", a, b);
     const n = b.cols;
     const c = outMatrix("csrTMm", out, a.cols, n);
+    requireNoOverlap("csrTMm", c.data, "out", b.data, "B");
     if (beta === 0) c.data.fill(0);
     else if (beta !== 1) for (let t = 0; t < c.data.length; t++) c.data[t] *= beta;
     for (let i = 0; i < a.rows; i++) {
@@ -117,10 +131,12 @@ export const referenceKernels: Kernels = {
   denseCsrT(a, b, out) {
     assertShape(a.cols === b.cols, "denseCsrT", a, b);
     const c = outMatrix("denseCsrT", out, a.rows, b.rows);
+    requireNoOverlap("denseCsrT", c.data, "out", a.data, "A");
     for (let i = 0; i < a.rows; i++) {
       for (let j = 0; j < b.rows; j++) {
         let s = 0;
-        for (let p = b.indptr[j]; p < b.indptr[j + 1]; p++) s += a.data[i * a.cols + b.indices[p]] * b.values[p];
+        for (let p = b.indptr[j]; p < b.indptr[j + 1]; p++)
+          s += a.data[i * a.cols + b.indices[p]] * b.values[p];
         c.data[i * b.rows + j] = s;
       }
     }
@@ -128,13 +144,13 @@ export const referenceKernels: Kernels = {
   },
 
   rowTopK(a, k): TopK {
-    if (!Number.isInteger(k) || k < 0 || k > a.cols) throw new RangeError(`rowTopK: k=${k} invalid for ${a.shape}`);
+    checkTopK(a, k);
     const indices = new Int32Array(a.rows * k);
     const values = new Float32Array(a.rows * k);
     const order = Array.from({ length: a.cols }, (_, j) => j);
     for (let i = 0; i < a.rows; i++) {
       const row = a.row(i);
-      order.sort((x, y) => row[y] - row[x] || x - y);
+      order.sort((x, y) => rankOrder(row[x], x, row[y], y));
       for (let t = 0; t < k; t++) {
         indices[i * k + t] = order[t];
         values[i * k + t] = row[order[t]];
@@ -192,9 +208,11 @@ export const referenceKernels: Kernels = {
   },
 
   addRowVector(a, v, out) {
-    if (v.length !== a.cols) throw new RangeError(`addRowVector: shape mismatch ${a.shape} vs vector of ${v.length}`);
+    if (v.length !== a.cols)
+      throw new RangeError(`addRowVector: shape mismatch ${a.shape} vs vector of ${v.length}`);
     const c = outMatrix("addRowVector", out, a.rows, a.cols);
-    for (let i = 0; i < a.rows; i++) for (let j = 0; j < a.cols; j++) c.data[i * a.cols + j] = a.data[i * a.cols + j] + v[j];
+    for (let i = 0; i < a.rows; i++)
+      for (let j = 0; j < a.cols; j++) c.data[i * a.cols + j] = a.data[i * a.cols + j] + v[j];
     return c;
   },
 
@@ -254,10 +272,8 @@ export const referenceKernels: Kernels = {
   },
 
   adamUpdate(param, grad, m, v, h: AdamStep) {
+    checkAdam(param, grad, m, v, h.step);
     const n = param.length;
-    if (grad.length !== n || m.length !== n || v.length !== n) {
-      throw new RangeError(`adamUpdate: length mismatch param ${n}, grad ${grad.length}, m ${m.length}, v ${v.length}`);
-    }
     const bc1 = 1 - h.beta1 ** h.step;
     const bc2 = 1 - h.beta2 ** h.step;
     for (let t = 0; t < n; t++) {
@@ -272,7 +288,7 @@ export const referenceKernels: Kernels = {
 
   spdInverse(a) {
     const n = a.rows;
-    const l = cholesky(a);
+    const l = cholesky("spdInverse", a);
     const inv = new Matrix(n, n);
     const col = new Float64Array(n);
     for (let j = 0; j < n; j++) {
@@ -287,7 +303,7 @@ export const referenceKernels: Kernels = {
   spdSolve(a, b) {
     assertShape(a.rows === b.rows, "spdSolve", a, b);
     const n = a.rows;
-    const l = cholesky(a);
+    const l = cholesky("spdSolve", a);
     const x = new Matrix(n, b.cols);
     const col = new Float64Array(n);
     for (let j = 0; j < b.cols; j++) {

@@ -44,7 +44,7 @@ export interface Kernels {
   /** A (dense m x k) * B^T (B sparse n x k) -> m x n. */
   denseCsrT(a: Matrix, b: Csr, out?: Matrix): Matrix;
 
-  /** Top-k entries of each row (ties broken by lower column index). */
+  /** Top-k entries of each row (ties broken by lower column index; NaN ranks after every number). */
   rowTopK(a: Matrix, k: number): TopK;
   /** Row-wise softmax (numerically stable). */
   softmaxRows(a: Matrix, out?: Matrix): Matrix;

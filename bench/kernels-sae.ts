@@ -1,0 +1,51 @@
+/**
+ * TopK SAE training step for the kernels benchmark: the same computation as the PyTorch side
+ * (bench/kernels-torch.py): pre = x W_enc + b_enc, relu, keep the top k per row, decode
+ * z W_dec + b_dec, mean squared error, backward, Adam step.
+ */
+import { Tape, param, type Variable } from "../src/tensor/autograd/index.js";
+import { Matrix } from "../src/tensor/matrix.js";
+import { Adam } from "../src/tensor/optim/index.js";
+import { Rng } from "../src/tensor/rng.js";
+
+/** Sizes of the SAE step. */
+export interface SaeShape {
+  batch: number;
+  d: number;
+  latents: number;
+  k: number;
+}
+
+/** Builds the SAE parameters and a batch, and returns a function running one training step. */
+export function makeSaeStep(shape: SaeShape, seed = 0): () => number {
+  const { batch, d, latents, k } = shape;
+  const rng = new Rng(seed);
+  const normal = (rows: number, cols: number, std: number): Matrix => {
+    const m = new Matrix(rows, cols);
+    rng.fillNormal(m.data, 0, std);
+    return m;
+  };
+  const x = normal(batch, d, 1);
+  const wEnc = param(normal(d, latents, 0.02), "W_enc");
+  const bEnc = param(Matrix.zeros(1, latents), "b_enc");
+  const wDec = param(normal(latents, d, 0.02), "W_dec");
+  const bDec = param(Matrix.zeros(1, d), "b_dec");
+  const params: Variable[] = [wEnc, bEnc, wDec, bDec];
+  const opt = new Adam(params, { lr: 1e-4 });
+  return () => {
+    const t = new Tape();
+    const pre = t.add(t.matmul(x, wEnc), bEnc);
+    const z = t.topkMask(t.relu(pre), k);
+    const recon = t.add(t.matmul(z, wDec), bDec);
+    const loss = t.mse(recon, x);
+    opt.zeroGrad();
+    t.backward(loss);
+    opt.step();
+    return loss.item();
+  };
+}
+
+/** Floating-point work of one step's five gemms (encoder, decoder, and three in the backward pass). */
+export function saeStepFlops(shape: SaeShape): number {
+  return 5 * 2 * shape.batch * shape.d * shape.latents;
+}

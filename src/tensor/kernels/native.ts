@@ -1,0 +1,138 @@
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The functions the N-API addon (native/src/*.cc) exports. Matrices are row-major Float32Arrays
+ * (views are fine: the addon honours byteOffset); every function checks its array lengths and throws
+ * a RangeError/TypeError instead of touching memory out of bounds.
+ */
+export interface NativeAddon {
+  sgemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    b: Float32Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    ldc: number,
+  ): void;
+  setThreads(n: number): void;
+  getThreads(): number;
+  config(): { config: string; corename: string; parallel: number; procs: number };
+  spdInverse(a: Float32Array, n: number, out: Float32Array, useDouble: boolean): void;
+  spdSolve(
+    a: Float32Array,
+    n: number,
+    b: Float32Array,
+    nrhs: number,
+    out: Float32Array,
+    useDouble: boolean,
+  ): void;
+  csrMm(
+    indptr: Int32Array,
+    indices: Int32Array,
+    values: Float32Array,
+    rows: number,
+    cols: number,
+    b: Float32Array,
+    n: number,
+    alpha: number,
+    beta: number,
+    out: Float32Array,
+  ): void;
+  csrTMm(
+    indptr: Int32Array,
+    indices: Int32Array,
+    values: Float32Array,
+    rows: number,
+    cols: number,
+    b: Float32Array,
+    n: number,
+    alpha: number,
+    beta: number,
+    out: Float32Array,
+  ): void;
+  denseCsrT(
+    d: Float32Array,
+    m: number,
+    indptr: Int32Array,
+    indices: Int32Array,
+    values: Float32Array,
+    rows: number,
+    cols: number,
+    out: Float32Array,
+  ): void;
+  rowTopK(
+    a: Float32Array,
+    rows: number,
+    cols: number,
+    k: number,
+    indices: Int32Array,
+    values: Float32Array,
+  ): void;
+  softmaxRows(a: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void;
+  axpby(alpha: number, x: Float32Array, beta: number, y: Float32Array, out: Float32Array): void;
+  mul(x: Float32Array, y: Float32Array, out: Float32Array): void;
+  relu(x: Float32Array, out: Float32Array): void;
+  addRowVector(a: Float32Array, rows: number, cols: number, v: Float32Array, out: Float32Array): void;
+  adamUpdate(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: boolean,
+    step: number,
+  ): void;
+  reduceRows(a: Float32Array, rows: number, cols: number, out: Float32Array, norms: boolean): void;
+  reduceCols(a: Float32Array, rows: number, cols: number, out: Float32Array, norms: boolean): void;
+  sumAll(x: Float32Array): number;
+  dot(x: Float32Array, y: Float32Array): number;
+}
+
+/** Outcome of loading the addon: the module, or why it could not be loaded. */
+export type NativeLoad =
+  { ok: true; addon: NativeAddon; path: string } | { ok: false; reason: string; path: string };
+
+/**
+ * Where the addon lives: native/build/Release under the package root. This file sits three folders
+ * below the root both as src/tensor/kernels/native.ts (tsx, vitest) and dist/tensor/kernels/native.js.
+ */
+export const nativeAddonPath = fileURLToPath(
+  new URL("../../../native/build/Release/reclens_native.node", import.meta.url),
+);
+
+let cached: NativeLoad | undefined;
+
+/** Loads the addon once (later calls return the same outcome); never throws. */
+export function loadNative(): NativeLoad {
+  if (cached) return cached;
+  const path = nativeAddonPath;
+  if (!existsSync(path)) {
+    cached = {
+      ok: false,
+      path,
+      reason: "native addon not built (no OpenBLAS at install time, or the build failed)",
+    };
+    return cached;
+  }
+  try {
+    const addon = createRequire(import.meta.url)(path) as NativeAddon;
+    cached = { ok: true, addon, path };
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split("\n")[0] : String(err);
+    cached = { ok: false, path, reason: `native addon failed to load: ${msg}` };
+  }
+  return cached;
+}
