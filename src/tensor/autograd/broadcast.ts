@@ -14,6 +14,12 @@ export interface BroadcastPlan {
   readonly bCol: number;
 }
 
+/**
+ * How one operand maps onto the output of a broadcast op: `full` (same shape), `row` (1 x n repeated
+ * down m > 1 rows), `col` (m x 1 repeated across n > 1 columns) or `scalar` (1x1 repeated over both).
+ */
+export type Layout = "full" | "row" | "col" | "scalar";
+
 function outDim(x: number, y: number): number {
   if (x === y) return x;
   if (x === 1) return y;
@@ -38,4 +44,11 @@ export function broadcastPlan(op: string, a: Matrix, b: Matrix): BroadcastPlan {
     bRow: b.rows === 1 ? 0 : b.cols,
     bCol: b.cols === 1 ? 0 : 1,
   };
+}
+
+/** The layout of an operand `x` of a broadcast op whose output is `p.rows x p.cols`. */
+export function layoutOf(x: Matrix, p: BroadcastPlan): Layout {
+  if (x.rows === p.rows && x.cols === p.cols) return "full";
+  if (x.rows === 1 && x.cols === 1) return "scalar";
+  return x.rows === 1 ? "row" : "col";
 }

@@ -1,6 +1,6 @@
 import { Matrix } from "../matrix.js";
 import type { Rng } from "../rng.js";
-import { gradOf } from "./grad.js";
+import { accumulateProduct } from "./grad.js";
 import type { Recorder } from "./recorder.js";
 import { asVariable, type Input, type Variable } from "./variable.js";
 
@@ -15,16 +15,14 @@ export function dropout(r: Recorder, xIn: Input, p: number, rng: Rng): Variable 
   if (!r.training || p === 0) return x;
   const keepScale = 1 / (1 - p);
   const xv = x.value.data;
-  const mask = new Float32Array(xv.length);
+  const mask = new Matrix(x.rows, x.cols);
+  const mv = mask.data;
   const y = new Matrix(x.rows, x.cols);
   for (let t = 0; t < xv.length; t++) {
     if (rng.uniform() >= p) {
-      mask[t] = keepScale;
+      mv[t] = keepScale;
       y.data[t] = xv[t] * keepScale;
     }
   }
-  return r.record(y, [x], (g) => {
-    const gx = gradOf(x).data;
-    for (let t = 0; t < gx.length; t++) gx[t] += g.data[t] * mask[t];
-  });
+  return r.record(y, [x], (g) => accumulateProduct(x, g, mask));
 }

@@ -1,6 +1,8 @@
 import { Matrix } from "../matrix.js";
-import { gradOf } from "./grad.js";
+import { kernels } from "../backend.js";
+import { accumulateColSums, gradOf } from "./grad.js";
 import type { Recorder } from "./recorder.js";
+import { scratchMatrix } from "./scratch.js";
 import { asVariable, type Input, type Variable } from "./variable.js";
 
 /**
@@ -26,7 +28,8 @@ export function layerNorm(r: Recorder, xIn: Input, gainIn: Input, biasIn: Input,
   const xv = x.value.data;
   const gv = gain.value.data;
   const bv = bias.value.data;
-  const xhat = new Float32Array(rows * cols);
+  const xhatM = new Matrix(rows, cols);
+  const xhat = xhatM.data;
   const rstd = new Float64Array(rows);
   const y = new Matrix(rows, cols);
   for (let i = 0; i < rows; i++) {
@@ -46,15 +49,9 @@ export function layerNorm(r: Recorder, xIn: Input, gainIn: Input, biasIn: Input,
   }
   return r.record(y, [x, gain, bias], (g) => {
     const dy = g.data;
-    if (gain.requiresGrad) {
-      const dg = gradOf(gain).data;
-      for (let i = 0; i < rows; i++)
-        for (let j = 0; j < cols; j++) dg[j] += dy[i * cols + j] * xhat[i * cols + j];
-    }
-    if (bias.requiresGrad) {
-      const db = gradOf(bias).data;
-      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) db[j] += dy[i * cols + j];
-    }
+    // Column sums (float64) by kernels: d gain = colsum(dy * xhat), d bias = colsum(dy).
+    if (gain.requiresGrad) accumulateColSums(gain, kernels().mul(g, xhatM, scratchMatrix(rows, cols)));
+    if (bias.requiresGrad) accumulateColSums(bias, g);
     if (x.requiresGrad) {
       // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = dy * gain
       const dx = gradOf(x).data;

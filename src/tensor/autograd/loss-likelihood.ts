@@ -1,7 +1,7 @@
 import type { Csr } from "../csr.js";
 import { Matrix, assertShape } from "../matrix.js";
 import { kernels } from "../backend.js";
-import { gradOf, scalarMatrix } from "./grad.js";
+import { commitContribution, contributionBuffer, gradOf, scalarMatrix } from "./grad.js";
 import type { Recorder } from "./recorder.js";
 import { asVariable, type Input, type Variable } from "./variable.js";
 import type { Reduction } from "./loss-reconstruction.js";
@@ -41,7 +41,7 @@ export function bceWithLogits(
 /**
  * MultVAE's multinomial log-likelihood loss: -mean over rows of sum_j x_ij * logsoftmax(logits)_ij
  * -> 1x1. `x` (counts or binary interactions, constant) is dense or sparse with the logits' shape.
- * d logits_ij = (softmax_ij * sum_j x_ij - x_ij) / rows.
+ * d logits_ij = (softmax_ij * sum_j x_ij - x_ij) / rows, the softmax from `kernels().softmaxRows`.
  */
 export function multinomialLogLikelihood(r: Recorder, logitsIn: Input, x: Matrix | Csr): Variable {
   const z = asVariable(logitsIn);
@@ -71,19 +71,23 @@ export function multinomialLogLikelihood(r: Recorder, logitsIn: Input, x: Matrix
   }
   const f = 1 / Math.max(rows, 1);
   return r.record(scalarMatrix(-total * f), [z], (g) => {
-    const gz = gradOf(z).data;
+    const K = kernels();
     const c = f * g.data[0];
+    // softmax(logits) = softmax(logsoftmax(logits)) from the kernel, scaled per row, minus c * x.
+    const out = K.softmaxRows(ls, contributionBuffer(z));
+    const o = out.data;
     for (let i = 0; i < rows; i++) {
-      const o = i * cols;
       const k = c * rowTotal[i];
-      if (k !== 0) for (let j = 0; j < cols; j++) gz[o + j] += k * Math.exp(lv[o + j]);
+      if (k === 0) o.fill(0, i * cols, (i + 1) * cols);
+      else for (let t = i * cols; t < (i + 1) * cols; t++) o[t] *= k;
     }
     if (x instanceof Matrix) {
-      for (let t = 0; t < gz.length; t++) gz[t] -= c * x.data[t];
+      K.axpby(-c, x, 1, out, out);
     } else {
       for (let i = 0; i < rows; i++) {
-        for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) gz[i * cols + x.indices[p]] -= c * x.values[p];
+        for (let p = x.indptr[i]; p < x.indptr[i + 1]; p++) o[i * cols + x.indices[p]] -= c * x.values[p];
       }
     }
+    commitContribution(z, out);
   });
 }

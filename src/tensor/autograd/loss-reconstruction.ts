@@ -1,5 +1,6 @@
 import { assertShape } from "../matrix.js";
-import { gradOf, scalarMatrix as scalar } from "./grad.js";
+import { kernels } from "../backend.js";
+import { accumulate, gradOf, scalarMatrix as scalar } from "./grad.js";
 import type { Recorder } from "./recorder.js";
 import { asVariable, type Input, type Variable } from "./variable.js";
 
@@ -8,27 +9,22 @@ export type Reduction = "mean" | "sum";
 
 /**
  * Squared error between a and b (same shape): mean (default) or sum over all elements -> 1x1.
- * Both sides receive gradients when they require them.
+ * Both sides receive gradients when they require them. The difference a - b runs in
+ * `kernels().axpby`, its squared sum in `kernels().dot` (float64), and the gradients are scaled
+ * copies of it.
  */
 export function mse(r: Recorder, aIn: Input, bIn: Input, reduction: Reduction = "mean"): Variable {
   const a = asVariable(aIn);
   const b = asVariable(bIn);
   assertShape(a.rows === b.rows && a.cols === b.cols, "mse", a, b);
-  const av = a.value.data;
-  const bv = b.value.data;
-  const f = reduction === "mean" ? 1 / Math.max(av.length, 1) : 1;
-  let s = 0;
-  for (let t = 0; t < av.length; t++) s += (av[t] - bv[t]) ** 2;
+  const K = kernels();
+  const diff = K.axpby(1, a.value, -1, b.value);
+  const f = reduction === "mean" ? 1 / Math.max(diff.size, 1) : 1;
+  const s = K.dot(diff.data, diff.data);
   return r.record(scalar(s * f), [a, b], (g) => {
     const c = 2 * f * g.data[0];
-    if (a.requiresGrad) {
-      const ga = gradOf(a).data;
-      for (let t = 0; t < ga.length; t++) ga[t] += c * (av[t] - bv[t]);
-    }
-    if (b.requiresGrad) {
-      const gb = gradOf(b).data;
-      for (let t = 0; t < gb.length; t++) gb[t] -= c * (av[t] - bv[t]);
-    }
+    if (b.requiresGrad) accumulate(b, diff, -c);
+    if (a.requiresGrad) accumulate(a, diff, c);
   });
 }
 

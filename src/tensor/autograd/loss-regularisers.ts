@@ -1,5 +1,5 @@
 import { assertShape } from "../matrix.js";
-import { gradOf, scalarMatrix } from "./grad.js";
+import { accumulate, gradOf, scalarMatrix } from "./grad.js";
 import type { Recorder } from "./recorder.js";
 import { asVariable, type Input, type Variable } from "./variable.js";
 
@@ -20,10 +20,7 @@ export function gaussianKl(r: Recorder, muIn: Input, logvarIn: Input): Variable 
   const f = 1 / Math.max(mu.rows, 1);
   return r.record(scalarMatrix(0.5 * s * f), [mu, lv], (g) => {
     const c = f * g.data[0];
-    if (mu.requiresGrad) {
-      const gm = gradOf(mu).data;
-      for (let t = 0; t < gm.length; t++) gm[t] += c * m[t];
-    }
+    if (mu.requiresGrad) accumulate(mu, mu.value, c);
     if (lv.requiresGrad) {
       const gl = gradOf(lv).data;
       for (let t = 0; t < gl.length; t++) gl[t] += 0.5 * c * (Math.exp(l[t]) - 1);

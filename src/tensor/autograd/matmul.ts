@@ -1,7 +1,7 @@
 import type { Csr } from "../csr.js";
 import { Matrix } from "../matrix.js";
 import { kernels } from "../backend.js";
-import { gradOf } from "./grad.js";
+import { gradTarget } from "./grad.js";
 import type { Recorder } from "./recorder.js";
 import { asVariable, type Input, type Variable } from "./variable.js";
 
@@ -14,7 +14,8 @@ export interface MatmulOptions {
 /**
  * C = op(A) op(B) through `kernels().gemm`. The backward pass is two more gemm calls with
  * transpose flags (dA = dC op(B)^T, dB = op(A)^T dC, mirrored when an operand was transposed),
- * accumulating straight into the gradient buffers (beta = 1); nothing is transposed explicitly.
+ * accumulating straight into the gradient buffers (beta = 1; beta = 0 into a gradient buffer that
+ * was just allocated, so the zeros are not read); nothing is transposed explicitly.
  */
 export function matmul(r: Recorder, aIn: Input, bIn: Input, options: MatmulOptions = {}): Variable {
   const a = asVariable(aIn);
@@ -34,16 +35,16 @@ export function matmul(r: Recorder, aIn: Input, bIn: Input, options: MatmulOptio
   const c = K.gemm(ta, tb, 1, a.value, b.value, 0, new Matrix(m, n));
   return r.record(c, [a, b], (g) => {
     if (a.requiresGrad) {
-      const ga = gradOf(a);
+      const { grad: ga, beta } = gradTarget(a);
       // A not transposed: dA = dC op(B)^T.  A transposed: dA = op(B) dC^T.
-      if (!ta) K.gemm(false, !tb, 1, g, b.value, 1, ga);
-      else K.gemm(tb, true, 1, b.value, g, 1, ga);
+      if (!ta) K.gemm(false, !tb, 1, g, b.value, beta, ga);
+      else K.gemm(tb, true, 1, b.value, g, beta, ga);
     }
     if (b.requiresGrad) {
-      const gb = gradOf(b);
+      const { grad: gb, beta } = gradTarget(b);
       // B not transposed: dB = op(A)^T dC.  B transposed: dB = dC^T op(A).
-      if (!tb) K.gemm(!ta, false, 1, a.value, g, 1, gb);
-      else K.gemm(true, ta, 1, g, a.value, 1, gb);
+      if (!tb) K.gemm(!ta, false, 1, a.value, g, beta, gb);
+      else K.gemm(true, ta, 1, g, a.value, beta, gb);
     }
   });
 }
@@ -70,8 +71,8 @@ export function csrMatmul(r: Recorder, s: Csr, xIn: Input, options: CsrMatmulOpt
   const K = kernels();
   const c = ts ? K.csrTMm(s, x.value) : K.csrMm(s, x.value);
   return r.record(c, [x], (g) => {
-    const gx = gradOf(x);
-    if (ts) K.csrMm(s, g, gx, 1, 1);
-    else K.csrTMm(s, g, gx, 1, 1);
+    const { grad: gx, beta } = gradTarget(x);
+    if (ts) K.csrMm(s, g, gx, 1, beta);
+    else K.csrTMm(s, g, gx, 1, beta);
   });
 }

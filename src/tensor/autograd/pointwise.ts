@@ -1,5 +1,6 @@
 import { Matrix } from "../matrix.js";
-import { gradOf } from "./grad.js";
+import { kernels } from "../backend.js";
+import { accumulate, accumulateProduct, gradOf } from "./grad.js";
 import type { Recorder } from "./recorder.js";
 import { asVariable, type Input, type Variable } from "./variable.js";
 
@@ -9,10 +10,7 @@ export function exp(r: Recorder, xIn: Input): Variable {
   const y = new Matrix(x.rows, x.cols);
   const xv = x.value.data;
   for (let t = 0; t < xv.length; t++) y.data[t] = Math.exp(xv[t]);
-  return r.record(y, [x], (g) => {
-    const gx = gradOf(x).data;
-    for (let t = 0; t < gx.length; t++) gx[t] += g.data[t] * y.data[t];
-  });
+  return r.record(y, [x], (g) => accumulateProduct(x, g, y));
 }
 
 /** Natural log (x must be > 0: -Infinity at 0, NaN below; no clamping). */
@@ -67,26 +65,18 @@ export function abs(r: Recorder, xIn: Input): Variable {
   });
 }
 
-/** c * x for a constant number c. */
+/** c * x for a constant number c (`kernels().axpby`). */
 export function scale(r: Recorder, xIn: Input, c: number): Variable {
   const x = asVariable(xIn);
+  // c * x + 1 * 0 into a zero buffer: exact, and unlike beta = 0 it keeps an infinite x infinite.
   const y = new Matrix(x.rows, x.cols);
-  const xv = x.value.data;
-  for (let t = 0; t < xv.length; t++) y.data[t] = c * xv[t];
-  return r.record(y, [x], (g) => {
-    const gx = gradOf(x).data;
-    for (let t = 0; t < gx.length; t++) gx[t] += c * g.data[t];
-  });
+  kernels().axpby(c, x.value, 1, y, y);
+  return r.record(y, [x], (g) => accumulate(x, g, c));
 }
 
-/** x + c for a constant number c. */
+/** x + c for a constant number c (`kernels().addRowVector` with a constant row). */
 export function addScalar(r: Recorder, xIn: Input, c: number): Variable {
   const x = asVariable(xIn);
-  const y = new Matrix(x.rows, x.cols);
-  const xv = x.value.data;
-  for (let t = 0; t < xv.length; t++) y.data[t] = xv[t] + c;
-  return r.record(y, [x], (g) => {
-    const gx = gradOf(x).data;
-    for (let t = 0; t < gx.length; t++) gx[t] += g.data[t];
-  });
+  const y = kernels().addRowVector(x.value, new Float32Array(x.cols).fill(c));
+  return r.record(y, [x], (g) => accumulate(x, g));
 }

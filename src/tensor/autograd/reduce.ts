@@ -11,9 +11,14 @@ function reduceAll(r: Recorder, xIn: Input, mean: boolean): Variable {
   const y = new Matrix(1, 1);
   y.data[0] = kernels().sumAll(x.value) * f;
   return r.record(y, [x], (g) => {
-    const gx = gradOf(x).data;
     const d = g.data[0] * f;
-    for (let t = 0; t < gx.length; t++) gx[t] += d;
+    if (x.grad === null) {
+      x.grad = Matrix.full(x.rows, x.cols, d);
+      return;
+    }
+    // x.grad += d: the constant as a broadcast row, added by a kernel.
+    const gx = gradOf(x);
+    kernels().addRowVector(gx, new Float32Array(gx.cols).fill(d), gx);
   });
 }
 
@@ -24,10 +29,12 @@ function reduceRows(r: Recorder, xIn: Input, mean: boolean): Variable {
   const y = new Matrix(rows, 1, kernels().sumRows(x.value));
   if (mean) for (let i = 0; i < rows; i++) y.data[i] *= f;
   return r.record(y, [x], (g) => {
+    const fresh = x.grad === null;
     const gx = gradOf(x).data;
     for (let i = 0; i < rows; i++) {
       const d = g.data[i] * f;
-      for (let j = 0; j < cols; j++) gx[i * cols + j] += d;
+      if (fresh) gx.fill(d, i * cols, (i + 1) * cols);
+      else for (let j = i * cols; j < (i + 1) * cols; j++) gx[j] += d;
     }
   });
 }
@@ -39,8 +46,10 @@ function reduceCols(r: Recorder, xIn: Input, mean: boolean): Variable {
   const y = new Matrix(1, cols, kernels().sumCols(x.value));
   if (mean) for (let j = 0; j < cols; j++) y.data[j] *= f;
   return r.record(y, [x], (g) => {
-    const gx = gradOf(x).data;
-    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) gx[i * cols + j] += g.data[j] * f;
+    // x.grad += f * g, g (1 x n) broadcast down the rows by a kernel.
+    const v = f === 1 ? g.data : g.data.map((e) => e * f);
+    const gx = gradOf(x);
+    kernels().addRowVector(gx, v, gx);
   });
 }
 

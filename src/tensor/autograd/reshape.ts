@@ -1,5 +1,6 @@
 import { Matrix } from "../matrix.js";
-import { gradOf } from "./grad.js";
+import { kernels } from "../backend.js";
+import { accumulate, gradOf } from "./grad.js";
 import type { Recorder } from "./recorder.js";
 import { asVariable, type Input, type Variable } from "./variable.js";
 
@@ -30,9 +31,13 @@ export function sliceRows(r: Recorder, xIn: Input, start: number, end: number): 
   checkRange("sliceRows", start, end, x.rows, "row", x.shape);
   const y = new Matrix(end - start, cols, x.value.data.slice(start * cols, end * cols));
   return r.record(y, [x], (g) => {
-    const gx = gradOf(x).data;
-    const off = start * cols;
-    for (let t = 0; t < g.data.length; t++) gx[off + t] += g.data[t];
+    const fresh = x.grad === null;
+    const gx = gradOf(x);
+    if (fresh) gx.data.set(g.data, start * cols);
+    else {
+      const rowsOfGrad = gx.rowRange(start, end);
+      kernels().axpby(1, g, 1, rowsOfGrad, rowsOfGrad);
+    }
   });
 }
 
@@ -81,9 +86,8 @@ export function concatRows(r: Recorder, parts: readonly Input[]): Variable {
   return r.record(y, xs, (g) => {
     xs.forEach((x, p) => {
       if (!x.requiresGrad) return;
-      const gx = gradOf(x).data;
       const off = offsets[p];
-      for (let t = 0; t < gx.length; t++) gx[t] += g.data[off + t];
+      accumulate(x, new Matrix(x.rows, cols, g.data.subarray(off, off + x.value.size)));
     });
   });
 }
@@ -112,8 +116,5 @@ export function reshape(r: Recorder, xIn: Input, rows: number, cols: number): Va
     throw new RangeError(`reshape: shape mismatch ${x.shape} vs ${rows}x${cols} (element counts differ)`);
   }
   const y = new Matrix(rows, cols, x.value.data.slice());
-  return r.record(y, [x], (g) => {
-    const gx = gradOf(x).data;
-    for (let t = 0; t < gx.length; t++) gx[t] += g.data[t];
-  });
+  return r.record(y, [x], (g) => accumulate(x, new Matrix(x.rows, x.cols, g.data)));
 }

@@ -16,21 +16,32 @@ export function topkMask(r: Recorder, xIn: Input, k: number): Variable {
     throw new RangeError(`topkMask: k=${k} must be an integer in [0, ${cols}] for ${x.shape}`);
   }
   const top = kernels().rowTopK(x.value, k);
+  const idx = top.indices;
   const y = new Matrix(rows, cols);
-  const xv = x.value.data;
+  const vals = top.values;
+  const yv = y.data;
   for (let i = 0; i < rows; i++) {
-    for (let t = 0; t < k; t++) {
-      const p = i * cols + top.indices[i * k + t];
-      y.data[p] = xv[p];
-    }
+    const o = i * cols;
+    for (let t = i * k; t < (i + 1) * k; t++) yv[o + idx[t]] = vals[t];
   }
   return r.record(y, [x], (g) => {
-    const gx = gradOf(x).data;
-    for (let i = 0; i < rows; i++) {
-      for (let t = 0; t < k; t++) {
-        const p = i * cols + top.indices[i * k + t];
-        gx[p] += g.data[p];
+    // Only rows*k entries of the gradient are non-zero: a new buffer is written sparsely, an existing
+    // one is added to sparsely (no dense mask pass).
+    const gv = g.data;
+    if (x.grad === null) {
+      const gx = new Matrix(rows, cols);
+      const d = gx.data;
+      for (let i = 0; i < rows; i++) {
+        const o = i * cols;
+        for (let t = i * k; t < (i + 1) * k; t++) d[o + idx[t]] = gv[o + idx[t]];
       }
+      x.grad = gx;
+      return;
+    }
+    const d = gradOf(x).data;
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols;
+      for (let t = i * k; t < (i + 1) * k; t++) d[o + idx[t]] += gv[o + idx[t]];
     }
   });
 }
