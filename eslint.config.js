@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "native/build/", "src/serve/web/dist/", "coverage/"] },
+  { ignores: ["dist/", "node_modules/", "native/build/", "coverage/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

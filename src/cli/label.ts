@@ -1,0 +1,102 @@
+import { InvalidArgumentError, type Command } from "commander";
+import { labelsPath, setLabelInFile } from "../concepts/labels.js";
+import { LlmNotConfiguredError } from "../concepts/llm.js";
+import { labelRun } from "../pipeline/label-run.js";
+import { runLayout } from "../store/manifest.js";
+import {
+  addDataDirOption,
+  fmtNumber,
+  openRunFromCli,
+  positiveIntArg,
+  textTable,
+} from "./pipeline-options.js";
+
+/** Parses a neuron id argument. */
+export function neuronArg(v: string): number {
+  if (!/^\d+$/.test(v.trim()))
+    throw new InvalidArgumentError(`expected a neuron id (non-negative integer), got "${v}"`);
+  return Number(v);
+}
+
+interface LabelCliOptions {
+  llm?: boolean;
+  top: number;
+  sae?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+/**
+ * `reclens label <run>`: labels every live SAE neuron (TF-IDF/purity over the dataset's concepts;
+ * LLM labels with --llm) and writes <run>/concepts/ (labels.json, purity table, plots);
+ * `reclens label set <run> <neuron> "<label>"` sets a label by hand.
+ */
+export function registerLabel(program: Command): void {
+  const label = program
+    .command("label")
+    .description("label the SAE neurons of a run (labels.json, purity table, selectivity plots)")
+    .argument("<run>", "model run directory with a trained SAE")
+    .option("--llm", "also label with an OpenAI-compatible LLM (RECLENS_LLM_BASE_URL, RECLENS_LLM_MODEL)")
+    .option("--top <n>", "top-activating items shown per neuron to the LLM", positiveIntArg, 10)
+    .option("--sae <dir>", "SAE directory (default <run>/sae)")
+    .option("--json", "print the purity summary as JSON");
+  addDataDirOption(label);
+  label.action(async (run: string, o: LabelCliOptions) => {
+    const ctx = await openRunFromCli(run, o);
+    let r;
+    try {
+      r = await labelRun(ctx, {
+        ...(o.llm ? { llm: true } : {}),
+        top: o.top,
+        ...(o.sae ? { saeDir: o.sae } : {}),
+      });
+    } catch (err) {
+      if (err instanceof LlmNotConfiguredError) throw new Error(`--llm: ${err.message}`);
+      throw err;
+    }
+    if (o.json) {
+      console.log(
+        JSON.stringify(
+          { labels: r.files.labels, purity: { ...r.purity, neurons: undefined }, files: r.files },
+          null,
+          2,
+        ),
+      );
+      return;
+    }
+    const p = r.purity;
+    console.log(
+      `labels     ${r.files.labels}  (${Object.keys(r.doc.labels).length} of ${r.doc.neurons} neurons; ${r.labeller.activity.live.length} live on items; item vectors: ${r.itemVectors})`,
+    );
+    if (r.keptManual > 0) console.log(`kept       ${r.keptManual} hand-set label(s)`);
+    if (r.llm) console.log(`llm        ${r.llm.labelled} labelled, ${r.llm.failures.size} failed`);
+    console.log(
+      textTable([
+        ["purity", ...p.ks.map((k) => `@${k}`), ""],
+        ["mean", ...p.ks.map((k) => fmtNumber(p.meanPurity[String(k)])), ""],
+        [">= 0.9", ...p.ks.map((k) => fmtNumber(p.shareAbove90[String(k)])), ""],
+      ]),
+    );
+    console.log(
+      `concepts   ${p.concepts.length} concepts label at least one neuron; see ${r.files.purityMarkdown}`,
+    );
+  });
+
+  label
+    .command("set")
+    .description("set a neuron's label by hand (kept when the labeller runs again)")
+    .argument("<run>", "model run directory")
+    .argument("<neuron>", "neuron id", neuronArg)
+    .argument("<label>", "the new label")
+    .option("--description <text>", "a longer description")
+    .action((run: string, neuron: number, text: string, o: { description?: string }) => {
+      const path = labelsPath(runLayout(run).concepts);
+      const entry = setLabelInFile(
+        path,
+        neuron,
+        text,
+        o.description !== undefined ? { description: o.description } : {},
+      );
+      console.log(`neuron ${neuron}: "${entry.label}" (manual) -> ${path}`);
+    });
+}

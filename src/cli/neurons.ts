@@ -1,0 +1,102 @@
+import { existsSync } from "node:fs";
+import { InvalidArgumentError, type Command } from "commander";
+import { labelsPath, readLabels } from "../concepts/labels.js";
+import { resolveNeuron } from "../pipeline/knobs.js";
+import { listNeurons, neuronDetail, type NeuronSort } from "../pipeline/neurons.js";
+import { readRunLabels, runItemActivations } from "../pipeline/run-labels.js";
+import { loadRunSae } from "../pipeline/sae-ref.js";
+import { runLayout } from "../store/manifest.js";
+import {
+  addDataDirOption,
+  fmtNumber,
+  openRunFromCli,
+  positiveIntArg,
+  textTable,
+} from "./pipeline-options.js";
+
+function sortArg(v: string): NeuronSort {
+  if (v !== "id" && v !== "purity" && v !== "kl" && v !== "firing")
+    throw new InvalidArgumentError(`expected id, purity, kl or firing, got "${v}"`);
+  return v;
+}
+
+/** `reclens neurons list|show`: browse the labelled SAE neurons of a run. */
+export function registerNeurons(program: Command): void {
+  const neurons = program.command("neurons").description("browse the labelled SAE neurons of a run");
+  neurons
+    .command("list")
+    .description("list labelled neurons with their scores")
+    .argument("<run>", "model run directory (labelled with `reclens label`)")
+    .option("--sort <key>", "id, purity (purity@10), kl or firing (rate over training users)", sortArg, "id")
+    .option("--q <text>", "only neurons whose label, description or concept contains this text")
+    .option("--limit <n>", "at most this many rows", positiveIntArg)
+    .option("--json", "print the rows as JSON")
+    .action((run: string, o: { sort: NeuronSort; q?: string; limit?: number; json?: boolean }) => {
+      const path = labelsPath(runLayout(run).concepts);
+      if (!existsSync(path)) throw new Error(`${path}: no labels yet; run \`reclens label ${run}\` first`);
+      const rows = listNeurons(readLabels(path), {
+        sort: o.sort,
+        ...(o.q !== undefined ? { q: o.q } : {}),
+        ...(o.limit !== undefined ? { limit: o.limit } : {}),
+      });
+      if (o.json) {
+        console.log(JSON.stringify(rows, null, 2));
+        return;
+      }
+      console.log(
+        textTable([
+          ["neuron", "purity@10", "kl", "firing", "support", "source", "label"],
+          ...rows.map((r) => [
+            String(r.neuron),
+            fmtNumber(r.purity),
+            fmtNumber(r.kl),
+            fmtNumber(r.firingRate),
+            fmtNumber(r.support),
+            r.source,
+            r.label,
+          ]),
+        ]),
+      );
+      if (rows.length === 0) console.log(o.q ? `no neuron matches "${o.q}"` : "no labelled neurons");
+    });
+
+  const show = neurons
+    .command("show")
+    .description("one neuron: label, scores, top items, tag distribution")
+    .argument("<run>", "model run directory")
+    .argument("<neuron>", "neuron id or label")
+    .option("--top <n>", "top items shown", positiveIntArg, 10)
+    .option("--sae <dir>", "SAE directory (default <run>/sae)")
+    .option("--json", "print as JSON");
+  addDataDirOption(show);
+  show.action(
+    async (run: string, ref: string, o: { top: number; sae?: string; json?: boolean; dataDir?: string }) => {
+      const ctx = await openRunFromCli(run, o);
+      const loaded = loadRunSae(ctx, o.sae);
+      const doc = readRunLabels(ctx, loaded);
+      const j = resolveNeuron(doc, ref);
+      const d = neuronDetail(ctx.dataset, doc, runItemActivations(ctx, loaded), j, o.top);
+      if (o.json) {
+        console.log(JSON.stringify(d, null, 2));
+        return;
+      }
+      const e = d.entry;
+      console.log(`neuron ${j}: ${e ? `"${e.label}" (${e.source})` : "(no label)"}`);
+      if (e?.description) console.log(`  ${e.description}`);
+      if (e)
+        console.log(
+          `scores  ${Object.entries(e.scores)
+            .map(([k, v]) => `${k} ${fmtNumber(v)}`)
+            .join(", ")}`,
+        );
+      console.log(`top items (${d.support} items activate it):`);
+      console.log(
+        textTable(d.topItems.map((t, r) => [`${r + 1}.`, fmtNumber(t.activation), t.id, t.title ?? ""])),
+      );
+      for (const f of d.tags) {
+        if (f.top.length === 0) continue;
+        console.log(`${f.kind}: ${f.top.map((t) => `${t.tag} ${(100 * t.share).toFixed(1)}%`).join(", ")}`);
+      }
+    },
+  );
+}

@@ -1,0 +1,90 @@
+import type { Command } from "commander";
+import { recommendForUser, type LabelledActivation } from "../pipeline/recommend-run.js";
+import { readRunLabels } from "../pipeline/run-labels.js";
+import { loadRunSae } from "../pipeline/sae-ref.js";
+import {
+  addDataDirOption,
+  collect,
+  fmtNumber,
+  openRunFromCli,
+  positiveIntArg,
+  textTable,
+} from "./pipeline-options.js";
+
+interface RecommendCliOptions {
+  run: string;
+  user: string;
+  n: number;
+  boost: string[];
+  suppress: string[];
+  sae?: string;
+  dataDir?: string;
+  json?: boolean;
+}
+
+function neuronList(list: readonly LabelledActivation[], max = 8): string {
+  return list
+    .slice(0, max)
+    .map((a) => `${a.neuron}${a.label ? ` "${a.label}"` : ""} ${fmtNumber(a.activation)}`)
+    .join(", ");
+}
+
+/**
+ * `reclens recommend --run <dir> --user <id>`: the user's top-n list from the nested model, steered
+ * with --boost "<label or id>:<alpha>" and --suppress "<label or id>[:factor]"; "+" marks items that
+ * entered the list, and the items that left are listed after it.
+ */
+export function registerRecommend(program: Command): void {
+  const cmd = program
+    .command("recommend")
+    .description("recommend for one user, optionally steered by boosting or suppressing labelled neurons")
+    .requiredOption("--run <dir>", "model run directory with an SAE (and labels for label lookups)")
+    .requiredOption("--user <id>", "user id as in the dataset")
+    .option("--n <n>", "list length", positiveIntArg, 20)
+    .option(
+      "--boost <spec>",
+      'boost a neuron: "<label or id>:<alpha>", alpha in [0, 1] (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      "--suppress <spec>",
+      'suppress a neuron: "<label or id>[:factor]", factor default 0 (repeatable)',
+      collect,
+      [],
+    )
+    .option("--sae <dir>", "SAE directory (default <run>/sae)")
+    .option("--json", "print as JSON");
+  addDataDirOption(cmd);
+  cmd.action(async (o: RecommendCliOptions) => {
+    const ctx = await openRunFromCli(o.run, o);
+    const loaded = loadRunSae(ctx, o.sae);
+    const doc = readRunLabels(ctx, loaded);
+    const r = recommendForUser(ctx, loaded, doc, o.user, { n: o.n, boosts: o.boost, suppress: o.suppress });
+    if (o.json) {
+      console.log(JSON.stringify(r, null, 2));
+      return;
+    }
+    const steered = r.ops.length > 0;
+    console.log(
+      `user ${r.user}: top ${o.n}${steered ? ` steered by ${[...o.boost.map((b) => `boost ${b}`), ...o.suppress.map((s) => `suppress ${s}`)].join(", ")}` : ""}`,
+    );
+    console.log(`neurons  ${neuronList(r.neurons)}`);
+    if (steered) console.log(`steered  ${neuronList(r.steeredNeurons)}`);
+    console.log(
+      textTable(
+        r.items.map((it, p) => [
+          `${p + 1}.`,
+          it.entered ? "+" : " ",
+          fmtNumber(it.score),
+          it.id,
+          it.title ?? "",
+        ]),
+      ),
+    );
+    if (steered) {
+      console.log(`${r.items.filter((i) => i.entered).length} entered (+), ${r.left.length} left:`);
+      for (const it of r.left) console.log(`  - ${it.id}${it.title ? `  ${it.title}` : ""}`);
+    }
+  });
+}

@@ -1,0 +1,132 @@
+import { InvalidArgumentError, type Command } from "commander";
+import { saeMetricsTable } from "../pipeline/sae-metrics.js";
+import { trainSaeOnEmbeddings, trainSaeOnRun, type SaeRunResult } from "../pipeline/sae-run.js";
+import type { EpochSummary } from "../sae/trainer.js";
+import { numberArg } from "./data-options.js";
+import {
+  addDataDirOption,
+  addSaeTrainingOptions,
+  openRunFromCli,
+  positiveIntArg,
+  trainingSettings,
+  type SaeTrainingFlags,
+} from "./pipeline-options.js";
+
+interface SaeTrainCliOptions extends SaeTrainingFlags {
+  run?: string;
+  embeddings?: string;
+  tensor?: string;
+  valFraction?: number;
+  arch: string;
+  k?: number;
+  expansion?: number;
+  loss?: string;
+  out?: string;
+  dataDir?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Per-epoch progress on stderr when no live progress line is drawn (not a TTY). */
+export function epochLine(e: EpochSummary): string {
+  return (
+    `epoch ${e.epoch}  loss ${e.loss.toPrecision(5)}${e.valLoss !== undefined ? `  val ${e.valLoss.toPrecision(5)}${e.best ? " *" : ""}` : ""}` +
+    `  L0 ${e.l0.toFixed(1)}  dead ${(100 * e.deadFraction).toFixed(1)}%  ${e.seconds.toFixed(1)}s\n`
+  );
+}
+
+/** Progress options of the trainer for a CLI invocation. */
+export function progressOptions(quiet: boolean | undefined): {
+  progress: "auto" | "never";
+  onEpoch?: (e: EpochSummary) => void;
+} {
+  if (quiet) return { progress: "never" };
+  return process.stderr.isTTY
+    ? { progress: "auto" }
+    : { progress: "never", onEpoch: (e) => process.stderr.write(epochLine(e)) };
+}
+
+function printResult(r: SaeRunResult, json: boolean | undefined): void {
+  if (json) {
+    console.log(JSON.stringify(r.manifest, null, 2));
+    return;
+  }
+  const c = r.fitted.config;
+  const t = r.fitted.training;
+  console.log(`sae        ${r.dir}`);
+  console.log(
+    `arch       ${c.architecture}  dIn ${c.dIn}  dSae ${c.dSae}${c.k !== undefined ? `  k ${c.k}` : ""}  normalisation ${c.normalisation}`,
+  );
+  console.log(
+    `training   ${t.epochs.length} epochs${t.bestEpoch !== null ? ` (best ${t.bestEpoch}${t.stoppedEarly ? ", stopped early" : ""})` : ""} in ${r.fitted.seconds.toFixed(1)}s`,
+  );
+  const prefixes = ["val", "test", "train"].filter((p) =>
+    Object.keys(r.metrics).some((k) => k.startsWith(`${p}/`) && k !== `${p}/loss`),
+  );
+  console.log(saeMetricsTable(r.metrics, prefixes));
+}
+
+/**
+ * `reclens sae train`: trains a sparse autoencoder on a model run's probing site (`--run`) or on
+ * embeddings from a file (`--embeddings`), with early stopping on the validation loss, and writes
+ * cfg.json, sae.safetensors, manifest.json, training.json and firing-rates.svg.
+ */
+export function registerSaeTrain(sae: Command): void {
+  const cmd = sae
+    .command("train")
+    .description(
+      "train a sparse autoencoder on a model run's user representations or on embeddings from a file",
+    )
+    .option("--run <dir>", "model run directory written by `reclens train`")
+    .option("--embeddings <file>", "embeddings of a model outside reclens: .npy, .safetensors or .csv")
+    .option("--tensor <name>", "safetensors: the tensor to read (default: the first 2-D tensor)")
+    .option(
+      "--val-fraction <f>",
+      "--embeddings: share of rows held out for validation (default 0.1)",
+      numberArg,
+    )
+    .option("--arch <name>", "architecture: topk, batchtopk, relu, matryoshka", "topk")
+    .option(
+      "--k <n>",
+      "active latents per row (topk family; default about dIn/16, at most 32)",
+      positiveIntArg,
+    )
+    .option("--expansion <x>", "latents per input dimension (default 8)", numberArg)
+    .option(
+      "--loss <spec>",
+      'reconstruction loss: l2, cosine, fvu, or a combination like "l2+cosine:0.5" (default l2)',
+    )
+    .option("--out <dir>", "SAE directory to write (default <run>/sae; required with --embeddings)")
+    .option("--json", "print the SAE manifest as JSON")
+    .option("--quiet", "no progress output");
+  addSaeTrainingOptions(cmd);
+  addDataDirOption(cmd);
+  cmd.action(async (o: SaeTrainCliOptions) => {
+    if ((o.run === undefined) === (o.embeddings === undefined))
+      throw new InvalidArgumentError("give exactly one of --run <dir> or --embeddings <file>");
+    const settings = {
+      ...trainingSettings(o),
+      architecture: o.arch,
+      ...(o.k !== undefined ? { k: o.k } : {}),
+      ...(o.expansion !== undefined ? { expansion: o.expansion } : {}),
+      ...(o.loss !== undefined ? { loss: o.loss } : {}),
+    };
+    const progress = progressOptions(o.quiet || o.json);
+    let r: SaeRunResult;
+    if (o.embeddings !== undefined) {
+      if (!o.out) throw new InvalidArgumentError("--out <dir> is required with --embeddings");
+      r = await trainSaeOnEmbeddings(o.embeddings, settings, {
+        out: o.out,
+        ...progress,
+        ...(o.tensor !== undefined ? { import: { tensor: o.tensor } } : {}),
+        ...(o.valFraction !== undefined ? { valFraction: o.valFraction } : {}),
+      });
+    } else {
+      if (o.tensor !== undefined || o.valFraction !== undefined)
+        throw new InvalidArgumentError("--tensor and --val-fraction only apply with --embeddings");
+      const ctx = await openRunFromCli(o.run as string, o);
+      r = await trainSaeOnRun(ctx, settings, { ...progress, ...(o.out ? { out: o.out } : {}) });
+    }
+    printResult(r, o.json);
+  });
+}

@@ -1,0 +1,38 @@
+import type { Command } from "commander";
+import { loadWorkspace } from "../serve/run-loader.js";
+import { DEFAULT_PORT, startServer } from "../serve/api.js";
+import type { Workspace } from "../serve/workspace.js";
+
+/** Parses a TCP port option (0 = any free port). */
+export function portArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer in [0, 65535], got "${v}"`);
+  return n;
+}
+
+/** Starts the API + panel for a workspace and keeps the process alive until SIGINT/SIGTERM. */
+export async function serveWorkspace(ws: Workspace, host: string, port: number): Promise<void> {
+  const server = await startServer(ws, { host, port });
+  console.log(`control panel: ${server.url}/  (API under ${server.url}/api; Ctrl-C stops)`);
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      void server.close().then(done);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
+/** `reclens serve --run <dir>`: the HTTP API and web control panel of a run directory. */
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("serve the HTTP API and the web control panel of a run (model + SAE + labels)")
+    .requiredOption("--run <dir>", "run directory (see docs/run-layout.md)")
+    .option("--host <host>", "interface to bind", "127.0.0.1")
+    .option("--port <port>", "port (0 picks a free one)", portArg, DEFAULT_PORT)
+    .action(async (o: { run: string; host: string; port: number }) => {
+      const ws = await loadWorkspace(o.run);
+      await serveWorkspace(ws, o.host, o.port);
+    });
+}

@@ -1,0 +1,53 @@
+import type { Command } from "commander";
+import { loadRunSae } from "../pipeline/sae-ref.js";
+import { runItemActivations } from "../pipeline/run-labels.js";
+import { steerEvalRun, tradeoffMarkdown } from "../pipeline/steer-eval-run.js";
+import { numberArg } from "./data-options.js";
+import { addDataDirOption, listArg, openRunFromCli, positiveIntArg } from "./pipeline-options.js";
+
+/**
+ * `reclens steer-eval --run <dir>`: accuracy vs steering trade-off with the unique and representative
+ * tag -> neuron mappings; writes tradeoff.json/.md/.svg into <run>/steer/.
+ */
+export function registerSteerEval(program: Command): void {
+  const cmd = program
+    .command("steer-eval")
+    .description(
+      "measure the accuracy/steering trade-off of boosting concept neurons (table + plot in <run>/steer/)",
+    )
+    .requiredOption("--run <dir>", "model run directory with an SAE")
+    .option("--alphas <list>", "boost strengths in [0, 1], comma-separated", listArg(numberArg))
+    .option("--k <n>", "list length", positiveIntArg, 20)
+    .option("--family <kind>", "concept family of the target segments (default genre, else the first)")
+    .option("--sae <dir>", "SAE directory (default <run>/sae)")
+    .option("--out <dir>", "output directory (default <run>/steer)")
+    .option("--json", "print the table rows as JSON");
+  addDataDirOption(cmd);
+  cmd.action(
+    async (o: {
+      run: string;
+      alphas?: number[];
+      k: number;
+      family?: string;
+      sae?: string;
+      out?: string;
+      json?: boolean;
+      dataDir?: string;
+    }) => {
+      const ctx = await openRunFromCli(o.run, o);
+      const loaded = loadRunSae(ctx, o.sae);
+      const r = steerEvalRun(ctx, loaded, runItemActivations(ctx, loaded), {
+        k: o.k,
+        ...(o.alphas ? { alphas: o.alphas } : {}),
+        ...(o.family ? { family: o.family } : {}),
+        ...(o.out ? { out: o.out } : {}),
+      });
+      if (o.json) {
+        console.log(JSON.stringify(r.rows, null, 2));
+        return;
+      }
+      process.stdout.write(tradeoffMarkdown(r.rows, o.k, r.family));
+      console.log(`\nwrote ${r.files.markdown}, ${r.files.json}, ${r.files.svg}`);
+    },
+  );
+}

@@ -1,0 +1,44 @@
+import { evaluateRanking, type RankingReport } from "../eval/ranking.js";
+import type { Csr } from "../tensor/csr.js";
+import type { Recommender, Validation } from "./types.js";
+
+/** Held-out users to score: the interactions the model sees and those it must find. */
+export interface HeldOutUsers {
+  /** users x items given to the model (and excluded from the ranking). */
+  readonly foldIn: Csr;
+  /** users x items to retrieve. */
+  readonly target: Csr;
+}
+
+/**
+ * Strong-generalisation evaluation: each held-out user is encoded from their fold-in rows as an
+ * unseen user (no user ids; MF folds them in), scored over all items with the fold-in items
+ * excluded, and the target ranked (Recall@K normalised by min(K, |target|), nDCG@K binary gains).
+ */
+export function evaluateHeldOut(
+  model: Recommender,
+  part: HeldOutUsers,
+  opts: { ks?: readonly number[]; batchSize?: number; itemPopularity?: ArrayLike<number>; fullRanking?: boolean } = {},
+): RankingReport {
+  return evaluateRanking(part.target, (s, e) => model.scoreUsers({ rows: part.foldIn.rowRange(s, e) }), {
+    ks: opts.ks ?? [20],
+    exclude: part.foldIn,
+    batchSize: opts.batchSize ?? 512,
+    fullRanking: opts.fullRanking ?? false,
+    ...(opts.itemPopularity ? { itemPopularity: opts.itemPopularity } : {}),
+  });
+}
+
+/** An early-stopping callback that scores `metric` (e.g. "ndcg@20") on held-out validation users. */
+export function heldOutValidation(part: HeldOutUsers, metric = "ndcg@20", patience = 5): Validation {
+  const k = Number(/@(\d+)$/.exec(metric)?.[1] ?? 20);
+  return {
+    patience,
+    evaluate: (model) => {
+      const report = evaluateHeldOut(model, part, { ks: [k] });
+      const m = report.metrics[metric];
+      if (!m) throw new Error(`heldOutValidation: unknown metric "${metric}" (have ${Object.keys(report.metrics).join(", ")})`);
+      return m.mean;
+    },
+  };
+}

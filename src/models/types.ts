@@ -1,0 +1,110 @@
+import type { Csr } from "../tensor/csr.js";
+import type { Matrix } from "../tensor/matrix.js";
+import type { Rng } from "../tensor/rng.js";
+
+/**
+ * The users a recommender is asked about, one row each.
+ *
+ * - `rows` (users x items) is every user's known interaction history and is ALWAYS present.
+ *   Autoencoders (EASE, ELSA, MultVAE) encode it; every consumer uses it to exclude already-seen
+ *   items from rankings; id-based models fold users in from it.
+ * - `userIds` (optional, aligned with `rows`) are row indices of the training matrix the model was
+ *   fitted on. Id-based models (MF) then use the learned user embeddings. Without `userIds` the users
+ *   are treated as unseen and id-based models fold them in from `rows` (see each model's docs).
+ *   Autoencoders ignore `userIds`.
+ */
+export interface UserBatch {
+  readonly rows: Csr;
+  readonly userIds?: Int32Array;
+}
+
+/** Builds a UserBatch, checking that `userIds` (if given) has one entry per row. */
+export function userBatch(rows: Csr, userIds?: ArrayLike<number>): UserBatch {
+  if (userIds === undefined) return { rows };
+  if (userIds.length !== rows.rows) {
+    throw new RangeError(`userBatch: ${userIds.length} user ids for ${rows.rows} interaction rows`);
+  }
+  return { rows, userIds: userIds instanceof Int32Array ? userIds : Int32Array.from(userIds) };
+}
+
+/** The training users [start, end) of `train` as a batch (rows plus their ids). */
+export function trainingBatch(train: Csr, start = 0, end = train.rows): UserBatch {
+  const ids = new Int32Array(end - start);
+  for (let i = 0; i < ids.length; i++) ids[i] = start + i;
+  return { rows: train.rowRange(start, end), userIds: ids };
+}
+
+/** Reported after every epoch. Times are in seconds; `etaSec` extrapolates the mean epoch time. */
+export interface FitProgress {
+  /** 1-based epoch just finished. */
+  readonly epoch: number;
+  readonly epochs: number;
+  /** Mean training loss over the epoch's batches. */
+  readonly loss: number;
+  readonly elapsedSec: number;
+  readonly etaSec: number;
+  /** Validation score of this epoch, when a validation callback is set. */
+  readonly valScore?: number;
+}
+
+/** Early stopping: `evaluate` scores the model after each epoch (higher is better). */
+export interface Validation {
+  readonly evaluate: (model: Recommender) => number;
+  /** Stop after this many epochs without improvement; the best epoch's weights are restored. */
+  readonly patience: number;
+}
+
+/** Everything `fit` needs besides the data: randomness, progress reporting, early stopping. */
+export interface FitContext {
+  /** Source of all randomness (initialisation, shuffling, negatives, dropout). */
+  readonly rng: Rng;
+  readonly onProgress?: (p: FitProgress) => void;
+  readonly validation?: Validation;
+}
+
+/** What `fit` returns. Closed-form models report a single epoch. */
+export interface FitReport {
+  readonly epochsRun: number;
+  /** 1-based epoch whose weights the model holds (the last one without early stopping). */
+  readonly bestEpoch: number;
+  readonly losses: number[];
+  readonly valScores: number[];
+  readonly seconds: number;
+}
+
+/**
+ * A collaborative-filtering recommender with a probing site: `encodeUsers` maps users to a
+ * `dim`-wide representation (what sparse autoencoders are trained on and what steering edits),
+ * and `decode` maps such a representation back to item scores. Always
+ * `scoreUsers(b) = decode(encodeUsers(b), b)` (up to float rounding where a model computes it by a
+ * cheaper route, e.g. EASE's sparse X B). Scores are "higher is better" and may include
+ * already-seen items; rankings exclude those (see rank.ts).
+ */
+export interface Recommender<C extends object = object> {
+  /** Registry name ("ease", "elsa", "mf", "multvae"). */
+  readonly name: string;
+  /** Complete hyperparameters (defaults applied). */
+  readonly config: Readonly<C>;
+  /** Number of items (columns); 0 before fit/load. */
+  readonly nItems: number;
+  /** Width of the probing site (columns of encodeUsers); 0 before fit/load. */
+  readonly dim: number;
+  /** Trains on a users x items interaction matrix. */
+  fit(train: Csr, ctx: FitContext): Promise<FitReport>;
+  /** The probing site: users x dim. */
+  encodeUsers(batch: UserBatch): Matrix;
+  /**
+   * Item scores (users x items) from a probing-site representation. `batch`, when given, is the
+   * batch `z` was encoded from; models whose decoder uses the input (ELSA's "- x") need it for
+   * exact scores, and without it return scores that differ only on already-seen items.
+   */
+  decode(z: Matrix, batch?: UserBatch): Matrix;
+  /** decode(encodeUsers(batch), batch). */
+  scoreUsers(batch: UserBatch): Matrix;
+  /** Item representations (items x dim) for two-tower models. */
+  encodeItems?(): Matrix;
+  /** Scores of the given items only (users x items.length) for two-tower models. */
+  score?(batch: UserBatch, items: Int32Array): Matrix;
+  /** Writes model.json and weights.safetensors into `dir` (created if missing); load with registry.loadModel. */
+  save(dir: string): void;
+}

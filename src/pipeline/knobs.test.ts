@@ -1,0 +1,70 @@
+import { describe, expect, it } from "vitest";
+import { emptyLabels, setLabel, type LabelsDoc } from "../concepts/labels.js";
+import { boostKnobs, resolveNeuron, splitRefValue, steerOpsFromSpecs } from "./knobs.js";
+
+function labelled(labels: Record<number, string>, neurons = 10): LabelsDoc {
+  let doc = emptyLabels(neurons);
+  for (const [n, l] of Object.entries(labels)) doc = setLabel(doc, Number(n), l);
+  return doc;
+}
+
+const DOC = labelled({ 1: "Noir", 2: "Space Opera", 3: "noir thriller", 5: "Heist", 6: "heist" });
+
+describe("resolveNeuron", () => {
+  it("takes ids, exact labels case-insensitively, then unique substrings", () => {
+    expect(resolveNeuron(DOC, "7")).toBe(7);
+    expect(resolveNeuron(DOC, "NOIR")).toBe(1); // exact beats the substring match of neuron 3
+    expect(resolveNeuron(DOC, "space opera")).toBe(2);
+    expect(resolveNeuron(DOC, "opera")).toBe(2);
+    expect(resolveNeuron(DOC, "thriller")).toBe(3);
+  });
+
+  it("lists candidates when ambiguous and explains unknown references", () => {
+    expect(() => resolveNeuron(DOC, "heist")).toThrow(
+      '"heist" is ambiguous: 2 neurons match (5 "Heist", 6 "heist"); use a neuron id',
+    );
+    expect(() => resolveNeuron(DOC, "oir")).toThrow(
+      /ambiguous: 2 neurons match \(1 "Noir", 3 "noir thriller"\)/,
+    );
+    expect(() => resolveNeuron(DOC, "western")).toThrow(
+      'no neuron labelled "western" (labels include 1 "Noir", 2 "Space Opera"',
+    );
+    expect(() => resolveNeuron(DOC, "10")).toThrow("neuron 10 out of range [0, 10)");
+    expect(() => resolveNeuron(emptyLabels(4), "noir")).toThrow(/no labels yet/);
+  });
+});
+
+describe("steering specs", () => {
+  it("splits at the last colon only before a number", () => {
+    expect(splitRefValue("noir:0.3")).toEqual({ ref: "noir", value: 0.3 });
+    expect(splitRefValue("sci-fi: space")).toEqual({ ref: "sci-fi: space" });
+    expect(splitRefValue("a:b:0.5")).toEqual({ ref: "a:b", value: 0.5 });
+  });
+
+  it("builds one boost with all knobs and suppressions grouped by factor", () => {
+    expect(boostKnobs(DOC, ["noir:0.2", "2:0.3"])).toEqual([
+      { neuron: 1, alpha: 0.2 },
+      { neuron: 2, alpha: 0.3 },
+    ]);
+    expect(steerOpsFromSpecs(DOC, ["opera:0.5"], ["5", "thriller", "6:0.5"])).toEqual([
+      { kind: "boost", knobs: [{ neuron: 2, alpha: 0.5 }] },
+      { kind: "suppress", neurons: [5, 3], factor: 0 },
+      { kind: "suppress", neurons: [6], factor: 0.5 },
+    ]);
+    expect(steerOpsFromSpecs(DOC, [], [])).toEqual([]);
+  });
+
+  it("rejects bad alphas, sums over 1, repeats and missing alphas", () => {
+    expect(() => boostKnobs(DOC, ["noir"])).toThrow('--boost "noir": expected <label or neuron id>:<alpha>');
+    expect(() => boostKnobs(DOC, ["noir:1.5"])).toThrow(
+      '--boost "noir:1.5": alpha must be in [0, 1], got 1.5',
+    );
+    expect(() => boostKnobs(DOC, ["noir:0.6", "2:0.6"])).toThrow(
+      "--boost: the alphas sum to 1.2, more than 1",
+    );
+    expect(() => boostKnobs(DOC, ["noir:0.1", "1:0.2"])).toThrow("--boost: neuron 1 is boosted twice");
+    expect(() => steerOpsFromSpecs(DOC, [], ["noir:-1"])).toThrow(
+      '--suppress "noir:-1": factor must be >= 0, got -1',
+    );
+  });
+});

@@ -1,0 +1,183 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { labelEntries, labelNeurons, type LabellerResult } from "../concepts/labeller.js";
+import {
+  emptyLabels,
+  labelsPath,
+  mergeLabels,
+  readLabels,
+  writeLabels,
+  type LabelsDoc,
+} from "../concepts/labels.js";
+import { LlmClient, resolveLlmConfig, type LlmConfig, type LlmDeps } from "../concepts/llm.js";
+import { llmLabelNeurons } from "../concepts/llm-labeller.js";
+import { histogramSvg, selectivityCharts } from "../concepts/plots.js";
+import { PURITY_KS } from "../concepts/purity.js";
+import { writeFileAtomic } from "../store/atomic.js";
+import type { Matrix } from "../tensor/matrix.js";
+import { CONCEPTS_SUMMARY_FILE, recordedSaeFingerprint } from "./concepts-summary.js";
+import {
+  ITEM_ACTIVATIONS_FILE,
+  itemActivations,
+  itemVectorSource,
+  saveItemActivations,
+  type ItemVectorSource,
+} from "./item-activations.js";
+import { purityMarkdown, purityReport, type PurityReport } from "./purity-report.js";
+import { trainingRepresentations } from "./representations.js";
+import type { ModelRunContext } from "./run-context.js";
+import { loadRunSae } from "./sae-ref.js";
+import { firingRates } from "./sae-metrics.js";
+
+/** Options of {@link labelRun}. */
+export interface LabelRunOptions {
+  /** SAE directory (default `<run>/sae`). */
+  readonly saeDir?: string;
+  /** Also label with an LLM (OpenAI-compatible endpoint from `llmConfig` or RECLENS_LLM_* variables). */
+  readonly llm?: boolean;
+  readonly llmConfig?: Partial<LlmConfig>;
+  /** Injected HTTP (tests). */
+  readonly llmDeps?: LlmDeps;
+  /** Top-activating items shown to the LLM per neuron (default 10). */
+  readonly top?: number;
+  /** K values of the purity table (default 10, 20, 50). */
+  readonly ks?: readonly number[];
+}
+
+/** What {@link labelRun} produced. */
+export interface LabelRunResult {
+  readonly doc: LabelsDoc;
+  readonly labeller: LabellerResult;
+  readonly itemActivations: Matrix;
+  readonly itemVectors: ItemVectorSource;
+  readonly purity: PurityReport;
+  /** Firing rate of each latent over the training users. */
+  readonly firing: Float64Array;
+  readonly llm?: { readonly labelled: number; readonly failures: Map<number, string> };
+  /** Paths written, by role. */
+  readonly files: Record<string, string>;
+  /** Manual labels from an earlier labels.json that were kept. */
+  readonly keptManual: number;
+}
+
+/** The labels to merge over: the existing file's, unless they belong to another SAE (then none). */
+function existingLabels(
+  path: string,
+  conceptsDir: string,
+  neurons: number,
+  fingerprint: string,
+): LabelsDoc | undefined {
+  if (!existsSync(path)) return undefined;
+  const recorded = recordedSaeFingerprint(conceptsDir);
+  if (recorded !== undefined && recorded !== fingerprint) return undefined;
+  const doc = readLabels(path);
+  return doc.neurons === neurons ? doc : undefined;
+}
+
+/**
+ * `reclens label`: item activations Z of the run's SAE (onehot pseudo-users, or item embeddings for
+ * two-tower models), the default TF-IDF/purity labeller over the dataset's concept families (and, with
+ * `llm`, LLM labels on top), user firing rates as a "firingRate" score, then writes into
+ * `<run>/concepts/` atomically: labels.json (hand-set labels are kept unless the existing labels were
+ * made for another SAE, which are replaced), purity.md / purity.json
+ * (purity@10/20/50), selectivity SVG charts per family (<kind>-neuron-entropy.svg, ...),
+ * purity histogram, item-activations.safetensors and summary.json.
+ */
+export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {}): Promise<LabelRunResult> {
+  const families = ctx.dataset.concepts;
+  if (families.length === 0 && !opts.llm)
+    throw new Error(
+      `${ctx.dataset.name} has no item concepts (genres, tags) for the default labeller; use --llm with an endpoint`,
+    );
+  const llmConfig = opts.llm ? resolveLlmConfig(opts.llmConfig ?? {}) : undefined; // fail early when not configured
+  const { sae, dir: saeDir, fingerprint } = loadRunSae(ctx, opts.saeDir);
+  const source = itemVectorSource(ctx.model);
+  const z = itemActivations(ctx.model, sae, source);
+  const ks = opts.ks ?? PURITY_KS;
+  const popularity = new Float64Array(ctx.dataset.items.length);
+  for (const i of ctx.split.train.indices) popularity[i]++;
+  const labeller = labelNeurons(z, families, { ks, popularity });
+  const firing = firingRates(sae, trainingRepresentations(ctx.model, ctx.split.train));
+  const dir = ctx.layout.concepts;
+  const labelsFile = labelsPath(dir);
+  const previous = existingLabels(labelsFile, dir, sae.dSae, fingerprint);
+  const entries = labelEntries(labeller);
+  for (const [n, e] of entries) e.scores.firingRate = firing[n];
+  let doc = mergeLabels(previous ?? emptyLabels(sae.dSae), entries);
+  let llm: LabelRunResult["llm"];
+  if (llmConfig) {
+    const client = new LlmClient(llmConfig, opts.llmDeps ?? {});
+    const r = await llmLabelNeurons(client, z, labeller.activity.live, {
+      topItems: opts.top ?? 10,
+      families,
+      previous: doc,
+      ...(ctx.dataset.itemTitles ? { titles: ctx.dataset.itemTitles } : {}),
+    });
+    doc = mergeLabels(doc, r.entries);
+    llm = { labelled: r.entries.size, failures: r.failures };
+  }
+  writeLabels(labelsFile, doc);
+  const files: Record<string, string> = { labels: labelsFile };
+  const purity = purityReport(labeller, ks);
+  files.purityMarkdown = join(dir, "purity.md");
+  files.purityJson = join(dir, "purity.json");
+  writeFileAtomic(files.purityMarkdown, purityMarkdown(purity));
+  writeFileAtomic(files.purityJson, `${JSON.stringify(purity, null, 2)}\n`);
+  for (const a of labeller.families) {
+    for (const [name, svg] of Object.entries(
+      selectivityCharts(a.family.kind, a.neuronSelectivity, a.tagSelectivity),
+    )) {
+      const path = join(dir, `${a.family.kind.replace(/[^A-Za-z0-9_-]+/g, "_")}-${name}`);
+      files[`${a.family.kind}/${name}`] = path;
+      writeFileAtomic(path, svg);
+    }
+  }
+  const k0 = ks[0];
+  files.purityHistogram = join(dir, `purity-at-${k0}.svg`);
+  writeFileAtomic(
+    files.purityHistogram,
+    histogramSvg(
+      purity.neurons.filter((n) => n.purity[String(k0)] !== undefined).map((n) => n.purity[String(k0)]),
+      {
+        title: `purity@${k0} of each labelled neuron`,
+        xLabel: `purity@${k0}`,
+        yLabel: "neurons",
+        bins: 20,
+        range: [0, 1],
+      },
+    ),
+  );
+  files.itemActivations = join(dir, ITEM_ACTIVATIONS_FILE);
+  saveItemActivations(files.itemActivations, z, { source, sae: fingerprint });
+  files.summary = join(dir, CONCEPTS_SUMMARY_FILE);
+  const keptManual = Object.values(doc.labels).filter((e) => e.source === "manual").length;
+  writeFileAtomic(
+    files.summary,
+    `${JSON.stringify(
+      {
+        sae: { dir: saeDir, fingerprint },
+        itemVectors: source,
+        neurons: sae.dSae,
+        liveOnItems: labeller.activity.live.length,
+        labelled: Object.keys(doc.labels).length,
+        keptManual,
+        purity: { mean: purity.meanPurity, shareAbove90: purity.shareAbove90 },
+        ...(llm ? { llm: { labelled: llm.labelled, failures: Object.fromEntries(llm.failures) } } : {}),
+        files,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  return {
+    doc,
+    labeller,
+    itemActivations: z,
+    itemVectors: source,
+    purity,
+    firing,
+    ...(llm ? { llm } : {}),
+    files,
+    keptManual,
+  };
+}

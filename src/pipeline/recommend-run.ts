@@ -1,0 +1,103 @@
+import type { LabelsDoc } from "../concepts/labels.js";
+import type { UserBatch } from "../models/types.js";
+import type { SteerOp } from "../steer/ops.js";
+import { recommend, type NeuronActivation } from "../steer/recommend.js";
+import { userIndex } from "./ids.js";
+import { steerOpsFromSpecs } from "./knobs.js";
+import type { ModelRunContext } from "./run-context.js";
+import type { LoadedSae } from "./sae-ref.js";
+
+/** An item of a recommendation list, by original id. */
+export interface ListedItem {
+  readonly item: number;
+  readonly id: string;
+  readonly title?: string;
+}
+
+/** A recommended item with its score and whether steering brought it into the list. */
+export interface RecommendedItem extends ListedItem {
+  readonly score: number;
+  readonly entered: boolean;
+}
+
+/** An active latent with its label (when labelled). */
+export interface LabelledActivation extends NeuronActivation {
+  readonly label?: string;
+}
+
+/** Options of {@link recommendForUser}. */
+export interface RecommendRunOptions {
+  readonly n?: number;
+  /** "<label or id>:<alpha>" specs. */
+  readonly boosts?: readonly string[];
+  /** "<label or id>[:factor]" specs. */
+  readonly suppress?: readonly string[];
+}
+
+/** Steered recommendations of one user. */
+export interface RecommendRunResult {
+  readonly user: string;
+  readonly ops: SteerOp[];
+  readonly items: RecommendedItem[];
+  /** Unsteered items that steering pushed out, in their unsteered order. */
+  readonly left: ListedItem[];
+  readonly unsteered: ListedItem[];
+  /** The user's active latents before and after steering, strongest first. */
+  readonly neurons: LabelledActivation[];
+  readonly steeredNeurons: LabelledActivation[];
+}
+
+/** The batch of one dataset user: their full history, with their model row when they were a training user. */
+export function userBatchOf(ctx: ModelRunContext, u: number): UserBatch {
+  const rows = ctx.dataset.matrix.gatherRows([u]);
+  const id = ctx.modelUserIds[u];
+  return id >= 0 ? { rows, userIds: Int32Array.of(id) } : { rows };
+}
+
+/** An item by dense index as a listed item (original id and title). */
+export function listedItem(ctx: ModelRunContext, i: number): ListedItem {
+  const title = ctx.dataset.itemTitles?.[i];
+  return { item: i, id: ctx.dataset.items[i], ...(title ? { title } : {}) };
+}
+
+/** Adds labels to activations. */
+export function labelActivations(doc: LabelsDoc, list: readonly NeuronActivation[]): LabelledActivation[] {
+  return list.map((a) => {
+    const label = doc.labels[String(a.neuron)]?.label;
+    return label ? { ...a, label } : { ...a };
+  });
+}
+
+/**
+ * `reclens recommend`: the top-n list of the user with original id `userId` (their whole history
+ * encoded; seen items excluded) from the nested model with the SAE code steered by the boost and
+ * suppress specs (labels resolved case-insensitively), with the items that entered and left.
+ * Without ops (or with alpha 0) the list is exactly the model's own.
+ */
+export function recommendForUser(
+  ctx: ModelRunContext,
+  loaded: LoadedSae,
+  doc: LabelsDoc,
+  userId: string,
+  opts: RecommendRunOptions = {},
+): RecommendRunResult {
+  const u = userIndex(ctx.dataset, userId);
+  const n = opts.n ?? 20;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a positive integer, got ${n}`);
+  const ops = steerOpsFromSpecs(doc, opts.boosts ?? [], opts.suppress ?? []);
+  const r = recommend(ctx.model, loaded.sae, userBatchOf(ctx, u), { n, steer: ops }).users[0];
+  const entered = new Set(r.entered);
+  return {
+    user: userId,
+    ops,
+    items: Array.from(r.items, (i, p) => ({
+      ...listedItem(ctx, i),
+      score: r.scores[p],
+      entered: entered.has(i),
+    })),
+    left: Array.from(r.left, (i) => listedItem(ctx, i)),
+    unsteered: Array.from(r.unsteered.items, (i) => listedItem(ctx, i)),
+    neurons: labelActivations(doc, r.neurons),
+    steeredNeurons: labelActivations(doc, r.steeredNeurons),
+  };
+}

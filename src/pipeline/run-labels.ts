@@ -1,0 +1,40 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { emptyLabels, labelsPath, readLabels, type LabelsDoc } from "../concepts/labels.js";
+import type { Matrix } from "../tensor/matrix.js";
+import { ITEM_ACTIVATIONS_FILE, itemActivations, loadItemActivations } from "./item-activations.js";
+import { recordedSaeFingerprint } from "./concepts-summary.js";
+import type { ModelRunContext } from "./run-context.js";
+import type { LoadedSae } from "./sae-ref.js";
+
+/**
+ * The labels of a run for the loaded SAE: `<run>/concepts/labels.json`, or no labels when there is
+ * none yet (neuron ids still work). Throws when the labels were computed for another SAE (the
+ * fingerprint recorded in concepts/summary.json differs) or for another number of neurons.
+ */
+export function readRunLabels(ctx: ModelRunContext, loaded: LoadedSae): LabelsDoc {
+  const path = labelsPath(ctx.layout.concepts);
+  if (!existsSync(path)) return emptyLabels(loaded.sae.dSae);
+  const recorded = recordedSaeFingerprint(ctx.layout.concepts);
+  if (recorded !== undefined && recorded !== loaded.fingerprint)
+    throw new Error(
+      `${path}: these labels were made for another SAE than ${loaded.dir}; run \`reclens label ${ctx.dir}\` again`,
+    );
+  const doc = readLabels(path);
+  if (doc.neurons !== loaded.sae.dSae)
+    throw new RangeError(
+      `${path}: labels are for ${doc.neurons} neurons, ${loaded.dir} has ${loaded.sae.dSae}`,
+    );
+  return doc;
+}
+
+/** Item activations Z of the loaded SAE: the stored concepts/item-activations.safetensors when it matches, else computed. */
+export function runItemActivations(ctx: ModelRunContext, loaded: LoadedSae): Matrix {
+  const stored = loadItemActivations(
+    join(ctx.layout.concepts, ITEM_ACTIVATIONS_FILE),
+    loaded.fingerprint,
+    ctx.model.nItems,
+    loaded.sae.dSae,
+  );
+  return stored ?? itemActivations(ctx.model, loaded.sae);
+}

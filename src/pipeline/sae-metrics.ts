@@ -1,0 +1,129 @@
+import { histogramSvg } from "../concepts/plots.js";
+import { LatentActivity } from "../eval/sae.js";
+import type { Recommender } from "../models/types.js";
+import { codeAsCsr } from "../sae/code.js";
+import { evaluateNested, type HeldOutRows, type NestedEvalReport } from "../sae/nested-eval.js";
+import type { Sae } from "../sae/types.js";
+import type { Matrix } from "../tensor/matrix.js";
+
+/**
+ * Flat metrics of a nested evaluation under `prefix` ("test", "val"): original and nested
+ * Recall@k/nDCG@k (with standard errors), the share kept, RBO, Kendall tau, reconstruction
+ * (cosine, FVE, MSE) and sparsity (L0, dead fraction). Ratios that are undefined (original 0) are
+ * left out rather than written as NaN.
+ */
+export function nestedMetrics(prefix: string, r: NestedEvalReport): Record<string, number> {
+  const k = r.k;
+  const out: Record<string, number> = {
+    [`${prefix}/users`]: r.users,
+    [`${prefix}/recall@${k}`]: r.original.recall.mean,
+    [`${prefix}/ndcg@${k}`]: r.original.ndcg.mean,
+    [`${prefix}/nested/recall@${k}`]: r.nested.recall.mean,
+    [`${prefix}/nested/recall@${k}/se`]: r.nested.recall.stderr,
+    [`${prefix}/nested/ndcg@${k}`]: r.nested.ndcg.mean,
+    [`${prefix}/nested/ndcg@${k}/se`]: r.nested.ndcg.stderr,
+    [`${prefix}/rbo`]: r.fidelity.rbo.mean,
+    [`${prefix}/rbo/se`]: r.fidelity.rbo.stderr,
+    [`${prefix}/kendallTau`]: r.fidelity.kendallTau.mean,
+    [`${prefix}/kendallTau/se`]: r.fidelity.kendallTau.stderr,
+    [`${prefix}/cosine`]: r.reconstruction.cosine,
+    [`${prefix}/fve`]: r.reconstruction.fve,
+    [`${prefix}/mse`]: r.reconstruction.mse,
+    [`${prefix}/l0`]: r.sparsity.meanL0,
+    [`${prefix}/deadFraction`]: r.sparsity.deadFraction,
+  };
+  if (r.kept.recall !== null) out[`${prefix}/kept/recall@${k}`] = r.kept.recall;
+  if (r.kept.ndcg !== null) out[`${prefix}/kept/ndcg@${k}`] = r.kept.ndcg;
+  return out;
+}
+
+/** Nested evaluation of the SAE inside the model on held-out users, as flat metrics (see {@link nestedMetrics}). */
+export function evaluateNestedMetrics(
+  model: Recommender,
+  sae: Sae,
+  part: HeldOutRows,
+  prefix: string,
+  k = 20,
+): { report: NestedEvalReport; metrics: Record<string, number> } {
+  const report = evaluateNested(model, sae, part, { k });
+  return { report, metrics: nestedMetrics(prefix, report) };
+}
+
+/** Share of rows of `x` in which each latent of the SAE fires (codes computed in batches). */
+export function firingRates(sae: Sae, x: Matrix, batchSize = 1024): Float64Array {
+  const activity = new LatentActivity(sae.dSae);
+  for (let s = 0; s < x.rows; s += batchSize)
+    activity.add(codeAsCsr(sae.encode(x.rowRange(s, Math.min(x.rows, s + batchSize)))));
+  return activity.firingRates();
+}
+
+/**
+ * Histogram (SVG) of log10 firing rates of the latents that fire at least once; the dead count is
+ * given in the title (log10 0 has no place on the axis).
+ */
+export function firingRateSvg(rates: ArrayLike<number>, what = "training users"): string {
+  const logs: number[] = [];
+  let dead = 0;
+  for (let j = 0; j < rates.length; j++) {
+    if (rates[j] > 0) logs.push(Math.log10(rates[j]));
+    else dead++;
+  }
+  return histogramSvg(logs, {
+    title: `Latent firing rates on ${what} (${rates.length} latents, ${dead} dead)`,
+    xLabel: "log10 firing rate",
+    yLabel: "latents",
+    bins: 30,
+  });
+}
+
+/** Rows of the metrics table: display name and metric key, "{k}" standing for the cut-off. */
+const TABLE: readonly (readonly [string, string])[] = [
+  ["users", "users"],
+  ["Recall@{k} original", "recall@{k}"],
+  ["Recall@{k} nested", "nested/recall@{k}"],
+  ["Recall@{k} kept", "kept/recall@{k}"],
+  ["nDCG@{k} original", "ndcg@{k}"],
+  ["nDCG@{k} nested", "nested/ndcg@{k}"],
+  ["nDCG@{k} kept", "kept/ndcg@{k}"],
+  ["RBO", "rbo"],
+  ["Kendall tau", "kendallTau"],
+  ["cosine", "cosine"],
+  ["FVE", "fve"],
+  ["MSE", "mse"],
+  ["L0", "l0"],
+  ["dead fraction", "deadFraction"],
+];
+
+function cell(v: number | undefined): string {
+  if (v === undefined) return "-";
+  if (Number.isInteger(v)) return String(v);
+  return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4);
+}
+
+/**
+ * A plain-text table of the SAE metrics of each prefix (columns), e.g. `["val", "test"]`; a value
+ * with a standard error prints as "mean ± se".
+ */
+export function saeMetricsTable(
+  metrics: Readonly<Record<string, number>>,
+  prefixes: readonly string[],
+  k = 20,
+): string {
+  const rows = TABLE.filter(([, key]) =>
+    prefixes.some((p) => metrics[`${p}/${key.replace("{k}", String(k))}`] !== undefined),
+  );
+  const label = (s: string): string => s.replace("{k}", String(k));
+  const body = rows.map(([name, key]) => [
+    label(name),
+    ...prefixes.map((p) => {
+      const m = `${p}/${label(key)}`;
+      const se = metrics[`${m}/se`];
+      return se !== undefined ? `${cell(metrics[m])} ± ${cell(se)}` : cell(metrics[m]);
+    }),
+  ]);
+  const all = [["metric", ...prefixes], ...body];
+  const widths = all[0].map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  return all
+    .map((r) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join("  "))
+    .join("\n");
+}

@@ -1,0 +1,36 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadSae, SAE_WEIGHTS_FILE } from "../sae/io.js";
+import type { SparseAutoencoder } from "../sae/model.js";
+import type { ModelRunContext } from "./run-context.js";
+
+/** A trained SAE loaded from its directory, with a fingerprint of its weights. */
+export interface LoadedSae {
+  readonly dir: string;
+  readonly sae: SparseAutoencoder;
+  /** sha256 (hex) of sae.safetensors: ties labels and item activations to the SAE they came from. */
+  readonly fingerprint: string;
+}
+
+/** sha256 (hex) of `<dir>/sae.safetensors`. */
+export function saeFingerprint(dir: string): string {
+  return createHash("sha256")
+    .update(readFileSync(join(dir, SAE_WEIGHTS_FILE)))
+    .digest("hex");
+}
+
+/**
+ * Loads the SAE of a model run (`dir`, default `<run>/sae`) and checks that its input width is the
+ * model's probing-site width. A missing SAE is reported with the command that trains one.
+ */
+export function loadRunSae(ctx: ModelRunContext, dir: string = ctx.layout.sae): LoadedSae {
+  if (!existsSync(join(dir, SAE_WEIGHTS_FILE)))
+    throw new Error(`${dir}: no SAE here; train one with \`reclens sae train --run ${ctx.dir}\``);
+  const sae = loadSae(dir);
+  if (sae.dIn !== ctx.model.dim)
+    throw new RangeError(
+      `${dir}: the SAE reads ${sae.dIn}-wide inputs but ${ctx.model.name}'s probing site is ${ctx.model.dim} wide`,
+    );
+  return { dir, sae, fingerprint: saeFingerprint(dir) };
+}

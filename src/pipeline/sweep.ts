@@ -1,0 +1,200 @@
+import { join } from "node:path";
+import { lineChartSvg } from "../steer/plot.js";
+import { writeFileAtomic } from "../store/atomic.js";
+import type { ModelRunContext } from "./run-context.js";
+import { runSaeData, trainSaeOnRun, type FitSaeOptions } from "./sae-run.js";
+import { resolveSaeSettings, type SaeSettingsInput } from "./sae-settings.js";
+
+/** The grid of a sweep: every combination is trained (k is ignored by relu, which runs once per expansion/loss). */
+export interface SweepGrid {
+  readonly archs: readonly string[];
+  readonly ks: readonly number[];
+  readonly expansions: readonly number[];
+  readonly losses: readonly string[];
+}
+
+/** One configuration of the grid. */
+export interface SweepConfig {
+  /** Directory-safe name, e.g. "topk-k16-x4-l2". */
+  readonly name: string;
+  readonly architecture: string;
+  /** null for relu (no k). */
+  readonly k: number | null;
+  readonly expansion: number;
+  readonly loss: string;
+}
+
+/** Outcome of one configuration (test users unless the run has none; then validation users). */
+export interface SweepPoint extends SweepConfig {
+  readonly dSae: number;
+  readonly l0: number;
+  /** Nested Recall@k / original Recall@k; null when the original is 0. */
+  readonly recallKept: number | null;
+  readonly ndcgKept: number | null;
+  readonly rbo: number;
+  readonly kendallTau: number;
+  readonly fve: number;
+  readonly cosine: number;
+  readonly deadFraction: number;
+  readonly epochs: number;
+  readonly seconds: number;
+  readonly dir: string;
+}
+
+/** The configurations of a grid in a fixed order (arch, expansion, loss, k); relu ignores ks. */
+export function sweepConfigs(grid: SweepGrid): SweepConfig[] {
+  for (const [name, list] of Object.entries(grid))
+    if ((list as readonly unknown[]).length === 0) throw new Error(`sweep: the ${name} list is empty`);
+  const out: SweepConfig[] = [];
+  for (const architecture of grid.archs)
+    for (const expansion of grid.expansions)
+      for (const loss of grid.losses)
+        for (const k of architecture === "relu" ? [null] : grid.ks) {
+          const lossName = loss.replace(/[^A-Za-z0-9.]+/g, "_");
+          const name = `${architecture}${k === null ? "" : `-k${k}`}-x${expansion}-${lossName}`;
+          out.push({ name, architecture, k, expansion, loss });
+        }
+  return out;
+}
+
+/** Options of {@link runSaeSweep}. */
+export interface SweepOptions extends Omit<FitSaeOptions, "scorer" | "onEpoch"> {
+  /** Directory receiving one SAE directory per configuration plus sweep.md, sweep.json and sweep.svg. */
+  readonly out: string;
+  /** Called after each configuration. */
+  readonly onPoint?: (p: SweepPoint, index: number, total: number) => void;
+  /** Cut-off of the nested Recall/nDCG (default 20). */
+  readonly k?: number;
+  /** x axis of sweep.svg: measured L0 (default) or the configured k. */
+  readonly plotX?: "l0" | "k";
+}
+
+/** Result of a sweep: the points and the files written. */
+export interface SweepResult {
+  readonly points: SweepPoint[];
+  readonly files: { readonly markdown: string; readonly json: string; readonly svg: string };
+}
+
+/**
+ * `reclens sae sweep`: trains an SAE for every configuration of the grid on the same representations
+ * (encoded once), each into `<out>/<name>/`, and writes a sparsity-vs-quality-kept table
+ * (sweep.md, sweep.json) and a plot of Recall@k kept against L0 (sweep.svg; one line per
+ * architecture, expansion and loss), as in Knots to Knobs, Figure 2.
+ */
+export async function runSaeSweep(
+  ctx: ModelRunContext,
+  grid: SweepGrid,
+  base: SaeSettingsInput,
+  opts: SweepOptions,
+): Promise<SweepResult> {
+  const configs = sweepConfigs(grid);
+  for (const c of configs)
+    resolveSaeSettings(
+      {
+        ...base,
+        architecture: c.architecture,
+        expansion: c.expansion,
+        loss: c.loss,
+        ...(c.k !== null ? { k: c.k } : {}),
+      },
+      `sweep ${c.name}`,
+    );
+  const data = runSaeData(ctx);
+  const k = opts.k ?? 20;
+  const points: SweepPoint[] = [];
+  for (const [index, c] of configs.entries()) {
+    const dir = join(opts.out, c.name);
+    const settings = {
+      ...base,
+      architecture: c.architecture,
+      expansion: c.expansion,
+      loss: c.loss,
+      ...(c.k !== null ? { k: c.k } : {}),
+    };
+    const r = await trainSaeOnRun(ctx, settings, { ...opts, out: dir, data, updateRunManifest: false, k });
+    const m = r.metrics;
+    const p = m["test/users"] !== undefined ? "test" : "val";
+    const point: SweepPoint = {
+      ...c,
+      dSae: r.fitted.config.dSae,
+      l0: m[`${p}/l0`],
+      recallKept: m[`${p}/kept/recall@${k}`] ?? null,
+      ndcgKept: m[`${p}/kept/ndcg@${k}`] ?? null,
+      rbo: m[`${p}/rbo`],
+      kendallTau: m[`${p}/kendallTau`],
+      fve: m[`${p}/fve`],
+      cosine: m[`${p}/cosine`],
+      deadFraction: m["train/deadFraction"],
+      epochs: m["train/epochs"],
+      seconds: m["train/seconds"],
+      dir,
+    };
+    points.push(point);
+    opts.onPoint?.(point, index, configs.length);
+  }
+  const files = {
+    markdown: join(opts.out, "sweep.md"),
+    json: join(opts.out, "sweep.json"),
+    svg: join(opts.out, "sweep.svg"),
+  };
+  writeFileAtomic(files.markdown, sweepMarkdown(points, k));
+  writeFileAtomic(files.json, `${JSON.stringify({ run: ctx.dir, k, grid, base, points }, null, 2)}\n`);
+  writeFileAtomic(files.svg, sweepSvg(points, opts.plotX ?? "l0", k));
+  return { points, files };
+}
+
+const f4 = (v: number | null): string => (v === null ? "-" : v.toFixed(4));
+
+/** The sweep as a markdown table, one row per configuration, sorted by architecture, expansion, loss, L0. */
+export function sweepMarkdown(points: readonly SweepPoint[], k = 20): string {
+  const head = `| arch | k | expansion | dSae | loss | L0 | Recall@${k} kept | nDCG@${k} kept | RBO | Kendall tau | FVE | cosine | dead | epochs |`;
+  const sep = `|${head
+    .split("|")
+    .slice(1, -1)
+    .map(() => "---")
+    .join("|")}|`;
+  const rows = [...points]
+    .sort(
+      (a, b) =>
+        a.architecture.localeCompare(b.architecture) ||
+        a.expansion - b.expansion ||
+        a.loss.localeCompare(b.loss) ||
+        a.l0 - b.l0,
+    )
+    .map(
+      (p) =>
+        `| ${p.architecture} | ${p.k ?? "-"} | ${p.expansion} | ${p.dSae} | ${p.loss} | ${p.l0.toFixed(2)} | ${f4(p.recallKept)} | ${f4(p.ndcgKept)} | ${f4(p.rbo)} | ${f4(p.kendallTau)} | ${f4(p.fve)} | ${f4(p.cosine)} | ${(100 * p.deadFraction).toFixed(1)}% | ${p.epochs} |`,
+    );
+  return `${[head, sep, ...rows].join("\n")}\n`;
+}
+
+/**
+ * Recall@k kept against sparsity (x = measured L0, or the configured k), one line per architecture x
+ * expansion x loss with points ordered by x. Points without a kept value (or without k for x = "k")
+ * are left out.
+ */
+export function sweepSvg(points: readonly SweepPoint[], x: "l0" | "k" = "l0", k = 20): string {
+  const groups = new Map<string, [number, number][]>();
+  for (const p of points) {
+    const xv = x === "l0" ? p.l0 : p.k;
+    if (xv === null || p.recallKept === null) continue;
+    const key = `${p.architecture} x${p.expansion} ${p.loss}`;
+    const list = groups.get(key) ?? [];
+    list.push([xv, p.recallKept]);
+    groups.set(key, list);
+  }
+  const series = [...groups.entries()].map(([name, pts]) => ({
+    name,
+    points: pts.sort((a, b) => a[0] - b[0]),
+  }));
+  return lineChartSvg(
+    {
+      title: `Recall@${k} kept by the nested model vs sparsity`,
+      xLabel: x === "l0" ? "L0 (mean active latents per user)" : "k",
+      yLabel: `Recall@${k} kept`,
+      series,
+    },
+    720,
+    420,
+  );
+}

@@ -1,0 +1,53 @@
+import { join } from "node:path";
+import { writeSynthetic } from "../cli/data-synth.js";
+import { generateSynthetic, type SynthTruth } from "../data/synth.js";
+import { trainRun } from "../models/runs.js";
+import { modelRunContext, type ModelRunContext } from "./run-context.js";
+import type { SaeSettingsInput } from "./sae-settings.js";
+
+/** Test fixtures for the pipeline (not used by library code). */
+
+/** A model run on planted synthetic data, written to disk and opened. */
+export interface PlantedRun {
+  readonly ctx: ModelRunContext;
+  readonly truth: SynthTruth;
+  /** The dataset file (reclens cache format) the run was trained on. */
+  readonly dataFile: string;
+}
+
+/** Small SAE settings that train in well under a second on a planted run. */
+export const PLANTED_SAE: SaeSettingsInput = { k: 4, expansion: 2, epochs: 30, lr: 3e-3, batchSize: 32 };
+
+/** Model hyperparameters for planted runs. */
+export const PLANTED_MODELS = {
+  elsa: { dim: 16, epochs: 15, batchSize: 64, lr: 0.05 },
+  mf: { dim: 16, epochs: 40, lr: 0.05 },
+} as const;
+
+/**
+ * 300 users x 120 items x 4 planted concepts (generateSynthetic, 30% secondary genres), written to
+ * `<root>/data.rlds`, and a model trained on it with `trainRun` into `<root>/run`.
+ */
+export async function plantedRun(root: string, model: "elsa" | "mf" = "elsa", seed = 1): Promise<PlantedRun> {
+  const syn = generateSynthetic({
+    users: 300,
+    items: 120,
+    concepts: 4,
+    seed,
+    meanInteractions: 14,
+    maxActiveConcepts: 2,
+    noiseRate: 0.03,
+  });
+  const dataFile = join(root, "data.rlds");
+  await writeSynthetic(dataFile, syn);
+  const dir = join(root, "run");
+  const r = await trainRun({
+    data: dataFile,
+    model,
+    modelConfig: PLANTED_MODELS[model],
+    seed,
+    out: dir,
+    patience: 100,
+  });
+  return { ctx: modelRunContext(dir, r.manifest, syn.dataset, r.model), truth: syn.truth, dataFile };
+}

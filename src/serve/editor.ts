@@ -1,0 +1,150 @@
+import { promoteItem, recommend } from "../steer/index.js";
+import { HttpError } from "./http-errors.js";
+import { describeItem, type ItemView } from "./item-view.js";
+import { labelOf, type NeuronLabelView } from "./steering.js";
+import { evenSample, userBatches } from "./user-batches.js";
+import type { Workspace } from "./workspace.js";
+
+/** Users a reach preview steers at most (evenly spaced sample). */
+export const MAX_REACH_USERS = 500;
+/** Users a promotion preview re-ranks at most (evenly spaced sample). */
+export const MAX_PROMOTE_USERS = 5000;
+
+/** How boosting one neuron for every user changes their lists. */
+export interface ReachView extends NeuronLabelView {
+  readonly neuron: number;
+  readonly alpha: number;
+  readonly n: number;
+  readonly usersConsidered: number;
+  /** Users whose code already activates the neuron. */
+  readonly usersActive: number;
+  /** Users whose top-n changes. */
+  readonly usersChanged: number;
+  /** Mean number of items entering a list, over all considered users. */
+  readonly meanEntered: number;
+  /** Items entering the most lists. */
+  readonly topEntered: { item: ItemView; users: number }[];
+  /** The users most affected (most items entered; ties: higher activation, then row). */
+  readonly users: { id: string; activation: number; enteredCount: number; entered: ItemView[] }[];
+}
+
+/** Boosts neuron j by share `alpha` for (a sample of) every user and reports who it reaches. */
+export function neuronReach(ws: Workspace, j: number, alpha: number, n: number, limit: number): ReachView {
+  const sample = evenSample(ws.users.rows.rows, MAX_REACH_USERS);
+  const rows: { u: number; activation: number; entered: Int32Array }[] = [];
+  const enteredCount = new Map<number, number>();
+  for (const { users, batch } of userBatches(ws.users, sample, 256)) {
+    const res = recommend(ws.model, ws.sae, batch, { n, steer: [{ kind: "boost", knobs: [{ neuron: j, alpha }] }] });
+    res.users.forEach((r, b) => {
+      const activation = r.neurons.find((a) => a.neuron === j)?.activation ?? 0;
+      rows.push({ u: users[b], activation, entered: r.entered });
+      for (const i of r.entered) enteredCount.set(i, (enteredCount.get(i) ?? 0) + 1);
+    });
+  }
+  let changed = 0;
+  let entered = 0;
+  let active = 0;
+  for (const r of rows) {
+    if (r.entered.length > 0) changed++;
+    if (r.activation > 0) active++;
+    entered += r.entered.length;
+  }
+  rows.sort((a, b) => b.entered.length - a.entered.length || b.activation - a.activation || a.u - b.u);
+  return {
+    neuron: j,
+    ...labelOf(ws, j),
+    alpha,
+    n,
+    usersConsidered: rows.length,
+    usersActive: active,
+    usersChanged: changed,
+    meanEntered: rows.length ? entered / rows.length : 0,
+    topEntered: [...enteredCount]
+      .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+      .slice(0, 10)
+      .map(([i, users]) => ({ item: describeItem(ws.dataset, i), users })),
+    users: rows.slice(0, limit).map((r) => ({
+      id: ws.users.ids[r.u],
+      activation: r.activation,
+      enteredCount: r.entered.length,
+      entered: Array.from(r.entered.subarray(0, 5), (i) => describeItem(ws.dataset, i)),
+    })),
+  };
+}
+
+/** A user whose top-n the promotion changes. */
+export interface PromotedUser {
+  readonly id: string;
+  /** 1-based rank of the item among the user's unseen items before / after. */
+  readonly rankBefore: number;
+  readonly rankAfter: number;
+}
+
+/** POST /api/items/:id/promote response. */
+export interface PromotionView extends NeuronLabelView {
+  readonly item: ItemView;
+  readonly neuron: number;
+  readonly strength: number;
+  readonly n: number;
+  readonly usersConsidered: number;
+  /** Users who have not interacted with the item. */
+  readonly eligibleUsers: number;
+  readonly baselineInTopN: number;
+  readonly usersInTopN: number;
+  /** Mean rank improvement over eligible users. */
+  readonly meanRankGain: number;
+  /** The item's own active neurons (scale for `strength`). */
+  readonly itemNeurons: (NeuronLabelView & { neuron: number; activation: number })[];
+  /** Users who newly get the item into their top-n (the first `limit`, by rank after). */
+  readonly entered: { count: number; users: PromotedUser[] };
+  /** Users who lose it. */
+  readonly left: { count: number; users: PromotedUser[] };
+}
+
+/**
+ * Item promotion preview (steer.promoteItem): raise neuron `neuron` by `strength` in the item's
+ * SAE code and report the users who would newly receive it in their top-n. 422 when the model has
+ * no item vectors.
+ */
+export function promotionPreview(ws: Workspace, item: number, neuron: number, strength: number, n: number, limit: number): PromotionView {
+  if (!ws.model.encodeItems)
+    throw new HttpError(422, `model "${ws.model.name}" has no item vectors; item promotion needs a model with encodeItems (elsa, mf)`);
+  const sample = evenSample(ws.users.rows.rows, MAX_PROMOTE_USERS);
+  const entered: PromotedUser[] = [];
+  const left: PromotedUser[] = [];
+  let eligible = 0;
+  let baseline = 0;
+  let inTop = 0;
+  let gain = 0;
+  let itemNeurons: { neuron: number; activation: number }[] = [];
+  for (const { users, batch } of userBatches(ws.users, sample)) {
+    const res = promoteItem(ws.model, ws.sae, batch, { item, neuron, strengths: [strength], n });
+    const pt = res.points[0];
+    itemNeurons = res.itemNeurons;
+    eligible += res.eligibleUsers;
+    baseline += res.baselineInTopN;
+    inTop += pt.usersInTopN;
+    gain += pt.meanRankGain * res.eligibleUsers;
+    const user = (b: number): PromotedUser => ({ id: ws.users.ids[users[b]], rankBefore: res.baselineRanks[b], rankAfter: pt.ranks[b] });
+    for (const b of pt.entered) entered.push(user(b));
+    for (const b of pt.left) left.push(user(b));
+  }
+  const byRank = (a: PromotedUser, b: PromotedUser): number => a.rankAfter - b.rankAfter || a.rankBefore - b.rankBefore || (a.id < b.id ? -1 : 1);
+  entered.sort(byRank);
+  left.sort(byRank);
+  return {
+    item: describeItem(ws.dataset, item),
+    neuron,
+    ...labelOf(ws, neuron),
+    strength,
+    n,
+    usersConsidered: sample.length,
+    eligibleUsers: eligible,
+    baselineInTopN: baseline,
+    usersInTopN: inTop,
+    meanRankGain: eligible > 0 ? gain / eligible : 0,
+    itemNeurons: itemNeurons.map((a) => ({ ...a, ...labelOf(ws, a.neuron) })),
+    entered: { count: entered.length, users: entered.slice(0, limit) },
+    left: { count: left.length, users: left.slice(0, limit) },
+  };
+}

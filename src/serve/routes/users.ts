@@ -1,0 +1,65 @@
+import type { FastifyInstance } from "fastify";
+import { HistoryQuery, IdParams, RecommendQuery, SearchQuery } from "../schemas.js";
+import { notFound, parseRequest } from "../http-errors.js";
+import { describeItem } from "../item-view.js";
+import { checkSteerRequest, recommendForUser } from "../steering.js";
+import type { Workspace } from "../workspace.js";
+
+/** Workspace row of the user in the path; 404 when unknown. */
+export function userRow(ws: Workspace, params: unknown): number {
+  const { id } = parseRequest(IdParams, params, "params");
+  const u = ws.userIndex.get(id);
+  if (u === undefined) throw notFound("id", "user", id);
+  return u;
+}
+
+/** Users whose id starts with `query` (case-insensitive); an exact match comes first. */
+export function searchUsers(ws: Workspace, query: string): number[] {
+  const q = query.trim().toLowerCase();
+  const out: number[] = [];
+  const exact = q === "" ? undefined : ws.userIndex.get(query.trim());
+  if (exact !== undefined) out.push(exact);
+  ws.users.ids.forEach((id, u) => {
+    if (u !== exact && id.toLowerCase().startsWith(q)) out.push(u);
+  });
+  return out;
+}
+
+/** GET /api/users, GET /api/users/:id, GET /api/users/:id/recommendations. */
+export function registerUserRoutes(app: FastifyInstance, ws: Workspace): void {
+  app.get("/api/users", async (req) => {
+    const q = parseRequest(SearchQuery, req.query, "query");
+    const found = searchUsers(ws, q.query);
+    return {
+      total: found.length,
+      offset: q.offset,
+      limit: q.limit,
+      users: found.slice(q.offset, q.offset + q.limit).map((u) => ({ id: ws.users.ids[u], interactions: ws.users.rows.rowNnz(u) })),
+    };
+  });
+
+  app.get("/api/users/:id", async (req) => {
+    const u = userRow(ws, req.params);
+    const { limit } = parseRequest(HistoryQuery, req.query, "query");
+    const rows = ws.users.rows;
+    const ts = rows === ws.dataset.matrix ? ws.dataset.timestamps : undefined;
+    const entries = [];
+    for (let p = rows.indptr[u]; p < rows.indptr[u + 1]; p++) entries.push({ item: rows.indices[p], t: ts ? ts[p] : undefined });
+    if (ts) entries.sort((a, b) => (b.t as number) - (a.t as number) || a.item - b.item);
+    return {
+      id: ws.users.ids[u],
+      index: u,
+      interactions: entries.length,
+      truncated: entries.length > limit,
+      history: entries.slice(0, limit).map((e) => ({ item: describeItem(ws.dataset, e.item), ...(e.t !== undefined ? { timestamp: e.t } : {}) })),
+    };
+  });
+
+  app.get("/api/users/:id/recommendations", async (req) => {
+    const u = userRow(ws, req.params);
+    const q = parseRequest(RecommendQuery, req.query, "query");
+    const steer = { boost: q.boost, suppress: q.suppress };
+    checkSteerRequest(steer, ws.sae.dSae);
+    return recommendForUser(ws, u, q.n, steer);
+  });
+}

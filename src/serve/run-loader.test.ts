@@ -1,0 +1,87 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { emptyLabels, labelsPath, writeLabels } from "../concepts/labels.js";
+import { writeDatasetCache } from "../data/cache.js";
+import { saveSae } from "../sae/io.js";
+import { createManifest, dataFingerprint, runLayout, writeManifest } from "../store/manifest.js";
+import { ITEM_ACTIVATIONS_FILE, saveItemActivations } from "../pipeline/item-activations.js";
+import { RUN_DATASET_FILE } from "../pipeline/run-context.js";
+import { saeFingerprint } from "../pipeline/sae-ref.js";
+import { loadWorkspace } from "./run-loader.js";
+import { recommendForUser } from "./steering.js";
+import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
+
+let fx: ServeFixture;
+
+/** Writes the fixture as a run directory in the documented layout; returns its path. */
+async function writeRun(): Promise<string> {
+  const root = mkdtempSync(join(tmpdir(), "reclens-run-"));
+  const layout = runLayout(root);
+  const d = fx.world.dataset;
+  writeManifest(
+    root,
+    createManifest({
+      kind: "demo",
+      seed: 1,
+      config: { model: "elsa", split: { kind: "heldOutUsers", seed: 1, valFraction: 0, testFraction: 0.2, foldInFraction: 0.8 } },
+      data: { name: d.name, source: d.source, hash: dataFingerprint(d.matrix), users: d.users.length, items: d.items.length, interactions: d.matrix.nnz },
+      metrics: { "test/ndcg@20": 0.25 },
+    }),
+  );
+  fx.ws.model.save(layout.model);
+  saveSae(fx.ws.sae, layout.sae);
+  writeLabels(labelsPath(layout.concepts), fx.ws.labels);
+  saveItemActivations(join(layout.concepts, ITEM_ACTIVATIONS_FILE), fx.ws.neurons.itemActivations, { source: "onehot", sae: saeFingerprint(layout.sae) });
+  const stage = { users: d.users.length, items: d.items.length, interactions: d.matrix.nnz };
+  const report = { valueKind: "implicit" as const, raw: stage, duplicatesMerged: 0, binarised: stage, final: stage, filterRounds: 1, format: "synthetic", notes: [] };
+  await writeDatasetCache(join(root, RUN_DATASET_FILE), { dataset: d, report }, "test");
+  return root;
+}
+
+beforeAll(async () => {
+  fx = await serveFixture();
+});
+
+describe("loadWorkspace", () => {
+  it("rebuilds the workspace from a run directory: same lists, labels, Z and model user ids", async () => {
+    const root = await writeRun();
+    const ws = await loadWorkspace(root);
+    expect(ws.labelsPath).toBe(join(root, "concepts", "labels.json"));
+    expect(ws.labels).toEqual(fx.ws.labels);
+    expect(ws.metrics).toEqual({ "test/ndcg@20": 0.25 });
+    expect(ws.source).toMatchObject({ runDir: root, seed: 1 });
+    expect(Array.from(ws.neurons.itemActivations.data)).toEqual(Array.from(fx.ws.neurons.itemActivations.data));
+    expect(Array.from(ws.neurons.firingCount)).toEqual(Array.from(fx.ws.neurons.firingCount));
+    const ids = ws.users.modelUserIds as Int32Array;
+    fx.world.split.trainUsers.forEach((u, r) => expect(ids[u]).toBe(r));
+    expect(ids.filter((v) => v < 0).length).toBe(300 - fx.world.split.trainUsers.length);
+    for (const u of [0, 42, 299]) {
+      const req = { boost: [{ neuron: fx.world.conceptNeuron[1], alpha: 0.5 }], suppress: [] };
+      const a = recommendForUser(ws, u, 10, req);
+      const b = recommendForUser(fx.ws, u, 10, req);
+      expect(a.items.map((x) => [x.item.id, x.score])).toEqual(b.items.map((x) => [x.item.id, x.score]));
+    }
+  });
+
+  it("starts with no labels when concepts/labels.json is absent", async () => {
+    const root = await writeRun();
+    rmSync(labelsPath(runLayout(root).concepts));
+    const ws = await loadWorkspace(root);
+    expect(ws.labels).toEqual(emptyLabels(16));
+  });
+
+  it("rejects data that does not match the manifest, labels for another SAE, and a run without data", async () => {
+    const root = await writeRun();
+    const mpath = runLayout(root).manifest;
+    const manifest = JSON.parse(readFileSync(mpath, "utf8"));
+    writeFileSync(mpath, JSON.stringify({ ...manifest, data: { ...manifest.data, hash: "0".repeat(64) } }));
+    await expect(loadWorkspace(root)).rejects.toThrow(/no longer match .*manifest\.json \(fingerprint [0-9a-f]{12} vs 000000000000\)/);
+    writeFileSync(mpath, JSON.stringify(manifest));
+    writeLabels(labelsPath(runLayout(root).concepts), emptyLabels(8));
+    await expect(loadWorkspace(root)).rejects.toThrow(/labels\.json: labels are for 8 neurons, .*sae has 16/);
+    rmSync(join(root, RUN_DATASET_FILE));
+    await expect(loadWorkspace(root)).rejects.toThrow(/manifest\.json: config\.data\.ref is missing/);
+  });
+});

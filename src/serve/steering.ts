@@ -1,0 +1,130 @@
+import { recommend, type SteerOp } from "../steer/index.js";
+import { badRequest } from "./http-errors.js";
+import { describeItem, type ItemView } from "./item-view.js";
+import { singleUserBatch } from "./user-batches.js";
+import type { Workspace } from "./workspace.js";
+
+/** Steering asked for by a request: boost knobs (Knots to Knobs shares) and suppressed neurons. */
+export interface SteerRequest {
+  readonly boost: readonly { readonly neuron: number; readonly alpha: number }[];
+  readonly suppress: readonly { readonly neuron: number; readonly factor: number }[];
+}
+
+/** A neuron's label as the API shows it. */
+export interface NeuronLabelView {
+  readonly label: string | null;
+  readonly source: string | null;
+}
+
+/** The label of neuron j in the workspace (nulls when it has none). */
+export function labelOf(ws: Workspace, j: number): NeuronLabelView {
+  const e = ws.labels.labels[String(j)];
+  return { label: e?.label ?? null, source: e?.source ?? null };
+}
+
+/**
+ * Throws a 400 naming "boost" or "suppress" unless the request fits an SAE with dSae neurons: ids in
+ * range, no neuron twice, no neuron both boosted and suppressed, alphas summing to at most 1.
+ */
+export function checkSteerRequest(req: SteerRequest, dSae: number): void {
+  const seen = new Set<number>();
+  let total = 0;
+  for (const [field, list] of [["boost", req.boost], ["suppress", req.suppress]] as const) {
+    for (const { neuron } of list) {
+      if (neuron >= dSae) throw badRequest(field, `neuron ${neuron} is not in [0, ${dSae})`);
+      if (seen.has(neuron)) throw badRequest(field, `neuron ${neuron} appears more than once in boost/suppress`);
+      seen.add(neuron);
+    }
+  }
+  for (const k of req.boost) total += k.alpha;
+  if (total > 1 + 1e-9) throw badRequest("boost", `the alphas sum to ${+total.toFixed(6)}, more than 1`);
+}
+
+/** The steering ops of a request: suppression first, then the boost (which keeps the row's total activation). */
+export function steerOps(req: SteerRequest): SteerOp[] {
+  const ops: SteerOp[] = [];
+  const byFactor = new Map<number, number[]>();
+  for (const s of req.suppress) byFactor.set(s.factor, [...(byFactor.get(s.factor) ?? []), s.neuron]);
+  for (const [factor, neurons] of byFactor) ops.push({ kind: "suppress", neurons, factor });
+  if (req.boost.length > 0) ops.push({ kind: "boost", knobs: req.boost.map((k) => ({ ...k })) });
+  return ops;
+}
+
+/** One entry of a ranked list. */
+export interface RankedItemView {
+  readonly rank: number;
+  readonly item: ItemView;
+  readonly score: number;
+  /** Steered list: the item was not in the unsteered list. Unsteered list: the item left. */
+  readonly changed: boolean;
+  /** Rank of the same item in the other list (1-based), null when absent. */
+  readonly otherRank: number | null;
+}
+
+/** A neuron of the user's code before and after steering. */
+export interface ActiveNeuronView extends NeuronLabelView {
+  readonly neuron: number;
+  readonly activation: number;
+  readonly steeredActivation: number;
+}
+
+/** GET /api/users/:id/recommendations response. */
+export interface RecommendationView {
+  readonly user: { readonly id: string; readonly index: number; readonly interactions: number };
+  readonly n: number;
+  readonly steering: {
+    readonly boost: readonly (NeuronLabelView & { neuron: number; alpha: number })[];
+    readonly suppress: readonly (NeuronLabelView & { neuron: number; factor: number })[];
+  };
+  readonly items: RankedItemView[];
+  readonly unsteered: RankedItemView[];
+  /** Display ids of the items that entered / left the list. */
+  readonly entered: string[];
+  readonly left: string[];
+  /** Active neurons before steering plus those steering activated, by activation descending. */
+  readonly neurons: ActiveNeuronView[];
+  /** Server time spent ranking, in milliseconds. */
+  readonly elapsedMs: number;
+}
+
+/**
+ * Steered top-n of workspace user `u` (one encode, code edit, decode and top-k via steer.recommend)
+ * as the API shows it. The request must have passed {@link checkSteerRequest}.
+ */
+export function recommendForUser(ws: Workspace, u: number, n: number, req: SteerRequest): RecommendationView {
+  const t0 = performance.now();
+  const ops = steerOps(req);
+  const res = recommend(ws.model, ws.sae, singleUserBatch(ws.users, u), { n, ...(ops.length ? { steer: ops } : {}) });
+  const r = res.users[0];
+  const rankIn = (list: Int32Array): Map<number, number> => new Map(Array.from(list, (i, p) => [i, p + 1]));
+  const steeredRank = rankIn(r.items);
+  const baseRank = rankIn(r.unsteered.items);
+  const view = (items: Int32Array, scores: Float32Array, other: Map<number, number>): RankedItemView[] =>
+    Array.from(items, (i, p) => ({
+      rank: p + 1,
+      item: describeItem(ws.dataset, i),
+      score: scores[p],
+      changed: !other.has(i),
+      otherRank: other.get(i) ?? null,
+    }));
+  const after = new Map(r.steeredNeurons.map((a) => [a.neuron, a.activation]));
+  const before = new Map(r.neurons.map((a) => [a.neuron, a.activation]));
+  const ids = [...new Set([...before.keys(), ...after.keys(), ...req.boost.map((k) => k.neuron), ...req.suppress.map((s) => s.neuron)])];
+  const neurons = ids
+    .map((j) => ({ neuron: j, activation: before.get(j) ?? 0, steeredActivation: after.get(j) ?? 0, ...labelOf(ws, j) }))
+    .sort((a, b) => b.activation - a.activation || b.steeredActivation - a.steeredActivation || a.neuron - b.neuron);
+  return {
+    user: { id: ws.users.ids[u], index: u, interactions: ws.users.rows.rowNnz(u) },
+    n,
+    steering: {
+      boost: req.boost.map((k) => ({ neuron: k.neuron, alpha: k.alpha, ...labelOf(ws, k.neuron) })),
+      suppress: req.suppress.map((s) => ({ neuron: s.neuron, factor: s.factor, ...labelOf(ws, s.neuron) })),
+    },
+    items: view(r.items, r.scores, baseRank),
+    unsteered: view(r.unsteered.items, r.unsteered.scores, steeredRank),
+    entered: Array.from(r.entered, (i) => ws.dataset.items[i]),
+    left: Array.from(r.left, (i) => ws.dataset.items[i]),
+    neurons,
+    elapsedMs: performance.now() - t0,
+  };
+}

@@ -1,0 +1,184 @@
+import { api, type ItemView, type PromotionView, type ReachView } from "./api.js";
+import { debounce, errorText, fmt, h, itemLine, replace } from "./dom.js";
+import { navigate, neuronName, state } from "./state.js";
+
+/** The Editor view: who a concept would reach, and item promotion. */
+export interface EditorView {
+  pick(j: number): void;
+  refresh(): Promise<void>;
+}
+
+/** Builds the Editor view inside `root`. */
+export function mountEditorView(root: HTMLElement): EditorView {
+  const concept = h("select", { id: "editor-concept" });
+  const alpha = h("input", { id: "editor-alpha", type: "range", min: 0, max: 1, step: 0.05, value: 0.3 });
+  const alphaOut = h("output", { for: "editor-alpha" }, "0.3");
+  const n = h("input", { id: "editor-n", type: "number", min: 1, max: 100, value: 20 });
+  const reachBtn = h("button", { type: "submit", class: "primary" }, "Preview reach");
+  const reachOut = h("div", { id: "reach", "aria-live": "polite" });
+  const itemSearch = h("input", { id: "promote-search", type: "search", placeholder: "title or id", autocomplete: "off" });
+  const itemList = h("ul", { class: "list", "aria-label": "Matching items" });
+  const chosen = h("p", { class: "muted", role: "status" }, "No item chosen.");
+  const strength = h("input", { id: "promote-strength", type: "number", min: 0, max: 1000, step: 0.1, value: 1 });
+  const promoteBtn = h("button", { type: "submit", class: "primary", disabled: true }, "Preview promotion");
+  const promoteOut = h("div", { id: "promote", "aria-live": "polite" });
+  let item: ItemView | undefined;
+
+  alpha.addEventListener("input", () => (alphaOut.textContent = alpha.value));
+  replace(
+    root,
+    h(
+      "div",
+      { class: "grid-editor" },
+      h(
+        "section",
+        { class: "panel", "aria-labelledby": "reach-title" },
+        h("h2", { id: "reach-title" }, "Reach of a concept"),
+        h("p", { class: "muted" }, "Boost one concept for every user and see whose lists change."),
+        h(
+          "form",
+          { class: "form", onSubmit: (ev: Event) => (ev.preventDefault(), void runReach()) },
+          h("label", { for: "editor-concept" }, "Concept"),
+          concept,
+          h("label", { for: "editor-alpha" }, "Boost share (alpha)"),
+          h("div", { class: "row" }, alpha, alphaOut),
+          h("label", { for: "editor-n" }, "List length"),
+          n,
+          h("div", { class: "row" }, reachBtn),
+        ),
+        reachOut,
+      ),
+      h(
+        "section",
+        { class: "panel", "aria-labelledby": "promote-title" },
+        h("h2", { id: "promote-title" }, "Promote an item"),
+        h("p", { class: "muted" }, "Raise the chosen concept in one item's code; see which users would newly receive it."),
+        h(
+          "form",
+          { class: "form", onSubmit: (ev: Event) => (ev.preventDefault(), void runPromote()) },
+          h("label", { for: "promote-search" }, "Find an item"),
+          itemSearch,
+          itemList,
+          chosen,
+          h("label", { for: "promote-strength" }, "Strength (code units)"),
+          strength,
+          h("div", { class: "row" }, promoteBtn),
+        ),
+        promoteOut,
+      ),
+    ),
+  );
+
+  const renderReach = (r: ReachView): void => {
+    replace(
+      reachOut,
+      h("h3", {}, `${neuronName(r.neuron, r.label)} at alpha ${r.alpha}`),
+      h(
+        "dl",
+        { class: "stats" },
+        [
+          ["Users considered", String(r.usersConsidered)],
+          ["Already active for", String(r.usersActive)],
+          ["Lists changed", String(r.usersChanged)],
+          ["Mean items entering", fmt(r.meanEntered)],
+        ].flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+      ),
+      h("h4", {}, "Items entering most lists"),
+      h("ol", { class: "plain numbered" }, r.topEntered.map((t) => h("li", {}, itemLine(t.item), h("span", { class: "muted" }, ` ${t.users} users`)))),
+      h("h4", {}, "Users most affected"),
+      h(
+        "table",
+        { class: "table" },
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "User"), h("th", { scope: "col" }, "Activation"), h("th", { scope: "col" }, "Entered"), h("th", { scope: "col" }, "First new items"))),
+        h(
+          "tbody",
+          {},
+          r.users.map((u) =>
+            h(
+              "tr",
+              {},
+              h("td", {}, h("button", { type: "button", class: "link", onClick: () => (state.knobs.clear(), navigate("user", { user: u.id, neuron: r.neuron })) }, u.id)),
+              h("td", {}, fmt(u.activation)),
+              h("td", {}, String(u.enteredCount)),
+              h("td", {}, u.entered.map((i) => i.title).join(", ")),
+            ),
+          ),
+        ),
+      ),
+    );
+  };
+  const runReach = async (): Promise<void> => {
+    const j = Number(concept.value);
+    replace(reachOut, h("p", { class: "muted" }, "Working…"));
+    try {
+      renderReach(await api.reach(j, Number(alpha.value), Number(n.value)));
+    } catch (err) {
+      replace(reachOut, h("p", { class: "error" }, errorText(err)));
+    }
+  };
+
+  const searchItems = async (): Promise<void> => {
+    try {
+      const r = await api.items(itemSearch.value);
+      replace(
+        itemList,
+        r.items.slice(0, 8).map((it) =>
+          h("li", {}, h("button", { type: "button", class: "link", onClick: () => ((item = it), (chosen.textContent = `Chosen: ${it.title} (${it.id})`), (promoteBtn.disabled = false)) }, it.title)),
+        ),
+      );
+    } catch (err) {
+      replace(itemList, h("li", { class: "error" }, errorText(err)));
+    }
+  };
+  itemSearch.addEventListener("input", debounce(() => void searchItems(), 200));
+
+  const renderPromotion = (p: PromotionView): void => {
+    replace(
+      promoteOut,
+      h("h3", {}, `${p.item.title} + ${neuronName(p.neuron, p.label)} × ${p.strength}`),
+      h(
+        "dl",
+        { class: "stats" },
+        [
+          ["Users considered", String(p.usersConsidered)],
+          ["In top-" + p.n + " before", String(p.baselineInTopN)],
+          ["In top-" + p.n + " after", String(p.usersInTopN)],
+          ["Newly receive it", String(p.entered.count)],
+          ["Mean rank gain", fmt(p.meanRankGain)],
+        ].flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+      ),
+      h("p", { class: "muted" }, `The item's own neurons: ${p.itemNeurons.map((a) => `${neuronName(a.neuron, a.label)} ${fmt(a.activation)}`).join(", ") || "none"}`),
+      h("h4", {}, p.entered.count > p.entered.users.length ? `Users who would newly receive it (first ${p.entered.users.length} of ${p.entered.count})` : "Users who would newly receive it"),
+      p.entered.users.length
+        ? h("ul", { class: "plain user-grid" }, p.entered.users.map((u) => h("li", {}, h("button", { type: "button", class: "link", onClick: () => navigate("user", { user: u.id }) }, u.id), h("span", { class: "muted" }, ` rank ${u.rankBefore} → ${u.rankAfter}`))))
+        : h("p", { class: "muted" }, "Nobody at this strength."),
+    );
+  };
+  const runPromote = async (): Promise<void> => {
+    if (!item) return;
+    replace(promoteOut, h("p", { class: "muted" }, "Working…"));
+    try {
+      renderPromotion(await api.promote(item.id, Number(concept.value), Number(strength.value), Number(n.value)));
+    } catch (err) {
+      replace(promoteOut, h("p", { class: "error" }, errorText(err)));
+    }
+  };
+
+  const view: EditorView = {
+    pick(j: number) {
+      concept.value = String(j);
+    },
+    async refresh() {
+      const keep = concept.value;
+      try {
+        const r = await api.neurons("", "label", 500);
+        replace(concept, r.neurons.map((x) => h("option", { value: x.neuron }, `${neuronName(x.neuron, x.label)} (#${x.neuron})`)));
+        if (keep) concept.value = keep;
+      } catch (err) {
+        replace(reachOut, h("p", { class: "error" }, errorText(err)));
+      }
+    },
+  };
+  void view.refresh();
+  return view;
+}

@@ -1,0 +1,65 @@
+import { api } from "./api.js";
+import { errorText, fmt } from "./dom.js";
+import { mountEditorView } from "./editor-view.js";
+import { mountNeuronView } from "./neuron-view.js";
+import { navigate, onNavigate, state, type ViewName } from "./state.js";
+import { mountUserView } from "./user-view.js";
+
+const VIEWS: ViewName[] = ["user", "neurons", "editor"];
+const tab = (v: ViewName): HTMLButtonElement => document.getElementById(`tab-${v}`) as HTMLButtonElement;
+const panel = (v: ViewName): HTMLElement => document.getElementById(`view-${v}`) as HTMLElement;
+
+const userView = mountUserView(panel("user"));
+const neuronView = mountNeuronView(panel("neurons"), (j) => {
+  navigate("user", { neuron: j });
+});
+const editorView = mountEditorView(panel("editor"));
+
+function show(v: ViewName, focus = false): void {
+  for (const w of VIEWS) {
+    const on = w === v;
+    tab(w).setAttribute("aria-selected", String(on));
+    tab(w).tabIndex = on ? 0 : -1;
+    panel(w).hidden = !on;
+  }
+  if (focus) tab(v).focus();
+  if (v === "neurons") void neuronView.refresh();
+  if (v === "editor") void editorView.refresh();
+}
+
+// Tabs: click, and arrow keys / Home / End between tabs (WAI-ARIA tabs pattern).
+VIEWS.forEach((v, i) => {
+  tab(v).addEventListener("click", () => show(v));
+  tab(v).addEventListener("keydown", (ev: KeyboardEvent) => {
+    const k = ev.key;
+    const to = k === "ArrowRight" ? (i + 1) % VIEWS.length : k === "ArrowLeft" ? (i + VIEWS.length - 1) % VIEWS.length : k === "Home" ? 0 : k === "End" ? VIEWS.length - 1 : -1;
+    if (to >= 0) {
+      ev.preventDefault();
+      show(VIEWS[to], true);
+    }
+  });
+});
+
+onNavigate(({ view, neuron, user }) => {
+  show(view);
+  if (view === "user") {
+    const pick = user && user !== state.user ? userView.selectUser(user) : Promise.resolve();
+    void pick.then(() => {
+      if (neuron !== undefined) userView.addKnob(neuron, Math.max(state.knobs.get(neuron) ?? 0, 0.3));
+    });
+  }
+  if (view === "editor" && neuron !== undefined) editorView.pick(neuron);
+  if (view === "neurons" && neuron !== undefined) void neuronView.show(neuron);
+});
+
+const info = document.getElementById("info") as HTMLElement;
+api
+  .info()
+  .then((i) => {
+    const ndcg = i.metrics["test/ndcg@20"];
+    info.textContent =
+      `${i.dataset.name}: ${i.dataset.users} users × ${i.dataset.items} items · ${i.model.name} (dim ${i.model.dim}) · ` +
+      `${i.sae.architecture} SAE, ${i.sae.liveNeurons}/${i.sae.dSae} live neurons, ${i.labels.labelled} labelled` +
+      (typeof ndcg === "number" ? ` · test nDCG@20 ${fmt(ndcg)}` : "");
+  })
+  .catch((err: unknown) => (info.textContent = `API unavailable: ${errorText(err)}`));
