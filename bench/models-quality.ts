@@ -35,7 +35,10 @@ for (const spec of specs.length ? specs : ["ease", "elsa", "mf", "multvae"]) {
     rng: new Rng(seed),
     validation: heldOutValidation(split.validation, "ndcg@20", Number(process.env.PATIENCE ?? 5)),
     onProgress: (p) => {
-      if (process.env.VERBOSE) console.log(`  epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(5)} val ${p.valScore?.toFixed(4)} ${p.elapsedSec.toFixed(1)}s`);
+      if (process.env.VERBOSE)
+        console.log(
+          `  epoch ${p.epoch}/${p.epochs} loss ${p.loss.toFixed(5)} val ${p.valScore?.toFixed(4)} ${p.elapsedSec.toFixed(1)}s`,
+        );
     },
   });
   const fitSec = (performance.now() - t0) / 1000;

@@ -4,7 +4,8 @@ import { evaluateRun, flattenReport } from "../models/runs.js";
 /** Parses "10,20,50" into cut-offs. */
 function parseKs(v: string): number[] {
   const ks = v.split(",").map((s) => Number(s.trim()));
-  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`--ks expects positive integers like 10,20,50, got "${v}"`);
+  if (ks.length === 0 || ks.some((k) => !Number.isInteger(k) || k < 1))
+    throw new Error(`--ks expects positive integers like 10,20,50, got "${v}"`);
   return ks;
 }
 
@@ -24,7 +25,18 @@ export function registerEval(program: Command): void {
       const ks = parseKs(o.ks);
       const r = await evaluateRun(dir, { ks, ...(o.dataDir ? { load: { dataDir: o.dataDir } } : {}) });
       if (o.json) {
-        console.log(JSON.stringify({ run: dir, model: r.model.name, ...flattenReport("val", r.validation), ...flattenReport("test", r.test) }, null, 2));
+        console.log(
+          JSON.stringify(
+            {
+              run: dir,
+              model: r.model.name,
+              ...flattenReport("val", r.validation),
+              ...flattenReport("test", r.test),
+            },
+            null,
+            2,
+          ),
+        );
         return;
       }
       console.log(`run   ${dir}  (${r.model.name}, ${r.manifest.data.name}, seed ${r.manifest.seed})`);
@@ -34,8 +46,11 @@ export function registerEval(program: Command): void {
       ] as const) {
         console.log(`${part}: ${rep.users} users`);
         for (const k of ks) {
-          const cell = (name: string) => `${name} ${rep.metrics[`${name}@${k}`].mean.toFixed(4)} ± ${rep.metrics[`${name}@${k}`].stderr.toFixed(4)}`;
-          console.log(`  @${String(k).padEnd(4)} ${["recall", "ndcg", "hr", "precision"].map(cell).join("   ")}`);
+          const cell = (name: string) =>
+            `${name} ${rep.metrics[`${name}@${k}`].mean.toFixed(4)} ± ${rep.metrics[`${name}@${k}`].stderr.toFixed(4)}`;
+          console.log(
+            `  @${String(k).padEnd(4)} ${["recall", "ndcg", "hr", "precision"].map(cell).join("   ")}`,
+          );
         }
       }
     });

@@ -29,7 +29,8 @@ function readConfigFile(path: string): Record<string, unknown> {
   } catch (err) {
     throw new Error(`${path}: cannot read model config (${(err as Error).message})`);
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${path}: model config must be a JSON object`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new Error(`${path}: model config must be a JSON object`);
   return raw as Record<string, unknown>;
 }
 
@@ -59,13 +60,22 @@ export function registerTrain(program: Command): void {
     .description("train a recommender on a dataset and write a run directory (model + manifest)")
     .argument("<dataset>", "registered name, recbole:<path>, csv:<path>, or a folder/file path")
     .requiredOption("--model <name>", `recommender: ${modelNames().join(", ")}`)
-    .option("--set <key=value>", "model hyperparameter (repeatable), e.g. --set dim=64", (v: string, acc: string[]) => [...acc, v], [])
+    .option(
+      "--set <key=value>",
+      "model hyperparameter (repeatable), e.g. --set dim=64",
+      (v: string, acc: string[]) => [...acc, v],
+      [],
+    )
     .option("--config <file>", "model hyperparameters as a JSON object (--set overrides)")
     .requiredOption("--out <dir>", "run directory to write")
     .option("--seed <n>", "seed of the split, initialisation and sampling", countArg, 42)
     .option("--val-fraction <f>", "share of users held out for validation (default 0.1)", numberArg)
     .option("--test-fraction <f>", "share of users held out for testing (default 0.1)", numberArg)
-    .option("--fold-in <f>", "share of a held-out user's interactions given as input (default 0.8)", numberArg)
+    .option(
+      "--fold-in <f>",
+      "share of a held-out user's interactions given as input (default 0.8)",
+      numberArg,
+    )
     .option("--patience <n>", "early stopping: epochs without validation improvement", countArg, 5)
     .option("--json", "print the manifest as JSON")
     .option("--quiet", "no per-epoch progress");
@@ -107,7 +117,9 @@ export function registerTrain(program: Command): void {
     console.log(`model      ${o.model} ${JSON.stringify(r.model.config)}`);
     console.log(`training   ${r.fit.epochsRun} epochs (best ${r.fit.bestEpoch}) in ${fmt(r.fit.seconds)}`);
     for (const part of ["val", "test"]) {
-      const cols = ["recall@20", "ndcg@20"].map((k) => `${k} ${m[`${part}/${k}`].toFixed(4)} ± ${m[`${part}/${k}/se`].toFixed(4)}`);
+      const cols = ["recall@20", "ndcg@20"].map(
+        (k) => `${k} ${m[`${part}/${k}`].toFixed(4)} ± ${m[`${part}/${k}/se`].toFixed(4)}`,
+      );
       console.log(`${part.padEnd(10)} ${cols.join("   ")}  (${m[`${part}/users`]} users)`);
     }
   });

@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../store/atomic.js";
-import { matrixFromTensor, readSafetensors, writeSafetensors, type SafetensorsContents, type TensorInput } from "../store/safetensors.js";
+import {
+  matrixFromTensor,
+  readSafetensors,
+  writeSafetensors,
+  type SafetensorsContents,
+  type TensorInput,
+} from "../store/safetensors.js";
 import { parseWith } from "../store/validation.js";
 import type { Matrix } from "../tensor/matrix.js";
 
@@ -77,7 +83,9 @@ export function loadArtifact(dir: string): ModelArtifact {
   const path = join(dir, WEIGHTS_FILE);
   const weights = readSafetensors(path);
   if (weights.metadata.model !== undefined && weights.metadata.model !== json.model) {
-    throw new Error(`${path}: weights are for model "${weights.metadata.model}" but model.json says "${json.model}"`);
+    throw new Error(
+      `${path}: weights are for model "${weights.metadata.model}" but model.json says "${json.model}"`,
+    );
   }
   return { dir, json, weights, matrix: (name) => matrixFromTensor(weights, name, path) };
 }

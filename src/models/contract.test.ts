@@ -26,7 +26,10 @@ const specs: Record<string, ContractSpec> = {
     stochastic: false,
     bad: [
       { config: { lambda: -5 }, message: "lambda: Too small: expected number to be >0 (got -5)" },
-      { config: { lambda: "big" }, message: 'lambda: Invalid input: expected number, received string (got "big")' },
+      {
+        config: { lambda: "big" },
+        message: 'lambda: Invalid input: expected number, received string (got "big")',
+      },
     ],
   },
   elsa: {
@@ -83,7 +86,12 @@ function expectHeldOutFirst(model: Recommender, batch: UserBatch): void {
 }
 
 function sameBits(a: Matrix, b: Matrix): boolean {
-  return a.shape === b.shape && Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength));
+  return (
+    a.shape === b.shape &&
+    Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(
+      Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+    )
+  );
 }
 
 describe("recommender contract", () => {
@@ -113,7 +121,9 @@ describe("recommender contract", () => {
         const viaDecode = model.decode(z, batch);
         for (let t = 0; t < scores.size; t++) expect(viaDecode.data[t]).toBeCloseTo(scores.data[t], 5);
         expect(scores.data.every((s) => Number.isFinite(s))).toBe(true);
-        expect(() => model.decode(new Matrix(2, model.dim + 1))).toThrow(`${name}.decode: code is 2x${model.dim + 1}`);
+        expect(() => model.decode(new Matrix(2, model.dim + 1))).toThrow(
+          `${name}.decode: code is 2x${model.dim + 1}`,
+        );
       });
 
       it("save/load round-trips bit-exactly", async () => {
@@ -138,17 +148,24 @@ describe("recommender contract", () => {
       });
 
       it("rejects bad hyperparameters naming the field and value", () => {
-        expect(() => createModel(name, { bogus: 1 })).toThrow(`${name} config: (root): unknown field(s) "bogus"`);
-        for (const bad of spec.bad) expect(() => createModel(name, bad.config)).toThrow(`${name} config: ${bad.message}`);
+        expect(() => createModel(name, { bogus: 1 })).toThrow(
+          `${name} config: (root): unknown field(s) "bogus"`,
+        );
+        for (const bad of spec.bad)
+          expect(() => createModel(name, bad.config)).toThrow(`${name} config: ${bad.message}`);
       });
 
       it("refuses to encode before fitting and rejects batches of the wrong width", async () => {
         const fresh = createModel(name, spec.config);
-        expect(() => fresh.encodeUsers(userBatch(planted.train))).toThrow(`${name}.encodeUsers: the model is not fitted`);
+        expect(() => fresh.encodeUsers(userBatch(planted.train))).toThrow(
+          `${name}.encodeUsers: the model is not fitted`,
+        );
         const model = await fitted(name);
         const narrow = planted.train.toDense();
         const wrong = userBatch(Csr.fromDense(new Matrix(2, narrow.cols - 1)));
-        expect(() => model.scoreUsers(wrong)).toThrow(`batch has ${narrow.cols - 1} item columns, the model has ${narrow.cols} items`);
+        expect(() => model.scoreUsers(wrong)).toThrow(
+          `batch has ${narrow.cols - 1} item columns, the model has ${narrow.cols} items`,
+        );
       });
     });
   }

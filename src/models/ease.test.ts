@@ -23,7 +23,8 @@ describe("EASE", () => {
       [0.5, 0, 0.5],
       [0, 0.5, 0],
     ];
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) expect(b.get(i, j)).toBeCloseTo(expected[i][j], 6);
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) expect(b.get(i, j)).toBeCloseTo(expected[i][j], 6);
     const model = new Ease({ lambda: 1 });
     await model.fit(x, { rng: new Rng(0) });
     // Scores of user 0 = [1,1,0] B = row0 + row1 of B = [0.5, 0.5, 0.5].

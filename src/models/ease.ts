@@ -90,7 +90,13 @@ export class Ease extends BaseRecommender<EaseConfig> {
     const seconds = (performance.now() - t0) / 1000;
     const valScore = ctx.validation?.evaluate(this);
     ctx.onProgress?.({ epoch: 1, epochs: 1, loss, elapsedSec: seconds, etaSec: 0, valScore });
-    return { epochsRun: 1, bestEpoch: 1, losses: [loss], valScores: valScore === undefined ? [] : [valScore], seconds };
+    return {
+      epochsRun: 1,
+      bestEpoch: 1,
+      losses: [loss],
+      valScores: valScore === undefined ? [] : [valScore],
+      seconds,
+    };
   }
 
   /** The interaction rows as a dense users x items matrix (EASE has no low-rank site). */
@@ -114,7 +120,11 @@ export class Ease extends BaseRecommender<EaseConfig> {
   /** Saves B as tensor "B". */
   save(dir: string): void {
     this.requireFitted("save");
-    saveArtifact(dir, { model: this.name, config: this.config, nItems: this.items }, { B: tensorFromMatrix(this.weights as Matrix) });
+    saveArtifact(
+      dir,
+      { model: this.name, config: this.config, nItems: this.items },
+      { B: tensorFromMatrix(this.weights as Matrix) },
+    );
   }
 
   /** Rebuilds a fitted model from a saved directory. */
@@ -122,7 +132,9 @@ export class Ease extends BaseRecommender<EaseConfig> {
     const m = new Ease(config);
     const b = artifact.matrix("B");
     if (b.rows !== b.cols || b.rows !== artifact.json.nItems) {
-      throw new Error(`${artifact.dir}: tensor "B" is ${b.shape}, expected ${artifact.json.nItems}x${artifact.json.nItems}`);
+      throw new Error(
+        `${artifact.dir}: tensor "B" is ${b.shape}, expected ${artifact.json.nItems}x${artifact.json.nItems}`,
+      );
     }
     m.weights = b;
     m.items = b.rows;

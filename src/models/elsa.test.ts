@@ -84,7 +84,15 @@ describe("ELSA loss and gradient", () => {
 describe("ELSA model", () => {
   it("training lowers the loss and embeddings keep unit-norm rows", async () => {
     const x = randomCsr(60, 20, 0.2, 8);
-    const model = new Elsa({ dim: 4, epochs: 15, batchSize: 16, lr: 0.05, beta1: 0.9, beta2: 0.999, shuffle: true });
+    const model = new Elsa({
+      dim: 4,
+      epochs: 15,
+      batchSize: 16,
+      lr: 0.05,
+      beta1: 0.9,
+      beta2: 0.999,
+      shuffle: true,
+    });
     const report = await model.fit(x, { rng: new Rng(2) });
     expect(report.losses[report.losses.length - 1]).toBeLessThan(report.losses[0] * 0.9);
     const a = model.encodeItems();
@@ -93,7 +101,15 @@ describe("ELSA model", () => {
 
   it("decode(z, batch) = z A^T - x and without the batch differs only on seen items", async () => {
     const x = randomCsr(8, 10, 0.3, 9);
-    const model = new Elsa({ dim: 3, epochs: 2, batchSize: 4, lr: 0.05, beta1: 0.9, beta2: 0.999, shuffle: false });
+    const model = new Elsa({
+      dim: 3,
+      epochs: 2,
+      batchSize: 4,
+      lr: 0.05,
+      beta1: 0.9,
+      beta2: 0.999,
+      shuffle: false,
+    });
     await model.fit(x, { rng: new Rng(3) });
     const batch = userBatch(x);
     const z = model.encodeUsers(batch);

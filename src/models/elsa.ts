@@ -137,7 +137,11 @@ export class Elsa extends BaseRecommender<ElsaConfig> {
   /** Saves A as tensor "A". */
   save(dir: string): void {
     this.requireFitted("save");
-    saveArtifact(dir, { model: this.name, config: this.config, nItems: this.items }, { A: tensorFromMatrix(this.emb as Matrix) });
+    saveArtifact(
+      dir,
+      { model: this.name, config: this.config, nItems: this.items },
+      { A: tensorFromMatrix(this.emb as Matrix) },
+    );
   }
 
   /** Rebuilds a fitted model from a saved directory. */
@@ -145,7 +149,9 @@ export class Elsa extends BaseRecommender<ElsaConfig> {
     const m = new Elsa(config);
     const a = artifact.matrix("A");
     if (a.rows !== artifact.json.nItems || a.cols !== config.dim) {
-      throw new Error(`${artifact.dir}: tensor "A" is ${a.shape}, expected ${artifact.json.nItems}x${config.dim}`);
+      throw new Error(
+        `${artifact.dir}: tensor "A" is ${a.shape}, expected ${artifact.json.nItems}x${config.dim}`,
+      );
     }
     m.emb = a;
     m.items = a.rows;

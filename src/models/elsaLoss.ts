@@ -76,7 +76,8 @@ export function elsaLoss(x: Csr, w: Matrix, gradOut?: Matrix): number {
     }
   }
   if (gradOut) {
-    if (gradOut.rows !== w.rows || gradOut.cols !== w.cols) throw new RangeError(`elsaLoss: gradOut is ${gradOut.shape}, expected ${w.shape}`);
+    if (gradOut.rows !== w.rows || gradOut.cols !== w.cols)
+      throw new RangeError(`elsaLoss: gradOut is ${gradOut.shape}, expected ${w.shape}`);
     const g = p; // B x items, holds dL/dP
     k.gemm(true, false, 1, g, z, 0, gradOut); // G^T Z
     const ga = k.gemm(false, false, 1, g, a, 0, new Matrix(bsz, a.cols)); // G A

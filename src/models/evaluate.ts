@@ -18,7 +18,12 @@ export interface HeldOutUsers {
 export function evaluateHeldOut(
   model: Recommender,
   part: HeldOutUsers,
-  opts: { ks?: readonly number[]; batchSize?: number; itemPopularity?: ArrayLike<number>; fullRanking?: boolean } = {},
+  opts: {
+    ks?: readonly number[];
+    batchSize?: number;
+    itemPopularity?: ArrayLike<number>;
+    fullRanking?: boolean;
+  } = {},
 ): RankingReport {
   return evaluateRanking(part.target, (s, e) => model.scoreUsers({ rows: part.foldIn.rowRange(s, e) }), {
     ks: opts.ks ?? [20],
@@ -37,7 +42,10 @@ export function heldOutValidation(part: HeldOutUsers, metric = "ndcg@20", patien
     evaluate: (model) => {
       const report = evaluateHeldOut(model, part, { ks: [k] });
       const m = report.metrics[metric];
-      if (!m) throw new Error(`heldOutValidation: unknown metric "${metric}" (have ${Object.keys(report.metrics).join(", ")})`);
+      if (!m)
+        throw new Error(
+          `heldOutValidation: unknown metric "${metric}" (have ${Object.keys(report.metrics).join(", ")})`,
+        );
       return m.mean;
     },
   };

@@ -13,7 +13,14 @@ registerModel(elsaFactory);
 registerModel(mfFactory);
 registerModel(multVaeFactory);
 
-export { createModel, loadModel, modelFactory, modelNames, registerModel, resolveModelConfig } from "./registry.js";
+export {
+  createModel,
+  loadModel,
+  modelFactory,
+  modelNames,
+  registerModel,
+  resolveModelConfig,
+} from "./registry.js";
 export type { ModelFactory } from "./registry.js";
 export type { FitContext, FitProgress, FitReport, Recommender, UserBatch, Validation } from "./types.js";
 export { trainingBatch, userBatch } from "./types.js";

@@ -35,7 +35,12 @@ function randomParams(seed: number, bias: boolean): MfParams {
 }
 
 function zeros(): MfParams {
-  return { p: new Matrix(U, D), q: new Matrix(N, D), userBias: new Float32Array(U), itemBias: new Float32Array(N) };
+  return {
+    p: new Matrix(U, D),
+    q: new Matrix(N, D),
+    userBias: new Float32Array(U),
+    itemBias: new Float32Array(N),
+  };
 }
 
 /** Independent float64 loss over a flat parameter vector [P, Q, userBias, itemBias]. */
@@ -44,7 +49,8 @@ function naiveLoss(theta: Float64Array, s: MfSamples, reg: number, bias: boolean
   const Q = (i: number, k: number) => theta[U * D + i * D + k];
   const ub = (u: number) => (bias ? theta[U * D + N * D + u] : 0);
   const ib = (i: number) => (bias ? theta[U * D + N * D + U + i] : 0);
-  const sq = (f: (r: number, k: number) => number, r: number) => [0, 1, 2].reduce((a, k) => a + f(r, k) ** 2, 0);
+  const sq = (f: (r: number, k: number) => number, r: number) =>
+    [0, 1, 2].reduce((a, k) => a + f(r, k) ** 2, 0);
   const dot = (u: number, i: number) => [0, 1, 2].reduce((a, k) => a + P(u, k) * Q(i, k), 0);
   const sp = (x: number) => Math.log(1 + Math.exp(x));
   let total = 0;
@@ -65,7 +71,12 @@ function naiveLoss(theta: Float64Array, s: MfSamples, reg: number, bias: boolean
 }
 
 function flatten(m: MfParams): Float64Array {
-  return Float64Array.from([...m.p.data, ...m.q.data, ...(m.userBias ?? new Float32Array(U)), ...(m.itemBias ?? new Float32Array(N))]);
+  return Float64Array.from([
+    ...m.p.data,
+    ...m.q.data,
+    ...(m.userBias ?? new Float32Array(U)),
+    ...(m.itemBias ?? new Float32Array(N)),
+  ]);
 }
 
 function checkGradient(samples: MfSamples, params: MfParams, reg: number): void {
@@ -98,11 +109,19 @@ describe("MF loss gradients vs finite differences", () => {
   const items = new Int32Array([2, 0, 5, 5, 1, 2]);
 
   it("BPR with item biases and L2", () => {
-    checkGradient({ users, items, negatives: new Int32Array([4, 3, 3, 0, 2, 1]) }, randomParams(1, true), 0.03);
+    checkGradient(
+      { users, items, negatives: new Int32Array([4, 3, 3, 0, 2, 1]) },
+      randomParams(1, true),
+      0.03,
+    );
   });
 
   it("BCE with user and item biases and L2", () => {
-    checkGradient({ users, items, labels: new Float32Array([1, 0, 1, 0, 0, 1]) }, randomParams(2, true), 0.05);
+    checkGradient(
+      { users, items, labels: new Float32Array([1, 0, 1, 0, 0, 1]) },
+      randomParams(2, true),
+      0.05,
+    );
   });
 
   it("BPR without biases", () => {
@@ -128,7 +147,9 @@ describe("MF fold-in", () => {
     expect(folder.lambda).toBeCloseTo(lambda, 4);
     for (let u = 0; u < 3; u++) {
       // Build A and rhs over all items explicitly, solve by Gaussian elimination in float64.
-      const a = Array.from({ length: 3 }, (_, r) => Array.from({ length: 3 }, (_, c) => (r === c ? lambda : 0)));
+      const a = Array.from({ length: 3 }, (_, r) =>
+        Array.from({ length: 3 }, (_, c) => (r === c ? lambda : 0)),
+      );
       const rhs = [0, 0, 0];
       for (let i = 0; i < 7; i++) {
         const r = dense.get(u, i);
@@ -198,7 +219,8 @@ describe("MF sampling and optimiser", () => {
     const sampler = new MfSampler(x, "bce", 20, 1);
     const counts = new Float64Array(5);
     for (const b of sampler.epoch(new Rng(2), 1000)) {
-      for (let t = 0; t < b.users.length; t++) if (b.users[t] >= 40 && (b.labels as Float32Array)[t] === 0) counts[b.items[t]]++;
+      for (let t = 0; t < b.users.length; t++)
+        if (b.users[t] >= 40 && (b.labels as Float32Array)[t] === 0) counts[b.items[t]]++;
     }
     // For users 40..79 the candidates are items 0..3 with weights (count + 1) = 41, 21, 11, 1.
     const total = counts[0] + counts[1] + counts[2] + counts[3];
@@ -223,7 +245,10 @@ describe("MF sampling and optimiser", () => {
         [0, 2],
         [4, 6],
       ]) {
-        kernels().adamUpdate(expected.subarray(a, b), grad.slice(a, b), m.subarray(a, b), v.subarray(a, b), { ...h, step });
+        kernels().adamUpdate(expected.subarray(a, b), grad.slice(a, b), m.subarray(a, b), v.subarray(a, b), {
+          ...h,
+          step,
+        });
       }
       opt.touch([2, 0, 2]);
       const g = grad.slice();
@@ -239,7 +264,9 @@ describe("MF sampling and optimiser", () => {
 describe("MF on planted blocks with BPR", () => {
   it("ranks the held-out block item first for almost every training user", async () => {
     const planted = plantedBlocks(10, 6, 3, 7);
-    const model = new Mf(MfConfigSchema.parse({ dim: 4, epochs: 30, batchSize: 32, lr: 0.05, reg: 0.2, loss: "bpr" }));
+    const model = new Mf(
+      MfConfigSchema.parse({ dim: 4, epochs: 30, batchSize: 32, lr: 0.05, reg: 0.2, loss: "bpr" }),
+    );
     await model.fit(planted.train, { rng: new Rng(3) });
     const batch = trainingBatch(planted.train);
     const top = topKUnseen(model.scoreUsers(batch), batch.rows, 1);
@@ -272,6 +299,8 @@ describe("MF score", () => {
         expect(s.get(r, c)).toBeCloseTo(want, 5);
       });
     });
-    expect(() => model.score({ rows: x.gatherRows([0]), userIds: Int32Array.from([0]) }, new Int32Array([9]))).toThrow("mf.score: item 9 out of range [0, 9)");
+    expect(() =>
+      model.score({ rows: x.gatherRows([0]), userIds: Int32Array.from([0]) }, new Int32Array([9])),
+    ).toThrow("mf.score: item 9 out of range [0, 9)");
   });
 });

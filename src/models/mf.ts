@@ -141,9 +141,14 @@ export class Mf extends BaseRecommender<MfConfig> {
         this.folder = undefined;
         return total / count;
       },
-      snapshot: () => [p.data, q.data, params.userBias, params.itemBias].filter((a): a is Float32Array => a !== null).map((a) => a.slice()),
+      snapshot: () =>
+        [p.data, q.data, params.userBias, params.itemBias]
+          .filter((a): a is Float32Array => a !== null)
+          .map((a) => a.slice()),
       restore: (saved) => {
-        const targets = [p.data, q.data, params.userBias, params.itemBias].filter((a): a is Float32Array => a !== null);
+        const targets = [p.data, q.data, params.userBias, params.itemBias].filter(
+          (a): a is Float32Array => a !== null,
+        );
         targets.forEach((t, i) => t.set(saved[i]));
         this.folder = undefined;
       },
@@ -156,11 +161,17 @@ export class Mf extends BaseRecommender<MfConfig> {
     const params = this.params as MfParams;
     if (batch.userIds) {
       for (const u of batch.userIds) {
-        if (!(u >= 0 && u < params.p.rows)) throw new RangeError(`mf.encodeUsers: user id ${u} is not a training user (0..${params.p.rows - 1})`);
+        if (!(u >= 0 && u < params.p.rows))
+          throw new RangeError(
+            `mf.encodeUsers: user id ${u} is not a training user (0..${params.p.rows - 1})`,
+          );
       }
       return params.p.gatherRows(batch.userIds);
     }
-    this.folder ??= new FoldIn(params.q, params.itemBias, { reg: this.config.foldInReg, alpha: this.config.foldInAlpha });
+    this.folder ??= new FoldIn(params.q, params.itemBias, {
+      reg: this.config.foldInReg,
+      alpha: this.config.foldInAlpha,
+    });
     return this.folder.users(batch.rows);
   }
 
@@ -183,7 +194,8 @@ export class Mf extends BaseRecommender<MfConfig> {
       const ub = params.userBias && batch.userIds ? params.userBias[batch.userIds[u]] : 0;
       for (let t = 0; t < items.length; t++) {
         const i = items[t];
-        if (!(i >= 0 && i < this.items)) throw new RangeError(`mf.score: item ${i} out of range [0, ${this.items})`);
+        if (!(i >= 0 && i < this.items))
+          throw new RangeError(`mf.score: item ${i} out of range [0, ${this.items})`);
         const qi = params.q.row(i);
         let s = ub + (params.itemBias ? params.itemBias[i] : 0);
         for (let k = 0; k < d; k++) s += zu[k] * qi[k];
@@ -197,10 +209,17 @@ export class Mf extends BaseRecommender<MfConfig> {
   save(dir: string): void {
     this.requireFitted("save");
     const params = this.params as MfParams;
-    const tensors: Record<string, TensorInput> = { P: tensorFromMatrix(params.p), Q: tensorFromMatrix(params.q) };
+    const tensors: Record<string, TensorInput> = {
+      P: tensorFromMatrix(params.p),
+      Q: tensorFromMatrix(params.q),
+    };
     if (params.userBias) tensors.userBias = { shape: [params.userBias.length], data: params.userBias };
     if (params.itemBias) tensors.itemBias = { shape: [params.itemBias.length], data: params.itemBias };
-    saveArtifact(dir, { model: this.name, config: this.config, nItems: this.items, nUsers: params.p.rows }, tensors);
+    saveArtifact(
+      dir,
+      { model: this.name, config: this.config, nItems: this.items, nUsers: params.p.rows },
+      tensors,
+    );
   }
 
   /** Rebuilds a fitted model from a saved directory. */
@@ -209,12 +228,15 @@ export class Mf extends BaseRecommender<MfConfig> {
     const { nItems, nUsers } = artifact.json;
     const p = artifact.matrix("P");
     const q = artifact.matrix("Q");
-    if (p.rows !== nUsers || p.cols !== config.dim) throw new Error(`${artifact.dir}: tensor "P" is ${p.shape}, expected ${nUsers}x${config.dim}`);
-    if (q.rows !== nItems || q.cols !== config.dim) throw new Error(`${artifact.dir}: tensor "Q" is ${q.shape}, expected ${nItems}x${config.dim}`);
+    if (p.rows !== nUsers || p.cols !== config.dim)
+      throw new Error(`${artifact.dir}: tensor "P" is ${p.shape}, expected ${nUsers}x${config.dim}`);
+    if (q.rows !== nItems || q.cols !== config.dim)
+      throw new Error(`${artifact.dir}: tensor "Q" is ${q.shape}, expected ${nItems}x${config.dim}`);
     const vec = (name: string, len: number, wanted: boolean): Float32Array | null => {
       if (!wanted) return null;
       const t = artifact.matrix(name);
-      if (t.size !== len) throw new Error(`${artifact.dir}: tensor "${name}" has ${t.size} values, expected ${len}`);
+      if (t.size !== len)
+        throw new Error(`${artifact.dir}: tensor "${name}" has ${t.size} values, expected ${len}`);
       return t.data;
     };
     m.params = {

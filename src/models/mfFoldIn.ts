@@ -58,7 +58,10 @@ export class FoldIn {
   users(rows: Csr): Matrix {
     const q = this.q;
     const d = q.cols;
-    if (rows.cols !== q.rows) throw new RangeError(`FoldIn.users: rows have ${rows.cols} item columns, the model has ${q.rows} items`);
+    if (rows.cols !== q.rows)
+      throw new RangeError(
+        `FoldIn.users: rows have ${rows.cols} item columns, the model has ${q.rows} items`,
+      );
     const { alpha } = this.settings;
     const reg = this.lambda;
     const out = new Matrix(rows.rows, d);

@@ -55,9 +55,11 @@ export function mfLoss(params: MfParams, samples: MfSamples, reg: number, grads?
   const { p, q, userBias, itemBias } = params;
   const d = p.cols;
   const n = samples.users.length;
-  if (samples.items.length !== n) throw new RangeError(`mfLoss: ${n} users but ${samples.items.length} items`);
+  if (samples.items.length !== n)
+    throw new RangeError(`mfLoss: ${n} users but ${samples.items.length} items`);
   const bpr = samples.negatives !== undefined;
-  if (bpr === (samples.labels !== undefined)) throw new Error("mfLoss: give exactly one of negatives (BPR) or labels (BCE)");
+  if (bpr === (samples.labels !== undefined))
+    throw new Error("mfLoss: give exactly one of negatives (BPR) or labels (BCE)");
   if (n === 0) return 0;
   const P = p.data;
   const Q = q.data;

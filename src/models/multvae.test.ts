@@ -16,7 +16,9 @@ type Weights = Record<string, { rows: number; cols: number; data: Float32Array }
 /** y = x W + b in float64 (x: rows of numbers). */
 function affine(x: number[][], w: Weights[string], b: Weights[string]): number[][] {
   return x.map((row) =>
-    Array.from({ length: w.cols }, (_, j) => row.reduce((s, xi, i) => s + xi * w.data[i * w.cols + j], b.data[j])),
+    Array.from({ length: w.cols }, (_, j) =>
+      row.reduce((s, xi, i) => s + xi * w.data[i * w.cols + j], b.data[j]),
+    ),
   );
 }
 
@@ -28,13 +30,16 @@ describe("MultVAE", () => {
 
   it("training lowers the loss; encodeUsers/decode equal an independent float64 forward pass", async () => {
     const x = randomCsr(40, 15, 0.25, 4, true);
-    const model = new MultVae(MultVaeConfigSchema.parse({ dim: 3, hidden: 5, epochs: 20, batchSize: 10, lr: 0.01, annealSteps: 50 }));
+    const model = new MultVae(
+      MultVaeConfigSchema.parse({ dim: 3, hidden: 5, epochs: 20, batchSize: 10, lr: 0.01, annealSteps: 50 }),
+    );
     const report = await model.fit(x, { rng: new Rng(9) });
     expect(report.losses[report.losses.length - 1]).toBeLessThan(report.losses[0]);
     model.save(dir);
     const st = readSafetensors(join(dir, "weights.safetensors"));
     const w: Weights = {};
-    for (const [name, t] of st.tensors) w[name] = { rows: t.shape[0], cols: t.shape[1], data: t.data as Float32Array };
+    for (const [name, t] of st.tensors)
+      w[name] = { rows: t.shape[0], cols: t.shape[1], data: t.data as Float32Array };
 
     const dense = x.toDense().toArray();
     const normalised = dense.map((row) => {
@@ -52,6 +57,7 @@ describe("MultVAE", () => {
       w.decB2,
     );
     const scores = model.decode(z);
-    for (let u = 0; u < x.rows; u++) for (let i = 0; i < 15; i++) expect(scores.get(u, i)).toBeCloseTo(logits[u][i], 4);
+    for (let u = 0; u < x.rows; u++)
+      for (let i = 0; i < 15; i++) expect(scores.get(u, i)).toBeCloseTo(logits[u][i], 4);
   });
 });

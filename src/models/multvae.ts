@@ -41,7 +41,18 @@ export const MultVaeConfigSchema = z
 /** Complete MultVAE config (`hidden` resolved). */
 export type MultVaeConfig = z.infer<typeof MultVaeConfigSchema>;
 
-const NAMES = ["encW", "encB", "muW", "muB", "logvarW", "logvarB", "decW1", "decB1", "decW2", "decB2"] as const;
+const NAMES = [
+  "encW",
+  "encB",
+  "muW",
+  "muB",
+  "logvarW",
+  "logvarB",
+  "decW1",
+  "decB1",
+  "decW2",
+  "decB2",
+] as const;
 type ParamName = (typeof NAMES)[number];
 type Params = Record<ParamName, Variable>;
 
@@ -210,7 +221,8 @@ export class MultVae extends BaseRecommender<MultVaeConfig> {
     for (const name of NAMES) {
       const t = artifact.matrix(name);
       const [r, c] = expected[name];
-      if (t.rows !== r || t.cols !== c) throw new Error(`${artifact.dir}: tensor "${name}" is ${t.shape}, expected ${r}x${c}`);
+      if (t.rows !== r || t.cols !== c)
+        throw new Error(`${artifact.dir}: tensor "${name}" is ${t.shape}, expected ${r}x${c}`);
       p[name] = param(t, name);
     }
     m.params = p;
@@ -222,7 +234,8 @@ export class MultVae extends BaseRecommender<MultVaeConfig> {
 /** Registry entry for MultVAE. */
 export const multVaeFactory: ModelFactory<MultVaeConfig> = {
   name: "multvae",
-  description: "MultVAE (Liang et al. 2018): tanh VAE with multinomial likelihood; probing site = the mean head",
+  description:
+    "MultVAE (Liang et al. 2018): tanh VAE with multinomial likelihood; probing site = the mean head",
   schema: MultVaeConfigSchema,
   create: (config) => new MultVae(config),
   load: (config, artifact) => MultVae.fromArtifact(config, artifact),

@@ -21,14 +21,16 @@ const factories = new Map<string, ModelFactory>();
 
 /** Registers a model kind; throws if the name is already taken. */
 export function registerModel<C extends object>(factory: ModelFactory<C>): void {
-  if (factories.has(factory.name)) throw new Error(`registerModel: a model named "${factory.name}" is already registered`);
+  if (factories.has(factory.name))
+    throw new Error(`registerModel: a model named "${factory.name}" is already registered`);
   factories.set(factory.name, factory as unknown as ModelFactory);
 }
 
 /** The factory registered under `name`; throws listing the known names otherwise. */
 export function modelFactory(name: string): ModelFactory {
   const f = factories.get(name);
-  if (!f) throw new Error(`unknown model "${name}" (known: ${[...factories.keys()].sort().join(", ") || "none"})`);
+  if (!f)
+    throw new Error(`unknown model "${name}" (known: ${[...factories.keys()].sort().join(", ") || "none"})`);
   return f;
 }
 

@@ -15,7 +15,8 @@ function writeRatings(path: string): void {
   const lines = ["user,item,rating"];
   for (let u = 0; u < 80; u++) {
     const g = u % 2;
-    for (let i = 0; i < 15; i++) if (rng.uniform() < 0.5) lines.push(`u${u},i${g * 15 + i},${4 + rng.int(2)}`);
+    for (let i = 0; i < 15; i++)
+      if (rng.uniform() < 0.5) lines.push(`u${u},i${g * 15 + i},${4 + rng.int(2)}`);
     if (rng.uniform() < 0.5) lines.push(`u${u},i${(1 - g) * 15 + rng.int(15)},${1 + rng.int(3)}`); // disliked: dropped
   }
   writeFileSync(path, `${lines.join("\n")}\n`);
@@ -27,12 +28,23 @@ describe("train and evaluate runs", () => {
   const out = join(dir, "run-ease");
 
   it("writes a run whose manifest metrics are reproduced by re-evaluating the saved model", async () => {
-    const r = await trainRun({ data: `csv:${csv}`, load: { cache: false }, model: "ease", modelConfig: { lambda: 5 }, seed: 7, out });
+    const r = await trainRun({
+      data: `csv:${csv}`,
+      load: { cache: false },
+      model: "ease",
+      modelConfig: { lambda: 5 },
+      seed: 7,
+      out,
+    });
     expect(existsSync(join(runLayout(out).model, "weights.safetensors"))).toBe(true);
     const m = readManifest(out);
     expect(m.data.users).toBe(80);
     expect(m.data.items).toBe(30);
-    expect(m.config).toMatchObject({ model: "ease", modelConfig: { lambda: 5 }, split: { kind: "heldOutUsers", seed: 7, foldInFraction: 0.8 } });
+    expect(m.config).toMatchObject({
+      model: "ease",
+      modelConfig: { lambda: 5 },
+      split: { kind: "heldOutUsers", seed: 7, foldInFraction: 0.8 },
+    });
     // Two clean taste groups: the ~7 unseen items of the user's own group come first, so every
     // held-out item is in the top 10 (a random ranking of the ~24 candidates would reach ~0.4).
     expect(m.metrics["test/recall@10"]).toBe(1);

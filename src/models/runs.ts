@@ -2,7 +2,14 @@ import { loadDatasetWithReport, type LoadOptions } from "../data/load.js";
 import { heldOutUsersSplit, type HeldOutUsersSplit } from "../data/splits/index.js";
 import type { Dataset } from "../data/types.js";
 import type { RankingReport } from "../eval/ranking.js";
-import { createManifest, dataFingerprint, readManifest, runLayout, writeManifest, type Manifest } from "../store/manifest.js";
+import {
+  createManifest,
+  dataFingerprint,
+  readManifest,
+  runLayout,
+  writeManifest,
+  type Manifest,
+} from "../store/manifest.js";
 import { Rng } from "../tensor/rng.js";
 import { evaluateHeldOut, heldOutValidation } from "./evaluate.js";
 import { createModel, loadModel } from "./index.js";
@@ -132,20 +139,29 @@ export interface EvalRunResult {
  * the data fingerprint changed), rebuilds the same split, loads the saved model and scores the
  * validation and test users at the given cut-offs.
  */
-export async function evaluateRun(dir: string, opts: { ks?: readonly number[]; load?: LoadOptions } = {}): Promise<EvalRunResult> {
+export async function evaluateRun(
+  dir: string,
+  opts: { ks?: readonly number[]; load?: LoadOptions } = {},
+): Promise<EvalRunResult> {
   const manifest = readManifest(dir);
   const cfg = manifest.config as {
     data?: { ref?: unknown; load?: unknown };
     split?: Partial<SplitSettings> & { kind?: unknown };
   };
   const ref = cfg.data?.ref;
-  if (typeof ref !== "string") throw new Error(`${runLayout(dir).manifest}: config.data.ref is missing; not a model run?`);
-  if (cfg.split?.kind !== "heldOutUsers") throw new Error(`${runLayout(dir).manifest}: config.split.kind is ${JSON.stringify(cfg.split?.kind)}, expected "heldOutUsers"`);
+  if (typeof ref !== "string")
+    throw new Error(`${runLayout(dir).manifest}: config.data.ref is missing; not a model run?`);
+  if (cfg.split?.kind !== "heldOutUsers")
+    throw new Error(
+      `${runLayout(dir).manifest}: config.split.kind is ${JSON.stringify(cfg.split?.kind)}, expected "heldOutUsers"`,
+    );
   const load = { ...((cfg.data?.load ?? {}) as LoadOptions), ...opts.load };
   const dataset = (await loadDatasetWithReport(ref, load)).dataset;
   const hash = dataFingerprint(dataset.matrix);
   if (hash !== manifest.data.hash) {
-    throw new Error(`${dir}: the data "${ref}" no longer matches the run (fingerprint ${hash.slice(0, 12)} vs ${manifest.data.hash.slice(0, 12)})`);
+    throw new Error(
+      `${dir}: the data "${ref}" no longer matches the run (fingerprint ${hash.slice(0, 12)} vs ${manifest.data.hash.slice(0, 12)})`,
+    );
   }
   const parts = splitData(dataset, {
     seed: manifest.seed,

@@ -33,7 +33,12 @@ export interface PlantedBlocks {
  * extra items are consumed at random by about a quarter of all users, so they are popular but
  * unrelated to either block.
  */
-export function plantedBlocks(usersPerGroup: number, blockSize: number, noiseItems: number, seed: number): PlantedBlocks {
+export function plantedBlocks(
+  usersPerGroup: number,
+  blockSize: number,
+  noiseItems: number,
+  seed: number,
+): PlantedBlocks {
   const rng = new Rng(seed);
   const nItems = 2 * blockSize + noiseItems;
   const r: number[] = [];

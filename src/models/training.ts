@@ -34,7 +34,9 @@ export async function runEpochs(loop: EpochLoop): Promise<FitReport> {
     epoch++;
     const loss = loop.runEpoch(epoch);
     if (!Number.isFinite(loss)) {
-      throw new Error(`${loop.model.name}.fit: training loss is ${loss} at epoch ${epoch}; lower the learning rate`);
+      throw new Error(
+        `${loop.model.name}.fit: training loss is ${loss} at epoch ${epoch}; lower the learning rate`,
+      );
     }
     losses.push(loss);
     let valScore: number | undefined;

@@ -4,7 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Csr } from "../tensor/csr.js";
-import { createManifest, dataFingerprint, readManifest, runLayout, writeManifest, type ManifestInput } from "./manifest.js";
+import {
+  createManifest,
+  dataFingerprint,
+  readManifest,
+  runLayout,
+  writeManifest,
+  type ManifestInput,
+} from "./manifest.js";
 
 const dir = mkdtempSync(join(tmpdir(), "reclens-manifest-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -63,6 +70,8 @@ describe("run manifest", () => {
     writeFileSync(path, "{not json");
     expect(() => readManifest(root)).toThrow(`${path}: not valid JSON`);
     expect(() => readManifest(join(dir, "missing"))).toThrow("cannot read run manifest (ENOENT)");
-    expect(() => createManifest({ ...input(), data: { ...input().data, hash: "abc" } })).toThrow("data.hash: expected a 64-digit hex sha256");
+    expect(() => createManifest({ ...input(), data: { ...input().data, hash: "abc" } })).toThrow(
+      "data.hash: expected a 64-digit hex sha256",
+    );
   });
 });

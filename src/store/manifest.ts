@@ -96,7 +96,8 @@ export function createManifest(input: ManifestInput): Manifest {
 export function dataFingerprint(matrix: Csr): string {
   const h = createHash("sha256");
   h.update(`csr:${matrix.rows}x${matrix.cols}:${matrix.nnz};`);
-  for (const a of [matrix.indptr, matrix.indices, matrix.values]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  for (const a of [matrix.indptr, matrix.indices, matrix.values])
+    h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   return h.digest("hex");
 }
 
@@ -115,7 +116,9 @@ export function readManifest(root: string): Manifest {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new Error(`${path}: cannot read run manifest (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(
+      `${path}: cannot read run manifest (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   let raw: unknown;
   try {

@@ -37,7 +37,19 @@ export interface SafetensorsContents {
 }
 
 const BYTES: Record<string, number> = { F32: 4, F64: 8, I32: 4, I64: 8 };
-const KNOWN_UNSUPPORTED = new Set(["BOOL", "U8", "I8", "U16", "I16", "F16", "BF16", "U32", "U64", "F8_E4M3", "F8_E5M2"]);
+const KNOWN_UNSUPPORTED = new Set([
+  "BOOL",
+  "U8",
+  "I8",
+  "U16",
+  "I16",
+  "F16",
+  "BF16",
+  "U32",
+  "U64",
+  "F8_E4M3",
+  "F8_E5M2",
+]);
 /** Refuse absurd headers before parsing them (the reference implementation uses the same 100 MB cap). */
 const MAX_HEADER_BYTES = 100_000_000;
 
@@ -60,7 +72,10 @@ export function tensorFromMatrix(m: Matrix): TensorInput {
  */
 export function matrixFromTensor(contents: SafetensorsContents, name: string, source = "<buffer>"): Matrix {
   const t = contents.tensors.get(name);
-  if (!t) throw new Error(`${source}: tensor "${name}" is missing (have: ${[...contents.tensors.keys()].join(", ") || "none"})`);
+  if (!t)
+    throw new Error(
+      `${source}: tensor "${name}" is missing (have: ${[...contents.tensors.keys()].join(", ") || "none"})`,
+    );
   if (t.dtype !== "F32") throw new Error(`${source}: tensor "${name}" has dtype ${t.dtype}, expected F32`);
   if (t.shape.length === 2) return new Matrix(t.shape[0], t.shape[1], t.data as Float32Array);
   if (t.shape.length === 1) return new Matrix(1, t.shape[0], t.data as Float32Array);
@@ -81,21 +96,26 @@ export function encodeSafetensorsParts(
   const header: Record<string, unknown> = {};
   if (metadata && Object.keys(metadata).length > 0) {
     for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== "string") throw new TypeError(`safetensors: metadata "${k}" must be a string, got ${typeof v}`);
+      if (typeof v !== "string")
+        throw new TypeError(`safetensors: metadata "${k}" must be a string, got ${typeof v}`);
     }
     header.__metadata__ = metadata;
   }
   const parts: Uint8Array[] = [];
   let offset = 0;
   for (const [name, t] of entries) {
-    if (name === "__metadata__") throw new Error('safetensors: "__metadata__" is reserved and cannot name a tensor');
+    if (name === "__metadata__")
+      throw new Error('safetensors: "__metadata__" is reserved and cannot name a tensor');
     const dtype = t.data instanceof Float32Array ? "F32" : t.data instanceof Int32Array ? "I32" : undefined;
     if (!dtype) throw new TypeError(`safetensors: tensor "${name}" must hold a Float32Array or Int32Array`);
     for (const d of t.shape) {
-      if (!Number.isInteger(d) || d < 0) throw new RangeError(`safetensors: tensor "${name}" has invalid shape [${t.shape.join(", ")}]`);
+      if (!Number.isInteger(d) || d < 0)
+        throw new RangeError(`safetensors: tensor "${name}" has invalid shape [${t.shape.join(", ")}]`);
     }
     if (numel(t.shape) !== t.data.length) {
-      throw new RangeError(`safetensors: tensor "${name}" has ${t.data.length} values but shape [${t.shape.join(", ")}]`);
+      throw new RangeError(
+        `safetensors: tensor "${name}" has ${t.data.length} values but shape [${t.shape.join(", ")}]`,
+      );
     }
     const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
     header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + bytes.length] };
@@ -143,38 +163,53 @@ interface RawEntry {
 
 function parseEntry(source: string, name: string, value: unknown): RawEntry {
   const where = `${source}: tensor "${name}"`;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${where}: header entry is not an object`);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new Error(`${where}: header entry is not an object`);
   const v = value as Record<string, unknown>;
   const dtype = v.dtype;
   if (typeof dtype !== "string") throw new Error(`${where}: missing or non-string dtype`);
   if (!(dtype in BYTES)) {
-    if (KNOWN_UNSUPPORTED.has(dtype)) throw new Error(`${where}: dtype ${dtype} is not supported (supported: F32, F64, I32, I64)`);
+    if (KNOWN_UNSUPPORTED.has(dtype))
+      throw new Error(`${where}: dtype ${dtype} is not supported (supported: F32, F64, I32, I64)`);
     throw new Error(`${where}: bad dtype "${dtype}"`);
   }
   const shape = v.shape;
   if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new Error(`${where}: bad shape ${JSON.stringify(shape)} (expected an array of non-negative integers)`);
+    throw new Error(
+      `${where}: bad shape ${JSON.stringify(shape)} (expected an array of non-negative integers)`,
+    );
   }
   const off = v.data_offsets;
   if (!Array.isArray(off) || off.length !== 2 || !off.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-    throw new Error(`${where}: bad data_offsets ${JSON.stringify(off)} (expected [begin, end] non-negative integers)`);
+    throw new Error(
+      `${where}: bad data_offsets ${JSON.stringify(off)} (expected [begin, end] non-negative integers)`,
+    );
   }
   const [begin, end] = off as [number, number];
   if (end < begin) throw new Error(`${where}: data_offsets [${begin}, ${end}] end before begin`);
   const expected = numel(shape as number[]) * BYTES[dtype];
   if (end - begin !== expected) {
-    throw new Error(`${where}: data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype} shape [${shape.join(", ")}] needs ${expected}`);
+    throw new Error(
+      `${where}: data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype} shape [${shape.join(", ")}] needs ${expected}`,
+    );
   }
   return { name, dtype: dtype as SafetensorsDtype, shape: shape as number[], begin, end };
 }
 
-function parseHeader(bytes: Uint8Array, source: string): { header: Record<string, unknown>; dataStart: number } {
-  if (bytes.length < 8) throw new Error(`${source}: truncated file (${bytes.length} bytes; the 8-byte header length is missing)`);
+function parseHeader(
+  bytes: Uint8Array,
+  source: string,
+): { header: Record<string, unknown>; dataStart: number } {
+  if (bytes.length < 8)
+    throw new Error(`${source}: truncated file (${bytes.length} bytes; the 8-byte header length is missing)`);
   const n = new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true);
-  if (n > BigInt(MAX_HEADER_BYTES)) throw new Error(`${source}: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
+  if (n > BigInt(MAX_HEADER_BYTES))
+    throw new Error(`${source}: header length ${n} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
   const headerLen = Number(n);
   if (8 + headerLen > bytes.length) {
-    throw new Error(`${source}: truncated file (header says ${headerLen} header bytes, only ${bytes.length - 8} follow)`);
+    throw new Error(
+      `${source}: truncated file (header says ${headerLen} header bytes, only ${bytes.length - 8} follow)`,
+    );
   }
   const text = Buffer.from(bytes.buffer, bytes.byteOffset + 8, headerLen).toString("utf8");
   if (!text.startsWith("{")) throw new Error(`${source}: header does not start with "{"`);
@@ -184,16 +219,19 @@ function parseHeader(bytes: Uint8Array, source: string): { header: Record<string
   } catch (err) {
     throw new Error(`${source}: header is not valid JSON (${(err as Error).message})`);
   }
-  if (typeof header !== "object" || header === null || Array.isArray(header)) throw new Error(`${source}: header is not a JSON object`);
+  if (typeof header !== "object" || header === null || Array.isArray(header))
+    throw new Error(`${source}: header is not a JSON object`);
   return { header: header as Record<string, unknown>, dataStart: 8 + headerLen };
 }
 
 function parseMetadata(source: string, raw: unknown): Record<string, string> {
   if (raw === undefined) return {};
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${source}: __metadata__ is not an object`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new Error(`${source}: __metadata__ is not an object`);
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(raw)) {
-    if (typeof v !== "string") throw new Error(`${source}: __metadata__ "${k}" is ${JSON.stringify(v)}, expected a string`);
+    if (typeof v !== "string")
+      throw new Error(`${source}: __metadata__ "${k}" is ${JSON.stringify(v)}, expected a string`);
     out[k] = v;
   }
   return out;
@@ -205,16 +243,24 @@ function checkCoverage(source: string, entries: RawEntry[], bufferLen: number): 
   let prev: RawEntry | undefined;
   for (const e of sorted) {
     if (e.end > bufferLen) {
-      throw new Error(`${source}: tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] out of range (data buffer is ${bufferLen} bytes; file truncated?)`);
+      throw new Error(
+        `${source}: tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] out of range (data buffer is ${bufferLen} bytes; file truncated?)`,
+      );
     }
     if (e.begin < pos) {
-      throw new Error(`${source}: tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] overlap tensor "${prev?.name}" [${prev?.begin}, ${prev?.end}]`);
+      throw new Error(
+        `${source}: tensor "${e.name}" data_offsets [${e.begin}, ${e.end}] overlap tensor "${prev?.name}" [${prev?.begin}, ${prev?.end}]`,
+      );
     }
-    if (e.begin > pos) throw new Error(`${source}: ${e.begin - pos} unindexed bytes before tensor "${e.name}" (gap at ${pos})`);
+    if (e.begin > pos)
+      throw new Error(
+        `${source}: ${e.begin - pos} unindexed bytes before tensor "${e.name}" (gap at ${pos})`,
+      );
     pos = e.end;
     prev = e;
   }
-  if (pos !== bufferLen) throw new Error(`${source}: ${bufferLen - pos} trailing bytes after the last tensor are not indexed`);
+  if (pos !== bufferLen)
+    throw new Error(`${source}: ${bufferLen - pos} trailing bytes after the last tensor are not indexed`);
 }
 
 function readData(source: string, e: RawEntry, bytes: Uint8Array): Tensor {
@@ -232,7 +278,9 @@ function readData(source: string, e: RawEntry, bytes: Uint8Array): Tensor {
       for (let i = 0; i < wide.length; i++) {
         const x = wide[i];
         if (x > 2147483647n || x < -2147483648n) {
-          throw new Error(`${source}: tensor "${e.name}" is I64 and element ${i} = ${x} does not fit in Int32`);
+          throw new Error(
+            `${source}: tensor "${e.name}" is I64 and element ${i} = ${x} does not fit in Int32`,
+          );
         }
         out[i] = Number(x);
       }

@@ -22,8 +22,14 @@ function show(value: unknown): string {
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   return issues.map((issue) => {
     const path = issue.path.length ? issue.path.map(String).join(".") : "(root)";
-    if (issue.code === "unrecognized_keys") return `${path}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-    const got = "input" in issue && issue.input !== undefined ? ` (got ${show(issue.input)})` : issue.path.length ? " (missing)" : "";
+    if (issue.code === "unrecognized_keys")
+      return `${path}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    const got =
+      "input" in issue && issue.input !== undefined
+        ? ` (got ${show(issue.input)})`
+        : issue.path.length
+          ? " (missing)"
+          : "";
     return `${path}: ${issue.message}${got}`;
   });
 }
