@@ -37,8 +37,10 @@ const source = process.argv[2] ?? "synth";
 const sourceName = source.startsWith("synth") ? source : basename(source);
 const duration = Number(process.env.DURATION ?? 5);
 const connections = Number(process.env.CONNECTIONS ?? 8);
-if (!(duration > 0 && duration <= 60)) throw new RangeError(`DURATION must be in (0, 60] seconds, got ${process.env.DURATION}`);
-if (!(Number.isInteger(connections) && connections >= 1 && connections <= 64)) throw new RangeError(`CONNECTIONS must be an integer in [1, 64]`);
+if (!(duration > 0 && duration <= 60))
+  throw new RangeError(`DURATION must be in (0, 60] seconds, got ${process.env.DURATION}`);
+if (!(Number.isInteger(connections) && connections >= 1 && connections <= 64))
+  throw new RangeError(`CONNECTIONS must be an integer in [1, 64]`);
 
 async function dataset(): Promise<Dataset> {
   if (source === "synth") return generateSynthetic().dataset;
@@ -58,18 +60,25 @@ await model.fit(data.matrix, { rng: new Rng(1) });
 const reps = model.encodeUsers(trainingBatch(data.matrix));
 const sae = new SparseAutoencoder(makeSaeConfig("topk", model.dim, 256, { k: 16 }), 1);
 sae.initialise(reps);
-await trainSae(sae, shuffledBatches(reps, 256, 1), { l2: { weight: 1 } }, { epochs: 10, lr: 1e-3, progress: "never", seed: 1 });
+await trainSae(
+  sae,
+  shuffledBatches(reps, 256, 1),
+  { l2: { weight: 1 } },
+  { epochs: 10, lr: 1e-3, progress: "never", seed: 1 },
+);
 const tWs = performance.now();
 let ws = buildWorkspace({ dataset: data, model, sae });
-if (data.concepts.length > 0) ws = { ...ws, labels: toLabelsDoc(labelNeurons(ws.neurons.itemActivations, data.concepts)) };
+if (data.concepts.length > 0)
+  ws = { ...ws, labels: toLabelsDoc(labelNeurons(ws.neurons.itemActivations, data.concepts)) };
 const setupSec = (performance.now() - t0) / 1000;
 const wsSec = (performance.now() - tWs) / 1000;
 const users = ws.users.ids.length;
 const live = Array.from({ length: sae.dSae }, (_, j) => j).filter((j) => ws.neurons.firingCount[j] > 0);
-const knobs = (t: number): { neuron: number; alpha: number }[] => [
-  { neuron: live[t % live.length], alpha: 0.3 },
-  { neuron: live[(t * 7 + 3) % live.length], alpha: 0.2 },
-].filter((k, q, a) => q === 0 || k.neuron !== a[0].neuron);
+const knobs = (t: number): { neuron: number; alpha: number }[] =>
+  [
+    { neuron: live[t % live.length], alpha: 0.3 },
+    { neuron: live[(t * 7 + 3) % live.length], alpha: 0.2 },
+  ].filter((k, q, a) => q === 0 || k.neuron !== a[0].neuron);
 console.log(
   `${data.name}: ${users} users x ${data.items.length} items; elsa dim ${model.dim}, topk SAE ${sae.dSae} (k 16), ${live.length} live; ` +
     `backend ${backendInfo().backend}; setup ${setupSec.toFixed(1)} s (workspace ${wsSec.toFixed(1)} s)`,
@@ -87,7 +96,9 @@ inproc.sort((a, b) => a - b);
 // 2. Sequential HTTP on loopback.
 const server = await startServer(ws, { port: 0, webRoot: null });
 const path = (t: number): string =>
-  `/api/users/${encodeURIComponent(ws.users.ids[(t * 37) % users])}/recommendations?n=20&boost=${knobs(t).map((k) => `${k.neuron}:${k.alpha}`).join(",")}`;
+  `/api/users/${encodeURIComponent(ws.users.ids[(t * 37) % users])}/recommendations?n=20&boost=${knobs(t)
+    .map((k) => `${k.neuron}:${k.alpha}`)
+    .join(",")}`;
 const seq: number[] = [];
 let seqErrors = 0;
 for (let t = 0; t < 1100; t++) {
@@ -112,7 +123,14 @@ await server.close();
 const ms = (x: number): string => x.toFixed(2);
 const rows = [
   ["in process (recommendForUser)", ms(percentile(inproc, 50)), ms(percentile(inproc, 99)), "-", "2000", "0"],
-  ["HTTP sequential, 1 connection", ms(percentile(seq, 50)), ms(percentile(seq, 99)), (1000 / (seq.reduce((a, b) => a + b, 0) / seq.length)).toFixed(0), "1000", String(seqErrors)],
+  [
+    "HTTP sequential, 1 connection",
+    ms(percentile(seq, 50)),
+    ms(percentile(seq, 99)),
+    (1000 / (seq.reduce((a, b) => a + b, 0) / seq.length)).toFixed(0),
+    "1000",
+    String(seqErrors),
+  ],
   [
     `HTTP autocannon, ${connections} connections, ${duration} s`,
     ms(load.latency.p50),
@@ -122,13 +140,20 @@ const rows = [
     String(load.errors + load.non2xx + load.timeouts),
   ],
 ];
-const table = markdownTable(["steered top-20 (2 boost knobs)", "p50 ms", "p99 ms", "req/s", "requests", "errors"], rows);
+const table = markdownTable(
+  ["steered top-20 (2 boost knobs)", "p50 ms", "p99 ms", "req/s", "requests", "errors"],
+  rows,
+);
 const header =
   `${data.name} (${sourceName}): ${users} users x ${data.items.length} items, ELSA dim ${model.dim}, TopK SAE ${sae.dSae} latents (k 16), ` +
   `backend ${backendInfo().backend} (${backendInfo().threads} thread(s)), node ${process.version}. Server and load generator share the 2-core machine ` +
   `(load average ${loadavg()[0].toFixed(1)} at the end of the run).`;
 console.log(`${header}\n${table}`);
-writeResultsSection(new URL("./RESULTS.md", import.meta.url).pathname, `Serving: steered recommendations (${sourceName})`, `${header}\n\n${table}\n`);
+writeResultsSection(
+  new URL("./RESULTS.md", import.meta.url).pathname,
+  `Serving: steered recommendations (${sourceName})`,
+  `${header}\n\n${table}\n`,
+);
 const failed = seqErrors + load.errors + load.non2xx + load.timeouts;
 if (failed > 0) {
   console.error(`FAILED: ${failed} requests did not return 200`);

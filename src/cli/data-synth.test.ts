@@ -36,7 +36,10 @@ describe("reclens data synth", () => {
     dirs.push(dir);
     const out = join(dir, "synth.rlds");
     const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-    await dataCommand().parseAsync(["synth", "--users", "60", "--items", "36", "--concepts", "4", "--seed", "3", "--out", out, "--json"], { from: "user" });
+    await dataCommand().parseAsync(
+      ["synth", "--users", "60", "--items", "36", "--concepts", "4", "--seed", "3", "--out", out, "--json"],
+      { from: "user" },
+    );
     const printed = JSON.parse(String(log.mock.calls[0][0])) as { users: number; interactions: number };
     const expected = generateSynthetic({ users: 60, items: 36, concepts: 4, seed: 3 });
     expect(printed.users).toBe(60);
@@ -52,7 +55,11 @@ describe("reclens data synth", () => {
   });
 
   it("rejects bad flags with the flag named", async () => {
-    await expect(dataCommand().parseAsync(["synth", "--users", "abc"], { from: "user" })).rejects.toThrow(/--users must be an integer >= 1, got "abc"/);
-    await expect(dataCommand().parseAsync(["synth", "--noise", "1.5"], { from: "user" })).rejects.toThrow(/--noise must be a number in \[0, 1\]/);
+    await expect(dataCommand().parseAsync(["synth", "--users", "abc"], { from: "user" })).rejects.toThrow(
+      /--users must be an integer >= 1, got "abc"/,
+    );
+    await expect(dataCommand().parseAsync(["synth", "--noise", "1.5"], { from: "user" })).rejects.toThrow(
+      /--noise must be a number in \[0, 1\]/,
+    );
   });
 });

@@ -87,7 +87,8 @@ export async function writeSynthetic(out: string, result: SynthResult): Promise<
 function intArg(flag: string, min: number): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!/^-?\d+$/.test(v.trim()) || n < min) throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got "${v}"`);
+    if (!/^-?\d+$/.test(v.trim()) || n < min)
+      throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got "${v}"`);
     return n;
   };
 }
@@ -95,7 +96,8 @@ function intArg(flag: string, min: number): (v: string) => number {
 function rateArg(flag: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (v.trim() === "" || !(n >= 0 && n <= 1)) throw new InvalidArgumentError(`${flag} must be a number in [0, 1], got "${v}"`);
+    if (v.trim() === "" || !(n >= 0 && n <= 1))
+      throw new InvalidArgumentError(`${flag} must be a number in [0, 1], got "${v}"`);
     return n;
   };
 }
@@ -122,7 +124,11 @@ export function registerDataSynth(dataCommand: Command): void {
     .option("--concepts <n>", "number of planted concepts (default 12)", intArg("--concepts", 1))
     .option("--seed <s>", "random seed (default 0)", intArg("--seed", 0))
     .option("--interactions <n>", "mean interactions per user (default 25)", intArg("--interactions", 1))
-    .option("--min-interactions <n>", "minimum interactions per user (default 5)", intArg("--min-interactions", 1))
+    .option(
+      "--min-interactions <n>",
+      "minimum interactions per user (default 5)",
+      intArg("--min-interactions", 1),
+    )
     .option("--noise <rate>", "share of interactions ignoring tastes (default 0.05)", rateArg("--noise"))
     .option("--out <file>", "write the dataset (reclens cache format) and <file>.truth.json")
     .option("--json", "print the summary as JSON")
@@ -146,11 +152,15 @@ export function registerDataSynth(dataCommand: Command): void {
       }
       console.log(`synthetic dataset: ${summary.source}`);
       console.log(`users ${summary.users}, items ${summary.items}, interactions ${summary.interactions}`);
-      console.log(`density ${(summary.density * 100).toFixed(2)}%, ${summary.meanPerUser.toFixed(1)} interactions per user`);
+      console.log(
+        `density ${(summary.density * 100).toFixed(2)}%, ${summary.meanPerUser.toFixed(1)} interactions per user`,
+      );
       console.log(`top 10% of items receive ${(summary.topDecileShare * 100).toFixed(1)}% of interactions`);
       console.log("concept               items  share of interactions");
       for (const c of summary.concepts) {
-        console.log(`${c.name.padEnd(20)} ${String(c.items).padStart(6)}  ${(c.interactionShare * 100).toFixed(1).padStart(6)}%`);
+        console.log(
+          `${c.name.padEnd(20)} ${String(c.items).padStart(6)}  ${(c.interactionShare * 100).toFixed(1).padStart(6)}%`,
+        );
       }
       if (written) console.log(`wrote ${written.dataset} and ${written.truth}`);
     });

@@ -6,7 +6,8 @@ import type { Workspace } from "../serve/workspace.js";
 /** Parses a TCP port option (0 = any free port). */
 export function portArg(v: string): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer in [0, 65535], got "${v}"`);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new Error(`--port must be an integer in [0, 65535], got "${v}"`);
   return n;
 }
 

@@ -69,7 +69,15 @@ describe("generateSynthetic", () => {
   });
 
   it("plants recoverable tastes: without noise each user sticks to their single concept", () => {
-    const { dataset: d, truth } = generateSynthetic({ users: 200, items: 600, seed: 1, noiseRate: 0, secondaryRate: 0, maxActiveConcepts: 1, meanInteractions: 10 });
+    const { dataset: d, truth } = generateSynthetic({
+      users: 200,
+      items: 600,
+      seed: 1,
+      noiseRate: 0,
+      secondaryRate: 0,
+      maxActiveConcepts: 1,
+      meanInteractions: 10,
+    });
     let checked = 0;
     for (let u = 0; u < 200; u++) {
       if (d.matrix.rowNnz(u) > 50) continue; // more than the concept's 50 items: padded uniformly
@@ -101,9 +109,13 @@ describe("generateSynthetic", () => {
   });
 
   it("rejects bad options naming the field", () => {
-    expect(() => generateSynthetic({ items: 5, concepts: 12 })).toThrow(/items must be an integer >= 12, got 5/);
+    expect(() => generateSynthetic({ items: 5, concepts: 12 })).toThrow(
+      /items must be an integer >= 12, got 5/,
+    );
     expect(() => generateSynthetic({ noiseRate: 2 })).toThrow(/noiseRate must be in \[0, 1\]/);
-    expect(() => generateSynthetic({ meanInteractions: 2 })).toThrow(/meanInteractions must be >= minInteractions/);
+    expect(() => generateSynthetic({ meanInteractions: 2 })).toThrow(
+      /meanInteractions must be >= minInteractions/,
+    );
   });
 });
 

@@ -68,7 +68,8 @@ const SECONDARY_POOL_WEIGHT = 0.5;
 function validate(o: SynthOptions): void {
   const int = (name: keyof SynthOptions, min: number): void => {
     const v = o[name];
-    if (!Number.isInteger(v) || v < min) throw new RangeError(`synth: ${name} must be an integer >= ${min}, got ${v}`);
+    if (!Number.isInteger(v) || v < min)
+      throw new RangeError(`synth: ${name} must be an integer >= ${min}, got ${v}`);
   };
   int("users", 1);
   int("concepts", 1);
@@ -76,16 +77,22 @@ function validate(o: SynthOptions): void {
   int("minInteractions", 1);
   int("maxActiveConcepts", 1);
   if (!Number.isFinite(o.seed)) throw new RangeError(`synth: seed must be a finite number, got ${o.seed}`);
-  if (o.minInteractions > o.items) throw new RangeError(`synth: minInteractions ${o.minInteractions} exceeds items ${o.items}`);
+  if (o.minInteractions > o.items)
+    throw new RangeError(`synth: minInteractions ${o.minInteractions} exceeds items ${o.items}`);
   if (!(o.meanInteractions >= o.minInteractions)) {
-    throw new RangeError(`synth: meanInteractions must be >= minInteractions (${o.minInteractions}), got ${o.meanInteractions}`);
+    throw new RangeError(
+      `synth: meanInteractions must be >= minInteractions (${o.minInteractions}), got ${o.meanInteractions}`,
+    );
   }
   for (const name of ["noiseRate", "secondaryRate"] as const) {
-    if (!(o[name] >= 0 && o[name] <= 1)) throw new RangeError(`synth: ${name} must be in [0, 1], got ${o[name]}`);
+    if (!(o[name] >= 0 && o[name] <= 1))
+      throw new RangeError(`synth: ${name} must be in [0, 1], got ${o[name]}`);
   }
   for (const name of ["dirichletAlpha", "zipfExponent"] as const) {
     if (!(o[name] >= 0) || !Number.isFinite(o[name]) || (name === "dirichletAlpha" && o[name] === 0)) {
-      throw new RangeError(`synth: ${name} must be ${name === "dirichletAlpha" ? "> 0" : ">= 0"}, got ${o[name]}`);
+      throw new RangeError(
+        `synth: ${name} must be ${name === "dirichletAlpha" ? "> 0" : ">= 0"}, got ${o[name]}`,
+      );
     }
   }
 }
@@ -129,7 +136,12 @@ export function generateSynthetic(options: Partial<SynthOptions> = {}): SynthRes
     const items: number[] = [];
     const weights: number[] = [];
     for (let i = 0; i < o.items; i++) {
-      const w = itemConcept[i] === c ? itemWeight[i] : itemSecondary[i] === c ? SECONDARY_POOL_WEIGHT * itemWeight[i] : 0;
+      const w =
+        itemConcept[i] === c
+          ? itemWeight[i]
+          : itemSecondary[i] === c
+            ? SECONDARY_POOL_WEIGHT * itemWeight[i]
+            : 0;
       if (w > 0) {
         items.push(i);
         weights.push(w);
@@ -156,13 +168,22 @@ export function generateSynthetic(options: Partial<SynthOptions> = {}): SynthRes
     }
     userTopConcept[u] = active[top];
     const spread = Math.exp(sigma * userRng.normal() - (sigma * sigma) / 2);
-    const n = Math.min(o.items, Math.max(o.minInteractions, Math.round(o.minInteractions + (o.meanInteractions - o.minInteractions) * spread)));
+    const n = Math.min(
+      o.items,
+      Math.max(
+        o.minInteractions,
+        Math.round(o.minInteractions + (o.meanInteractions - o.minInteractions) * spread),
+      ),
+    );
     const seq = new Int32Array(n);
     let got = 0;
     let attempts = 0;
     while (got < n && attempts < 50 * n) {
       attempts++;
-      const item = drawRng.uniform() < o.noiseRate ? drawRng.int(o.items) : drawFromConcept(active[sampleCategorical(drawRng, w)]);
+      const item =
+        drawRng.uniform() < o.noiseRate
+          ? drawRng.int(o.items)
+          : drawFromConcept(active[sampleCategorical(drawRng, w)]);
       if (stamp[item] !== u) {
         stamp[item] = u;
         seq[got++] = item;
@@ -204,11 +225,24 @@ export function generateSynthetic(options: Partial<SynthOptions> = {}): SynthRes
     });
   }
   const matrix = new Csr(o.users, o.items, rowPtr, indices, new Float32Array(indices.length).fill(1));
-  const truth: SynthTruth = { conceptNames: names, itemConcept, itemSecondary, itemWeight, userMixtures: mixtures, userTopConcept };
+  const truth: SynthTruth = {
+    conceptNames: names,
+    itemConcept,
+    itemSecondary,
+    itemWeight,
+    userMixtures: mixtures,
+    userTopConcept,
+  };
   return { dataset: buildDataset(o, matrix, timestamps, truth, itemRng), truth };
 }
 
-function buildDataset(o: SynthOptions, matrix: Csr, timestamps: Float64Array, truth: SynthTruth, rng: Rng): Dataset {
+function buildDataset(
+  o: SynthOptions,
+  matrix: Csr,
+  timestamps: Float64Array,
+  truth: SynthTruth,
+  rng: Rng,
+): Dataset {
   const { itemConcept, itemSecondary, conceptNames: names } = truth;
   const counts = new Float64Array(o.items);
   for (const i of matrix.indices) counts[i]++;
@@ -234,7 +268,11 @@ function buildDataset(o: SynthOptions, matrix: Csr, timestamps: Float64Array, tr
       tagV.push(1);
     }
   }
-  const genre: ItemConcepts = { kind: "genre", names: [...names], matrix: Csr.fromTriplets(o.items, o.concepts, genreR, genreC) };
+  const genre: ItemConcepts = {
+    kind: "genre",
+    names: [...names],
+    matrix: Csr.fromTriplets(o.items, o.concepts, genreR, genreC),
+  };
   const tag: ItemConcepts = {
     kind: "tag",
     names: [...names.map(tagOf), ...NOISE_TAGS],
@@ -242,7 +280,8 @@ function buildDataset(o: SynthOptions, matrix: Csr, timestamps: Float64Array, tr
   };
   const itemTitles = Array.from({ length: o.items }, (_, i) => `Item ${i} (${names[itemConcept[i]]})`);
   const itemText = itemTitles.map((title, i) => {
-    const genres = itemSecondary[i] >= 0 ? `${names[itemConcept[i]]}, ${names[itemSecondary[i]]}` : names[itemConcept[i]];
+    const genres =
+      itemSecondary[i] >= 0 ? `${names[itemConcept[i]]}, ${names[itemSecondary[i]]}` : names[itemConcept[i]];
     return `${title}. Genres: ${genres}.`;
   });
   return {

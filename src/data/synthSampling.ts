@@ -2,15 +2,37 @@ import type { Rng } from "../tensor/rng.js";
 
 /** Fake genre names for planted synthetic data; beyond the list names fall back to "concept-NN". */
 const GENRES = [
-  "Noir", "Space Opera", "Cozy Mystery", "Heist", "Folk Horror", "Cyberpunk", "Rom-Com", "Western",
-  "Kaiju", "Courtroom", "Steampunk", "Slasher", "Sports Drama", "Time Travel", "Musical", "War Epic",
-  "Survival", "Spy Thriller", "Fairy Tale", "Nature Documentary", "Road Movie", "Martial Arts",
-  "Period Drama", "Mockumentary",
+  "Noir",
+  "Space Opera",
+  "Cozy Mystery",
+  "Heist",
+  "Folk Horror",
+  "Cyberpunk",
+  "Rom-Com",
+  "Western",
+  "Kaiju",
+  "Courtroom",
+  "Steampunk",
+  "Slasher",
+  "Sports Drama",
+  "Time Travel",
+  "Musical",
+  "War Epic",
+  "Survival",
+  "Spy Thriller",
+  "Fairy Tale",
+  "Nature Documentary",
+  "Road Movie",
+  "Martial Arts",
+  "Period Drama",
+  "Mockumentary",
 ];
 
 /** `n` distinct concept names: the fake genre list first, then "concept-24", "concept-25", ... */
 export function synthConceptNames(n: number): string[] {
-  return Array.from({ length: n }, (_, c) => (c < GENRES.length ? GENRES[c] : `concept-${String(c).padStart(2, "0")}`));
+  return Array.from({ length: n }, (_, c) =>
+    c < GENRES.length ? GENRES[c] : `concept-${String(c).padStart(2, "0")}`,
+  );
 }
 
 /** Tag form of a concept name: lower case, spaces as hyphens ("Space Opera" -> "space-opera"). */

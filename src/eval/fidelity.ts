@@ -6,7 +6,8 @@
 function checkList(op: string, name: string, list: ArrayLike<number>): void {
   const seen = new Set<number>();
   for (let i = 0; i < list.length; i++) {
-    if (seen.has(list[i])) throw new RangeError(`${op}: list ${name} repeats item ${list[i]} at position ${i}`);
+    if (seen.has(list[i]))
+      throw new RangeError(`${op}: list ${name} repeats item ${list[i]} at position ${i}`);
     seen.add(list[i]);
   }
 }

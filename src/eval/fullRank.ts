@@ -13,13 +13,19 @@ export function ranksAhead(scoreA: number, a: number, scoreB: number, b: number)
  * count too. Targets must themselves be candidates. One pass over the items plus a binary search
  * over the sorted targets: O(items * log |targets|).
  */
-export function targetRanks(scores: Float32Array, targets: ArrayLike<number>, excluded: Uint8Array | null): Int32Array {
+export function targetRanks(
+  scores: Float32Array,
+  targets: ArrayLike<number>,
+  excluded: Uint8Array | null,
+): Int32Array {
   const t = targets.length;
   const out = new Int32Array(t);
   if (t === 0) return out;
   // targets sorted best first
   const order = Array.from({ length: t }, (_, q) => targets[q]);
-  order.sort((a, b) => (ranksAhead(scores[a], a, scores[b], b) ? -1 : ranksAhead(scores[b], b, scores[a], a) ? 1 : 0));
+  order.sort((a, b) =>
+    ranksAhead(scores[a], a, scores[b], b) ? -1 : ranksAhead(scores[b], b, scores[a], a) ? 1 : 0,
+  );
   const sorted = Int32Array.from(order);
   const sortedScores = Float32Array.from(order, (i) => scores[i]);
   const worst = sorted[t - 1];

@@ -1,5 +1,11 @@
 /** Evaluation: ranking metrics, ranking fidelity, SAE reconstruction and sparsity metrics. */
-export { evaluateRanking, itemCounts, RankingEvaluator, type RankingEvalOptions, type RankingReport } from "./ranking.js";
+export {
+  evaluateRanking,
+  itemCounts,
+  RankingEvaluator,
+  type RankingEvalOptions,
+  type RankingReport,
+} from "./ranking.js";
 export { ranksAhead, targetRanks } from "./fullRank.js";
 export { kendallTauB, kendallTauTopN, rankBiasedOverlap } from "./fidelity.js";
 export {

@@ -29,7 +29,12 @@ describe("RankingEvaluator on a hand example", () => {
   const exclude = csr([[1], [], [], []], 5);
   const popularity = [10, 20, 30, 40, 50];
   const run = (batches: number[][]): ReturnType<RankingEvaluator["finish"]> => {
-    const ev = new RankingEvaluator(target, { ks: [1, 2, 10], exclude, itemPopularity: popularity, keepPerUser: true });
+    const ev = new RankingEvaluator(target, {
+      ks: [1, 2, 10],
+      exclude,
+      itemPopularity: popularity,
+      keepPerUser: true,
+    });
     const s = scores();
     for (const [a, b] of batches) ev.addBatch(a, s.rowRange(a, b).clone());
     return ev.finish();
@@ -71,7 +76,12 @@ describe("RankingEvaluator on a hand example", () => {
 
   it("gives the same result whatever the batching", () => {
     const a = run([[0, 4]]);
-    const b = run([[2, 3], [0, 1], [3, 4], [1, 2]]);
+    const b = run([
+      [2, 3],
+      [0, 1],
+      [3, 4],
+      [1, 2],
+    ]);
     expect(b.metrics).toEqual(a.metrics);
     expect(b.catalogue).toEqual(a.catalogue);
   });
@@ -90,14 +100,24 @@ describe("RankingEvaluator edge cases", () => {
 
   it("rejects NaN naming the row and user", () => {
     const ev = new RankingEvaluator(csr([[0], [1]], 3), { userIds: [17, 42] });
-    expect(() => ev.addBatch(0, Matrix.fromRows([[1, 2, 3], [1, NaN, 3]]))).toThrow(/NaN score for row 1 \(user 42\), item 1/);
+    expect(() =>
+      ev.addBatch(
+        0,
+        Matrix.fromRows([
+          [1, 2, 3],
+          [1, NaN, 3],
+        ]),
+      ),
+    ).toThrow(/NaN score for row 1 \(user 42\), item 1/);
   });
 
   it("handles targets that are also excluded, missing and repeated rows", () => {
     const target = csr([[0, 1]], 3);
     const exclude = csr([[1]], 3);
     const strict = new RankingEvaluator(target, { exclude, ks: [1] });
-    expect(() => strict.addBatch(0, Matrix.fromRows([[1, 2, 3]]))).toThrow(/target item 1 of row 0 is also excluded/);
+    expect(() => strict.addBatch(0, Matrix.fromRows([[1, 2, 3]]))).toThrow(
+      /target item 1 of row 0 is also excluded/,
+    );
     const lax = new RankingEvaluator(target, { exclude, ks: [1], targetInExclude: "drop" });
     lax.addBatch(0, Matrix.fromRows([[1, 2, 3]]));
     expect(() => lax.addBatch(0, Matrix.fromRows([[1, 2, 3]]))).toThrow(/already scored/);
@@ -128,7 +148,11 @@ describe("RankingEvaluator edge cases", () => {
     const target = csr(tRows, items);
     const exclude = csr(eRows, items);
     const ks = [3, 10];
-    const rep = evaluateRanking(target, (s, e) => scores.rowRange(s, e).clone(), { ks, exclude, batchSize: 7 });
+    const rep = evaluateRanking(target, (s, e) => scores.rowRange(s, e).clone(), {
+      ks,
+      exclude,
+      batchSize: 7,
+    });
     const want: Record<string, number[]> = {};
     const push = (k: string, v: number): number => (want[k] ??= []).push(v);
     for (let u = 0; u < users; u++) {

@@ -82,16 +82,22 @@ export class RankingEvaluator {
   constructor(target: Csr, opts: RankingEvalOptions = {}) {
     const ks = Array.from(new Set(opts.ks ?? [10, 20, 50, 100])).sort((a, b) => a - b);
     if (ks.length === 0) throw new RangeError("RankingEvaluator: ks is empty");
-    for (const k of ks) if (!Number.isInteger(k) || k < 1) throw new RangeError(`RankingEvaluator: K must be a positive integer, got ${k}`);
+    for (const k of ks)
+      if (!Number.isInteger(k) || k < 1)
+        throw new RangeError(`RankingEvaluator: K must be a positive integer, got ${k}`);
     const ex = opts.exclude;
     if (ex && (ex.rows !== target.rows || ex.cols !== target.cols)) {
       throw new RangeError(`RankingEvaluator: exclude is ${ex.shape} but target is ${target.shape}`);
     }
     if (opts.itemPopularity && opts.itemPopularity.length !== target.cols) {
-      throw new RangeError(`RankingEvaluator: itemPopularity has ${opts.itemPopularity.length} entries for ${target.cols} items`);
+      throw new RangeError(
+        `RankingEvaluator: itemPopularity has ${opts.itemPopularity.length} entries for ${target.cols} items`,
+      );
     }
     if (opts.userIds && opts.userIds.length !== target.rows) {
-      throw new RangeError(`RankingEvaluator: userIds has ${opts.userIds.length} entries for ${target.rows} rows`);
+      throw new RangeError(
+        `RankingEvaluator: userIds has ${opts.userIds.length} entries for ${target.rows} rows`,
+      );
     }
     this.target = target;
     this.ks = ks;
@@ -117,13 +123,19 @@ export class RankingEvaluator {
   /** Scores rows [firstRow, firstRow + scores.rows) of the target; each row exactly once. */
   addBatch(firstRow: number, scores: Matrix): void {
     const { target } = this;
-    if (scores.cols !== target.cols) throw new RangeError(`RankingEvaluator.addBatch: scores have ${scores.cols} columns for ${target.cols} items`);
+    if (scores.cols !== target.cols)
+      throw new RangeError(
+        `RankingEvaluator.addBatch: scores have ${scores.cols} columns for ${target.cols} items`,
+      );
     if (!Number.isInteger(firstRow) || firstRow < 0 || firstRow + scores.rows > target.rows) {
-      throw new RangeError(`RankingEvaluator.addBatch: rows [${firstRow}, ${firstRow + scores.rows}) outside [0, ${target.rows})`);
+      throw new RangeError(
+        `RankingEvaluator.addBatch: rows [${firstRow}, ${firstRow + scores.rows}) outside [0, ${target.rows})`,
+      );
     }
     for (let r = 0; r < scores.rows; r++) {
       const g = firstRow + r;
-      if (this.seen[g]) throw new RangeError(`RankingEvaluator.addBatch: ${this.rowName(g)} was already scored`);
+      if (this.seen[g])
+        throw new RangeError(`RankingEvaluator.addBatch: ${this.rowName(g)} was already scored`);
       const row = scores.row(r);
       for (let j = 0; j < row.length; j++) {
         const s = row[j];
@@ -137,7 +149,12 @@ export class RankingEvaluator {
       const g = firstRow + r;
       this.seen[g] = 1;
       const off = r * this.kTop;
-      this.scoreRow(g, scores.row(r), top.indices.subarray(off, off + this.kTop), top.values.subarray(off, off + this.kTop));
+      this.scoreRow(
+        g,
+        scores.row(r),
+        top.indices.subarray(off, off + this.kTop),
+        top.values.subarray(off, off + this.kTop),
+      );
     }
   }
 
@@ -153,7 +170,9 @@ export class RankingEvaluator {
     const pending = this.pendingRows;
     if (pending > 0) {
       const first = this.seen.indexOf(0);
-      throw new RangeError(`RankingEvaluator.finish: ${pending} rows never scored (first: ${this.rowName(first)})`);
+      throw new RangeError(
+        `RankingEvaluator.finish: ${pending} rows never scored (first: ${this.rowName(first)})`,
+      );
     }
     const rows: number[] = [];
     for (let g = 0; g < this.evaluated.length; g++) if (this.evaluated[g]) rows.push(g);
@@ -196,7 +215,9 @@ export class RankingEvaluator {
       else if (this.opts.targetInExclude === "drop") this.dropped++;
       else {
         for (const j of excluded) this.excludedMask[j] = 0;
-        throw new RangeError(`RankingEvaluator: target item ${t} of ${this.rowName(g)} is also excluded (set targetInExclude: "drop" to drop it)`);
+        throw new RangeError(
+          `RankingEvaluator: target item ${t} of ${this.rowName(g)} is also excluded (set targetInExclude: "drop" to drop it)`,
+        );
       }
     }
     if (targets.length === 0) {
@@ -264,12 +285,14 @@ export function evaluateRanking(
   opts: RankingEvalOptions & { readonly batchSize?: number } = {},
 ): RankingReport {
   const batch = opts.batchSize ?? 1024;
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`evaluateRanking: batchSize must be a positive integer, got ${batch}`);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new RangeError(`evaluateRanking: batchSize must be a positive integer, got ${batch}`);
   const ev = new RankingEvaluator(target, opts);
   for (let s = 0; s < target.rows; s += batch) {
     const e = Math.min(target.rows, s + batch);
     const scores = scoreRows(s, e);
-    if (scores.rows !== e - s) throw new RangeError(`evaluateRanking: scoreRows(${s}, ${e}) returned ${scores.rows} rows`);
+    if (scores.rows !== e - s)
+      throw new RangeError(`evaluateRanking: scoreRows(${s}, ${e}) returned ${scores.rows} rows`);
     ev.addBatch(s, scores);
   }
   return ev.finish();

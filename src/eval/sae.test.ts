@@ -25,7 +25,9 @@ describe("reconstruction metrics", () => {
     // means (2, 2); SST = 1 + 4 + 1 + 4 = 10; SSE = 0 + 1 + 0 + 4 = 5
     expect(fractionVarianceExplained(x, xHat)).toBeCloseTo(0.5, 12);
     expect(fractionVarianceExplained(x, x)).toBe(1);
-    expect(() => fractionVarianceExplained(Matrix.full(3, 2, 7), Matrix.full(3, 2, 7))).toThrow(/no variance/);
+    expect(() => fractionVarianceExplained(Matrix.full(3, 2, 7), Matrix.full(3, 2, 7))).toThrow(
+      /no variance/,
+    );
     expect(() => fractionVarianceExplained(x, new Matrix(2, 3))).toThrow(/shape mismatch 2x2 vs 2x3/);
   });
 
@@ -33,8 +35,19 @@ describe("reconstruction metrics", () => {
     expect(meanSquaredError(x, xHat)).toBeCloseTo(5 / 4, 12);
     // row 0: (1*1 + 0) / (1 * sqrt 2); row 1: (9 + 8) / (5 * sqrt 13)
     expect(meanCosineSimilarity(x, xHat)).toBeCloseTo((1 / Math.SQRT2 + 17 / (5 * Math.sqrt(13))) / 2, 6);
-    const z = Matrix.fromRows([[0, 0], [1, 0]]);
-    expect(meanCosineSimilarity(z, Matrix.fromRows([[0, 0], [0, 2]]))).toBeCloseTo(0.5, 12); // 1 and 0
+    const z = Matrix.fromRows([
+      [0, 0],
+      [1, 0],
+    ]);
+    expect(
+      meanCosineSimilarity(
+        z,
+        Matrix.fromRows([
+          [0, 0],
+          [0, 2],
+        ]),
+      ),
+    ).toBeCloseTo(0.5, 12); // 1 and 0
   });
 });
 
@@ -52,7 +65,13 @@ describe("latent activity", () => {
     const sparse = Csr.fromDense(dense);
     expect(meanL0(sparse)).toBeCloseTo(4 / 3, 12);
     expect(deadFraction(sparse)).toBe(0.5);
-    const explicitZero = new Csr(1, 4, Int32Array.from([0, 2]), Int32Array.from([0, 2]), Float32Array.from([0, 1]));
+    const explicitZero = new Csr(
+      1,
+      4,
+      Int32Array.from([0, 2]),
+      Int32Array.from([0, 2]),
+      Float32Array.from([0, 1]),
+    );
     expect(meanL0(explicitZero)).toBe(1); // a stored 0 is not active
   });
 

@@ -77,14 +77,16 @@ export class LatentActivity {
 
   /** Starts empty for codes with `latents` columns. */
   constructor(latents: number) {
-    if (!Number.isInteger(latents) || latents < 1) throw new RangeError(`LatentActivity: latents must be a positive integer, got ${latents}`);
+    if (!Number.isInteger(latents) || latents < 1)
+      throw new RangeError(`LatentActivity: latents must be a positive integer, got ${latents}`);
     this.latents = latents;
     this.fires = new Float64Array(latents);
   }
 
   /** Adds a batch of codes (rows x latents). */
   add(codes: Matrix | Csr): this {
-    if (codes.cols !== this.latents) throw new RangeError(`LatentActivity.add: codes have ${codes.cols} latents, expected ${this.latents}`);
+    if (codes.cols !== this.latents)
+      throw new RangeError(`LatentActivity.add: codes have ${codes.cols} latents, expected ${this.latents}`);
     if (codes instanceof Csr) {
       for (let p = 0; p < codes.nnz; p++) {
         if (codes.values[p] !== 0) {

@@ -28,7 +28,14 @@ describe("runDemo", () => {
     expect(s.l0).toBeCloseTo(4, 5);
     expect(s.labelledNeurons / s.liveNeurons).toBeGreaterThan(0.6);
     expect(lines.some((l) => l.startsWith("labels"))).toBe(true);
-    for (const f of ["manifest.json", "dataset.rlds", "model", "sae/cfg.json", "sae/sae.safetensors", "concepts/labels.json"])
+    for (const f of [
+      "manifest.json",
+      "dataset.rlds",
+      "model",
+      "sae/cfg.json",
+      "sae/sae.safetensors",
+      "concepts/labels.json",
+    ])
       expect(existsSync(join(s.runDir, f)), f).toBe(true);
     expect(demoSummaryLines(s).join("\n")).toMatch(/quality kept \(Recall@20\)\s+\d+\.\d%/);
     const ws = await loadWorkspace(s.runDir);

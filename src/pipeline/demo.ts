@@ -80,11 +80,17 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 
   t = Date.now();
   const ctx = await openModelRun(runDir);
-  o.log(`sae      training ${o.sae.architecture ?? "topk"} SAE on ${ctx.split.train.rows} users' representations`);
-  const sae = await trainSaeOnRun(ctx, { seed: o.seed, ...o.sae }, {
-    progress: "never",
-    onEpoch: (e) => o.log(`sae      epoch ${e.epoch} loss ${e.loss.toFixed(4)} L0 ${e.l0.toFixed(1)}`),
-  });
+  o.log(
+    `sae      training ${o.sae.architecture ?? "topk"} SAE on ${ctx.split.train.rows} users' representations`,
+  );
+  const sae = await trainSaeOnRun(
+    ctx,
+    { seed: o.seed, ...o.sae },
+    {
+      progress: "never",
+      onEpoch: (e) => o.log(`sae      epoch ${e.epoch} loss ${e.loss.toFixed(4)} L0 ${e.l0.toFixed(1)}`),
+    },
+  );
   const saeSeconds = secondsSince(t);
 
   t = Date.now();
@@ -117,7 +123,10 @@ export async function runDemo(o: DemoOptions): Promise<DemoSummary> {
 export function demoSummaryLines(s: DemoSummary): string[] {
   const pct = (x: number | undefined): string => (x === undefined ? "n/a" : `${(100 * x).toFixed(1)}%`);
   const rows: [string, string][] = [
-    ["dataset", `${s.dataset.name}: ${s.dataset.users} users x ${s.dataset.items} items, ${s.dataset.interactions} interactions`],
+    [
+      "dataset",
+      `${s.dataset.name}: ${s.dataset.users} users x ${s.dataset.items} items, ${s.dataset.interactions} interactions`,
+    ],
     ["ELSA test Recall@20", s.recall20.toFixed(4)],
     ["ELSA test nDCG@20", s.ndcg20.toFixed(4)],
     ["quality kept (Recall@20)", pct(s.recallKept)],
@@ -125,7 +134,10 @@ export function demoSummaryLines(s: DemoSummary): string[] {
     ["SAE variance explained", pct(s.fve)],
     ["SAE mean L0", s.l0.toFixed(1)],
     ["SAE dead fraction", pct(s.deadFraction)],
-    ["label coverage", `${s.labelledNeurons}/${s.liveNeurons} live neurons (${pct(s.labelledNeurons / Math.max(1, s.liveNeurons))})`],
+    [
+      "label coverage",
+      `${s.labelledNeurons}/${s.liveNeurons} live neurons (${pct(s.labelledNeurons / Math.max(1, s.liveNeurons))})`,
+    ],
     [
       "time (s)",
       `data ${s.seconds.data.toFixed(1)}, model ${s.seconds.model.toFixed(1)}, sae ${s.seconds.sae.toFixed(1)}, labels ${s.seconds.labels.toFixed(1)}`,

@@ -291,7 +291,9 @@ describe("a new SAE for the run (runs last: it replaces <run>/sae)", () => {
     await trainSaeOnRun(ctx, { ...PLANTED_SAE, seed: 99, epochs: 5 }, { progress: "never" });
     const fresh = loadRunSae(ctx);
     expect(fresh.fingerprint).not.toBe(loaded.fingerprint);
-    expect(() => readRunLabels(ctx, fresh)).toThrow(/these labels were made for another SAE .*run `reclens label/);
+    expect(() => readRunLabels(ctx, fresh)).toThrow(
+      /these labels were made for another SAE .*run `reclens label/,
+    );
     const again = await labelRun(ctx);
     expect(again.keptManual).toBe(0);
     expect(Object.values(again.doc.labels).every((e) => e.source === "tfidf")).toBe(true);

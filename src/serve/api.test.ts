@@ -23,7 +23,10 @@ const get = <T>(path: string) => request<T>(server.url + path);
 
 /** steer.recommend on one user, straight from the library (the reference for the API). */
 function direct(u: number, n: number, ops: SteerOp[]) {
-  return recommend(fx.ws.model, fx.ws.sae, singleUserBatch(fx.ws.users, u), { n, ...(ops.length ? { steer: ops } : {}) }).users[0];
+  return recommend(fx.ws.model, fx.ws.sae, singleUserBatch(fx.ws.users, u), {
+    n,
+    ...(ops.length ? { steer: ops } : {}),
+  }).users[0];
 }
 
 /** The share of a list's items whose planted concept is c. */
@@ -42,23 +45,45 @@ describe("serve API: info and users", () => {
   it("describes dataset, model, SAE, labels and metrics in /api/info", async () => {
     const r = await get<Record<string, Record<string, unknown>>>("/api/info");
     expect(r.status).toBe(200);
-    expect(r.body.dataset).toMatchObject({ name: "synthetic", users: 300, items: 120, interactions: fx.world.dataset.matrix.nnz });
+    expect(r.body.dataset).toMatchObject({
+      name: "synthetic",
+      users: 300,
+      items: 120,
+      interactions: fx.world.dataset.matrix.nnz,
+    });
     expect(r.body.model).toMatchObject({ name: "elsa", dim: 16, items: 120, itemVectors: true });
     expect(r.body.sae).toMatchObject({ architecture: "topk", dIn: 16, dSae: 16 });
-    expect(r.body.labels).toMatchObject({ labelled: Object.keys(fx.ws.labels.labels).length, persisted: false });
+    expect(r.body.labels).toMatchObject({
+      labelled: Object.keys(fx.ws.labels.labels).length,
+      persisted: false,
+    });
     expect(r.body.metrics).toEqual({ "test/ndcg@20": 0.5 });
   });
 
   it("searches users by id prefix, exact match first, paged", async () => {
     const all = fx.ws.users.ids.filter((id) => id.startsWith("u1"));
     expect(all.length).toBe(111); // u1, u10..u19, u100..u199
-    const first = await get<{ total: number; users: { id: string; interactions: number }[] }>("/api/users?query=u1&limit=5");
+    const first = await get<{ total: number; users: { id: string; interactions: number }[] }>(
+      "/api/users?query=u1&limit=5",
+    );
     expect(first.body.total).toBe(111);
     expect(first.body.users.map((u) => u.id)).toEqual(["u1", "u10", "u11", "u12", "u13"]);
     expect(first.body.users[0].interactions).toBe(fx.world.dataset.matrix.rowNnz(1));
     const last = await get<{ users: { id: string }[] }>("/api/users?query=U1&offset=100&limit=20");
     expect(last.body.users.map((u) => u.id)).toEqual(all.slice(100, 120));
-    expect(last.body.users.map((u) => u.id)).toEqual(["u189", "u190", "u191", "u192", "u193", "u194", "u195", "u196", "u197", "u198", "u199"]);
+    expect(last.body.users.map((u) => u.id)).toEqual([
+      "u189",
+      "u190",
+      "u191",
+      "u192",
+      "u193",
+      "u194",
+      "u195",
+      "u196",
+      "u197",
+      "u198",
+      "u199",
+    ]);
     const none = await get<{ total: number }>("/api/users?query=zz");
     expect(none.body.total).toBe(0);
   });
@@ -67,15 +92,26 @@ describe("serve API: info and users", () => {
     const m = fx.world.dataset.matrix;
     const ts = fx.world.dataset.timestamps as Float64Array;
     const u = 7;
-    const entries = Array.from(m.rowIndices(u), (i, p) => ({ i, t: ts[m.indptr[u] + p] })).sort((a, b) => b.t - a.t || a.i - b.i);
-    const r = await get<{ interactions: number; truncated: boolean; history: { item: { index: number; title: string; concepts: Record<string, string[]> }; timestamp: number }[] }>(`/api/users/u${u}?limit=3`);
+    const entries = Array.from(m.rowIndices(u), (i, p) => ({ i, t: ts[m.indptr[u] + p] })).sort(
+      (a, b) => b.t - a.t || a.i - b.i,
+    );
+    const r = await get<{
+      interactions: number;
+      truncated: boolean;
+      history: {
+        item: { index: number; title: string; concepts: Record<string, string[]> };
+        timestamp: number;
+      }[];
+    }>(`/api/users/u${u}?limit=3`);
     expect(r.status).toBe(200);
     expect(r.body.interactions).toBe(entries.length);
     expect(r.body.truncated).toBe(true);
     expect(r.body.history.map((h) => h.item.index)).toEqual(entries.slice(0, 3).map((e) => e.i));
     const first = r.body.history[0].item;
     expect(first.title).toBe(fx.world.dataset.itemTitles?.[first.index]);
-    expect(first.concepts.genre).toContain(fx.world.truth.conceptNames[fx.world.truth.itemConcept[first.index]]);
+    expect(first.concepts.genre).toContain(
+      fx.world.truth.conceptNames[fx.world.truth.itemConcept[first.index]],
+    );
   });
 });
 
@@ -92,15 +128,20 @@ describe("serve API: steered recommendations", () => {
     const seen = new Set(fx.world.dataset.matrix.rowIndices(u));
     expect(r.body.items.some((x) => seen.has(x.item.index))).toBe(false);
     // Active neurons: exactly the user's code (TopK k=3), labelled from the labels document.
-    expect(r.body.neurons.map((a) => [a.neuron, a.activation])).toEqual(ref.neurons.map((a) => [a.neuron, a.activation]));
-    for (const a of r.body.neurons) expect(a.label).toBe(fx.ws.labels.labels[String(a.neuron)]?.label ?? null);
+    expect(r.body.neurons.map((a) => [a.neuron, a.activation])).toEqual(
+      ref.neurons.map((a) => [a.neuron, a.activation]),
+    );
+    for (const a of r.body.neurons)
+      expect(a.label).toBe(fx.ws.labels.labels[String(a.neuron)]?.label ?? null);
   });
 
   it("boosting a planted concept's neuron pulls that concept into the list (same as the library)", async () => {
     const u = 0;
     const base = await get<RecommendationView>(`/api/users/u${u}/recommendations?n=20`);
     // A concept the user's list under-represents.
-    const c = [0, 1, 2, 3].sort((a, b) => conceptShare(base.body.items, a) - conceptShare(base.body.items, b))[0];
+    const c = [0, 1, 2, 3].sort(
+      (a, b) => conceptShare(base.body.items, a) - conceptShare(base.body.items, b),
+    )[0];
     const j = fx.world.conceptNeuron[c];
     const r = await get<RecommendationView>(`/api/users/u${u}/recommendations?n=20&boost=${j}:0.6`);
     expect(r.status).toBe(200);
@@ -117,7 +158,9 @@ describe("serve API: steered recommendations", () => {
     const boosted = r.body.neurons.find((a) => a.neuron === j);
     expect(boosted?.steeredActivation).toBeGreaterThan(boosted?.activation ?? Infinity);
     expect(boosted?.label).toBe(fx.ws.labels.labels[String(j)].label);
-    expect(r.body.steering.boost).toEqual([{ neuron: j, alpha: 0.6, label: fx.ws.labels.labels[String(j)].label, source: "tfidf" }]);
+    expect(r.body.steering.boost).toEqual([
+      { neuron: j, alpha: 0.6, label: fx.ws.labels.labels[String(j)].label, source: "tfidf" },
+    ]);
   });
 
   it("suppression switches the neuron off (factor 0) or scales it", async () => {
@@ -128,12 +171,21 @@ describe("serve API: steered recommendations", () => {
     const ref = direct(u, 15, [{ kind: "suppress", neurons: [top.neuron], factor: 0 }]);
     expect(off.body.items.map((x) => x.item.index)).toEqual(Array.from(ref.items));
     expect(off.body.neurons.find((a) => a.neuron === top.neuron)?.steeredActivation).toBe(0);
-    const half = await get<RecommendationView>(`/api/users/u${u}/recommendations?n=15&suppress=${top.neuron}:0.5`);
-    expect(half.body.neurons.find((a) => a.neuron === top.neuron)?.steeredActivation).toBeCloseTo(top.activation * 0.5, 6);
+    const half = await get<RecommendationView>(
+      `/api/users/u${u}/recommendations?n=15&suppress=${top.neuron}:0.5`,
+    );
+    expect(half.body.neurons.find((a) => a.neuron === top.neuron)?.steeredActivation).toBeCloseTo(
+      top.activation * 0.5,
+      6,
+    );
   });
 
   it("answers concurrent steered requests exactly as sequential ones", async () => {
-    const paths = Array.from({ length: 24 }, (_, t) => `/api/users/u${t * 7}/recommendations?n=10&boost=${fx.world.conceptNeuron[t % 4]}:${(0.1 * (1 + (t % 5))).toFixed(1)}`);
+    const paths = Array.from(
+      { length: 24 },
+      (_, t) =>
+        `/api/users/u${t * 7}/recommendations?n=10&boost=${fx.world.conceptNeuron[t % 4]}:${(0.1 * (1 + (t % 5))).toFixed(1)}`,
+    );
     const sequential: RecommendationView[] = [];
     for (const p of paths) sequential.push((await get<RecommendationView>(p)).body);
     const concurrent = await Promise.all(paths.map((p) => get<RecommendationView>(p)));

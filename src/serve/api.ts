@@ -63,7 +63,12 @@ export function createServer(ws: Workspace, opts: ServerOptions = {}): FastifyIn
     const names = new Set(allowed.map((a) => a.toLowerCase()));
     app.addHook("onRequest", async (req) => {
       const name = hostName(req.headers.host);
-      if (!names.has(name)) throw new HttpError(403, `host ${JSON.stringify(name)} is not served here (allowed: ${[...names].join(", ")})`, "host");
+      if (!names.has(name))
+        throw new HttpError(
+          403,
+          `host ${JSON.stringify(name)} is not served here (allowed: ${[...names].join(", ")})`,
+          "host",
+        );
     });
   }
   registerInfoRoutes(app, ws);

@@ -34,7 +34,10 @@ export function neuronReach(ws: Workspace, j: number, alpha: number, n: number, 
   const rows: { u: number; activation: number; entered: Int32Array }[] = [];
   const enteredCount = new Map<number, number>();
   for (const { users, batch } of userBatches(ws.users, sample, 256)) {
-    const res = recommend(ws.model, ws.sae, batch, { n, steer: [{ kind: "boost", knobs: [{ neuron: j, alpha }] }] });
+    const res = recommend(ws.model, ws.sae, batch, {
+      n,
+      steer: [{ kind: "boost", knobs: [{ neuron: j, alpha }] }],
+    });
     res.users.forEach((r, b) => {
       const activation = r.neurons.find((a) => a.neuron === j)?.activation ?? 0;
       rows.push({ u: users[b], activation, entered: r.entered });
@@ -106,9 +109,19 @@ export interface PromotionView extends NeuronLabelView {
  * SAE code and report the users who would newly receive it in their top-n. 422 when the model has
  * no item vectors.
  */
-export function promotionPreview(ws: Workspace, item: number, neuron: number, strength: number, n: number, limit: number): PromotionView {
+export function promotionPreview(
+  ws: Workspace,
+  item: number,
+  neuron: number,
+  strength: number,
+  n: number,
+  limit: number,
+): PromotionView {
   if (!ws.model.encodeItems)
-    throw new HttpError(422, `model "${ws.model.name}" has no item vectors; item promotion needs a model with encodeItems (elsa, mf)`);
+    throw new HttpError(
+      422,
+      `model "${ws.model.name}" has no item vectors; item promotion needs a model with encodeItems (elsa, mf)`,
+    );
   const sample = evenSample(ws.users.rows.rows, MAX_PROMOTE_USERS);
   const entered: PromotedUser[] = [];
   const left: PromotedUser[] = [];
@@ -125,11 +138,16 @@ export function promotionPreview(ws: Workspace, item: number, neuron: number, st
     baseline += res.baselineInTopN;
     inTop += pt.usersInTopN;
     gain += pt.meanRankGain * res.eligibleUsers;
-    const user = (b: number): PromotedUser => ({ id: ws.users.ids[users[b]], rankBefore: res.baselineRanks[b], rankAfter: pt.ranks[b] });
+    const user = (b: number): PromotedUser => ({
+      id: ws.users.ids[users[b]],
+      rankBefore: res.baselineRanks[b],
+      rankAfter: pt.ranks[b],
+    });
     for (const b of pt.entered) entered.push(user(b));
     for (const b of pt.left) left.push(user(b));
   }
-  const byRank = (a: PromotedUser, b: PromotedUser): number => a.rankAfter - b.rankAfter || a.rankBefore - b.rankBefore || (a.id < b.id ? -1 : 1);
+  const byRank = (a: PromotedUser, b: PromotedUser): number =>
+    a.rankAfter - b.rankAfter || a.rankBefore - b.rankBefore || (a.id < b.id ? -1 : 1);
   entered.sort(byRank);
   left.sort(byRank);
   return {

@@ -60,7 +60,11 @@ export function notFound(field: string, what: string, id: string | number): Http
  * Parses a request part with `schema`; on failure throws a 400 naming the first bad field (prefixed
  * with `part` for bodies: "body.strength") and listing every problem.
  */
-export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, part: "query" | "params" | "body"): z.output<S> {
+export function parseRequest<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  part: "query" | "params" | "body",
+): z.output<S> {
   const r = schema.safeParse(value ?? {}, { reportInput: true });
   if (r.success) return r.data;
   const issue = r.error.issues[0];
@@ -80,10 +84,16 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, par
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | HttpError, _req, reply) => {
     if (err instanceof HttpError) return reply.status(err.statusCode).send(err.body());
-    const status = typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    const status =
+      typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500
+        ? err.statusCode
+        : 500;
     if (status === 500) app.log.error(err);
     const message = status === 500 ? "internal error" : err.message;
-    const field = status === 413 || status === 415 || (status === 400 && /JSON|body/i.test(err.message)) ? "body" : undefined;
+    const field =
+      status === 413 || status === 415 || (status === 400 && /JSON|body/i.test(err.message))
+        ? "body"
+        : undefined;
     return reply.status(status).send(new HttpError(status, message, field).body());
   });
   app.setNotFoundHandler((req, reply) => {

@@ -22,7 +22,8 @@ export function describeItem(dataset: Dataset, i: number): ItemView {
   for (const family of dataset.concepts) {
     const m = family.matrix;
     const entries: [number, number][] = [];
-    for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) if (m.values[p] > 0) entries.push([m.indices[p], m.values[p]]);
+    for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++)
+      if (m.values[p] > 0) entries.push([m.indices[p], m.values[p]]);
     if (entries.length === 0) continue;
     entries.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     concepts[family.kind] = entries.slice(0, CONCEPTS_PER_FAMILY).map(([c]) => family.names[c]);
@@ -42,7 +43,11 @@ export function searchItems(dataset: Dataset, query: string): number[] {
   const q = query.trim().toLowerCase();
   const out: number[] = [];
   for (let i = 0; i < dataset.items.length; i++) {
-    if (q === "" || dataset.items[i].toLowerCase().startsWith(q) || (dataset.itemTitles?.[i] ?? "").toLowerCase().includes(q))
+    if (
+      q === "" ||
+      dataset.items[i].toLowerCase().startsWith(q) ||
+      (dataset.itemTitles?.[i] ?? "").toLowerCase().includes(q)
+    )
       out.push(i);
   }
   return out;

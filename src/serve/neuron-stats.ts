@@ -1,4 +1,9 @@
-import { neuronActivity, topActivatingItems, type NeuronActivity, type TopItems } from "../concepts/activations.js";
+import {
+  neuronActivity,
+  topActivatingItems,
+  type NeuronActivity,
+  type TopItems,
+} from "../concepts/activations.js";
 import type { Recommender } from "../models/types.js";
 import type { Sae } from "../sae/types.js";
 import { itemActivations } from "../pipeline/item-activations.js";

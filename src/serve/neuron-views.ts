@@ -47,13 +47,20 @@ export function summariseNeuron(ws: Workspace, j: number): NeuronSummary {
   };
 }
 
-const SCORE_KEY: Record<string, string> = { purity: "purity@10", selectivity: "kl", monosemanticity: "monosemanticity" };
+const SCORE_KEY: Record<string, string> = {
+  purity: "purity@10",
+  selectivity: "kl",
+  monosemanticity: "monosemanticity",
+};
 
 /**
  * Neurons matching `q` (a neuron id, or a substring of the label, case-insensitive), sorted and paged.
  * Neurons without the sorted score come last whatever the order; ties by id.
  */
-export function listNeurons(ws: Workspace, o: NeuronListOptions): { total: number; offset: number; limit: number; neurons: NeuronSummary[] } {
+export function listNeurons(
+  ws: Workspace,
+  o: NeuronListOptions,
+): { total: number; offset: number; limit: number; neurons: NeuronSummary[] } {
   const q = o.q.trim().toLowerCase();
   const all: NeuronSummary[] = [];
   for (let j = 0; j < ws.sae.dSae; j++) {
@@ -81,11 +88,17 @@ export function listNeurons(ws: Workspace, o: NeuronListOptions): { total: numbe
   all.sort((a, b) => {
     const ka = key(a);
     const kb = key(b);
-    if (ka === undefined || kb === undefined) return ka === kb ? a.neuron - b.neuron : ka === undefined ? 1 : -1;
+    if (ka === undefined || kb === undefined)
+      return ka === kb ? a.neuron - b.neuron : ka === undefined ? 1 : -1;
     const c = typeof ka === "string" ? ka.localeCompare(kb as string) : ka - (kb as number);
     return c !== 0 ? sign * c : a.neuron - b.neuron;
   });
-  return { total: all.length, offset: o.offset, limit: o.limit, neurons: all.slice(o.offset, o.offset + o.limit) };
+  return {
+    total: all.length,
+    offset: o.offset,
+    limit: o.limit,
+    neurons: all.slice(o.offset, o.offset + o.limit),
+  };
 }
 
 /** Tag counts of one concept family over a neuron's top items. */
@@ -125,7 +138,8 @@ export function neuronDetail(ws: Workspace, j: number, k: number): NeuronDetail 
     const counts = new Map<number, number>();
     for (const i of items) {
       const m = family.matrix;
-      for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++) if (m.values[p] > 0) counts.set(m.indices[p], (counts.get(m.indices[p]) ?? 0) + 1);
+      for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++)
+        if (m.values[p] > 0) counts.set(m.indices[p], (counts.get(m.indices[p]) ?? 0) + 1);
     }
     const tags = [...counts]
       .sort((a, b) => b[1] - a[1] || a[0] - b[0])
@@ -136,7 +150,10 @@ export function neuronDetail(ws: Workspace, j: number, k: number): NeuronDetail 
   const acts = s.userActivations.rowValues(j);
   let hi = 0;
   for (const v of acts) if (v > hi) hi = v;
-  const h = acts.length > 0 ? histogramBins(acts, 12, [0, hi]) : { edges: new Float64Array(0), counts: new Int32Array(0) };
+  const h =
+    acts.length > 0
+      ? histogramBins(acts, 12, [0, hi])
+      : { edges: new Float64Array(0), counts: new Int32Array(0) };
   return {
     ...summariseNeuron(ws, j),
     entry: ws.labels.labels[String(j)] ?? null,
@@ -146,6 +163,9 @@ export function neuronDetail(ws: Workspace, j: number, k: number): NeuronDetail 
     topItems: Array.from(items, (i, p) => ({ item: describeItem(ws.dataset, i), activation: values[p] })),
     tagDistribution,
     histogram: { edges: Array.from(h.edges), counts: Array.from(h.counts) },
-    promotes: itemsPromotedBy(ws, j, 10).map((p) => ({ item: describeItem(ws.dataset, p.item), delta: p.delta })),
+    promotes: itemsPromotedBy(ws, j, 10).map((p) => ({
+      item: describeItem(ws.dataset, p.item),
+      delta: p.delta,
+    })),
   };
 }

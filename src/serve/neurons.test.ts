@@ -53,8 +53,12 @@ describe("serve API: neurons", () => {
 
   it("filters by label substring or id", async () => {
     const label = fx.ws.labels.labels[String(fx.world.conceptNeuron[1])].label;
-    const want = Object.entries(fx.ws.labels.labels).filter(([, e]) => e.label.toLowerCase().includes(label.slice(0, 4).toLowerCase())).map(([k]) => Number(k));
-    const r = await get<{ total: number; neurons: NeuronSummary[] }>(`/api/neurons?q=${encodeURIComponent(label.slice(0, 4).toUpperCase())}`);
+    const want = Object.entries(fx.ws.labels.labels)
+      .filter(([, e]) => e.label.toLowerCase().includes(label.slice(0, 4).toLowerCase()))
+      .map(([k]) => Number(k));
+    const r = await get<{ total: number; neurons: NeuronSummary[] }>(
+      `/api/neurons?q=${encodeURIComponent(label.slice(0, 4).toUpperCase())}`,
+    );
     expect(r.body.neurons.map((n) => n.neuron)).toEqual(want.sort((a, b) => a - b));
     const one = await get<{ neurons: NeuronSummary[] }>("/api/neurons?q=7");
     expect(one.body.neurons.map((n) => n.neuron)).toContain(7);
@@ -73,7 +77,9 @@ describe("serve API: neurons", () => {
     expect(r.body.topItems.map((t) => t.activation)).toEqual(column.map((x) => x.v));
     const genre = r.body.tagDistribution.find((t) => t.kind === "genre");
     const c = fx.world.truth.conceptNames.indexOf(genre?.tags[0].name ?? "");
-    const carrying = column.filter((x) => fx.world.truth.itemConcept[x.i] === c || fx.world.truth.itemSecondary[x.i] === c).length;
+    const carrying = column.filter(
+      (x) => fx.world.truth.itemConcept[x.i] === c || fx.world.truth.itemSecondary[x.i] === c,
+    ).length;
     expect(genre?.tags[0].count).toBe(carrying);
     expect(genre?.items).toBe(10);
     expect(r.body.histogram.counts.reduce((a, b) => a + b, 0)).toBe(r.body.firingUsers);
@@ -90,7 +96,12 @@ describe("serve API: neurons", () => {
     const j = fx.world.conceptNeuron[0];
     const r = await get<ReachView>(`/api/neurons/${j}/reach?alpha=0.4&n=10&limit=5`);
     expect(r.status).toBe(200);
-    const ref = recommend(fx.ws.model, fx.ws.sae, { rows: fx.world.dataset.matrix }, { n: 10, steer: [{ kind: "boost", knobs: [{ neuron: j, alpha: 0.4 }] }] });
+    const ref = recommend(
+      fx.ws.model,
+      fx.ws.sae,
+      { rows: fx.world.dataset.matrix },
+      { n: 10, steer: [{ kind: "boost", knobs: [{ neuron: j, alpha: 0.4 }] }] },
+    );
     const changed = ref.users.filter((u) => u.entered.length > 0).length;
     const entered = ref.users.reduce((s, u) => s + u.entered.length, 0);
     expect(r.body.usersConsidered).toBe(300);
@@ -106,9 +117,18 @@ describe("serve API: item promotion", () => {
   it("reports the users who would newly receive the item, as steer.promoteItem does", async () => {
     const item = 17;
     const j = fx.world.conceptNeuron[fx.world.truth.itemConcept[item]];
-    const r = await sendJson<PromotionView>(`${server.url}/api/items/${fx.world.dataset.items[item]}/promote`, "POST", { neuron: j, strength: 0.3, n: 10, limit: 5 });
+    const r = await sendJson<PromotionView>(
+      `${server.url}/api/items/${fx.world.dataset.items[item]}/promote`,
+      "POST",
+      { neuron: j, strength: 0.3, n: 10, limit: 5 },
+    );
     expect(r.status).toBe(200);
-    const ref = promoteItem(fx.ws.model, fx.ws.sae, { rows: fx.world.dataset.matrix }, { item, neuron: j, strengths: [0.3], n: 10 });
+    const ref = promoteItem(
+      fx.ws.model,
+      fx.ws.sae,
+      { rows: fx.world.dataset.matrix },
+      { item, neuron: j, strengths: [0.3], n: 10 },
+    );
     expect(r.body.entered.count).toBe(ref.points[0].entered.length);
     expect(r.body.usersInTopN).toBe(ref.points[0].usersInTopN);
     expect(r.body.baselineInTopN).toBe(ref.baselineInTopN);
@@ -140,11 +160,21 @@ describe("serve API: item promotion", () => {
 
   it("rejects unknown items, bad JSON, other content types and oversized bodies", async () => {
     const url = `${server.url}/api/items/i3/promote`;
-    expect((await sendJson<ErrorBody>(`${server.url}/api/items/nope/promote`, "POST", body)).status).toBe(404);
-    const bad = await request<ErrorBody>(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{neuron:" });
+    expect((await sendJson<ErrorBody>(`${server.url}/api/items/nope/promote`, "POST", body)).status).toBe(
+      404,
+    );
+    const bad = await request<ErrorBody>(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{neuron:",
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.field).toBe("body");
-    const text = await request<ErrorBody>(url, { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" });
+    const text = await request<ErrorBody>(url, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "hi",
+    });
     expect(text.status).toBe(415);
     const big = await sendJson<ErrorBody>(url, "POST", { ...body, pad: "x".repeat(20_000) });
     expect(big.status).toBe(413);
@@ -175,11 +205,26 @@ describe("serve API: item promotion", () => {
 describe("serve API: label edits", () => {
   it("persists a manual label atomically and serves it back", async () => {
     const j = 5;
-    const r = await sendJson<{ neuron: number; persisted: boolean; entry: { label: string; source: string } }>(`${server.url}/api/neurons/${j}/label`, "PUT", { label: "  dark thrillers ", description: "hand-checked" });
+    const r = await sendJson<{
+      neuron: number;
+      persisted: boolean;
+      entry: { label: string; source: string };
+    }>(`${server.url}/api/neurons/${j}/label`, "PUT", {
+      label: "  dark thrillers ",
+      description: "hand-checked",
+    });
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ neuron: j, persisted: true, entry: { label: "dark thrillers", source: "manual" } });
+    expect(r.body).toMatchObject({
+      neuron: j,
+      persisted: true,
+      entry: { label: "dark thrillers", source: "manual" },
+    });
     const onDisk = readLabels(labelsFile);
-    expect(onDisk.labels[String(j)]).toMatchObject({ label: "dark thrillers", source: "manual", description: "hand-checked" });
+    expect(onDisk.labels[String(j)]).toMatchObject({
+      label: "dark thrillers",
+      source: "manual",
+      description: "hand-checked",
+    });
     // Untouched neurons keep their generated labels.
     expect(onDisk.labels["6"]).toEqual(fx.ws.labels.labels["6"]);
     const card = await get<NeuronDetail>(`/api/neurons/${j}`);

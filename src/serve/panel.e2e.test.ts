@@ -29,7 +29,11 @@ describe.skipIf(!hasChromium)("control panel in headless Chromium", () => {
     const webRoot = mkdtempSync(join(tmpdir(), "reclens-panel-"));
     temps.push(webRoot);
     const { build } = await import("vite");
-    await build({ configFile: join(repoRoot, "src/serve/web/vite.config.ts"), logLevel: "silent", build: { outDir: webRoot, emptyOutDir: true } });
+    await build({
+      configFile: join(repoRoot, "src/serve/web/vite.config.ts"),
+      logLevel: "silent",
+      build: { outDir: webRoot, emptyOutDir: true },
+    });
     fx = await serveFixture();
     server = await startServer(fx.ws, { port: 0, webRoot });
     const profile = mkdtempSync(join(tmpdir(), "reclens-chromium-"));
@@ -39,7 +43,16 @@ describe.skipIf(!hasChromium)("control panel in headless Chromium", () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1400, height: 900 },
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     page = ctx.pages()[0] ?? (await ctx.newPage());
     mkdirSync(outDir, { recursive: true });
@@ -51,7 +64,8 @@ describe.skipIf(!hasChromium)("control panel in headless Chromium", () => {
     for (const t of temps) rmSync(t, { recursive: true, force: true });
   });
 
-  const listed = (): Promise<string[]> => page.locator("#rec-list li").evaluateAll((els) => els.map((e) => e.getAttribute("data-item") ?? ""));
+  const listed = (): Promise<string[]> =>
+    page.locator("#rec-list li").evaluateAll((els) => els.map((e) => e.getAttribute("data-item") ?? ""));
 
   it("picks a user, moves a labelled knob and re-ranks the list as the API does", async () => {
     const errors: string[] = [];
@@ -107,7 +121,9 @@ describe.skipIf(!hasChromium)("control panel in headless Chromium", () => {
     await page.screenshot({ path: join(outDir, "panel-neurons.png"), fullPage: true });
     await page.getByRole("button", { name: "Boost for u0" }).click();
     expect(await page.getByRole("tab", { name: "User" }).getAttribute("aria-selected")).toBe("true");
-    await expect.poll(() => page.locator(`.knob[data-neuron="${j}"]`).getAttribute("class")).toContain("moved");
+    await expect
+      .poll(() => page.locator(`.knob[data-neuron="${j}"]`).getAttribute("class"))
+      .toContain("moved");
     expect(await page.locator(`.knob[data-neuron="${j}"] .knob-name`).textContent()).toBe(label);
   });
 });

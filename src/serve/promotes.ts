@@ -26,7 +26,11 @@ export function referenceRepresentation(ws: Workspace): Matrix {
     const m = ws.model.encodeUsers(batch);
     for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) acc[c] += m.data[r * m.cols + c];
   }
-  z = new Matrix(1, ws.model.dim, Float32Array.from(acc, (v) => (sample.length ? v / sample.length : 0)));
+  z = new Matrix(
+    1,
+    ws.model.dim,
+    Float32Array.from(acc, (v) => (sample.length ? v / sample.length : 0)),
+  );
   reference.set(ws, z);
   return z;
 }
@@ -59,7 +63,8 @@ export function itemsPromotedBy(ws: Workspace, j: number, count: number): Promot
   }
   const top = kernels().rowTopK(delta, Math.min(Math.max(count, 10), delta.cols));
   const out: PromotedItem[] = [];
-  for (let t = 0; t < top.indices.length; t++) if (top.values[t] > 0) out.push({ item: top.indices[t], delta: top.values[t] });
+  for (let t = 0; t < top.indices.length; t++)
+    if (top.values[t] > 0) out.push({ item: top.indices[t], delta: top.values[t] });
   byNeuron.set(j, out);
   return out.slice(0, count);
 }

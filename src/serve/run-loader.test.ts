@@ -25,17 +25,39 @@ async function writeRun(): Promise<string> {
     createManifest({
       kind: "demo",
       seed: 1,
-      config: { model: "elsa", split: { kind: "heldOutUsers", seed: 1, valFraction: 0, testFraction: 0.2, foldInFraction: 0.8 } },
-      data: { name: d.name, source: d.source, hash: dataFingerprint(d.matrix), users: d.users.length, items: d.items.length, interactions: d.matrix.nnz },
+      config: {
+        model: "elsa",
+        split: { kind: "heldOutUsers", seed: 1, valFraction: 0, testFraction: 0.2, foldInFraction: 0.8 },
+      },
+      data: {
+        name: d.name,
+        source: d.source,
+        hash: dataFingerprint(d.matrix),
+        users: d.users.length,
+        items: d.items.length,
+        interactions: d.matrix.nnz,
+      },
       metrics: { "test/ndcg@20": 0.25 },
     }),
   );
   fx.ws.model.save(layout.model);
   saveSae(fx.ws.sae, layout.sae);
   writeLabels(labelsPath(layout.concepts), fx.ws.labels);
-  saveItemActivations(join(layout.concepts, ITEM_ACTIVATIONS_FILE), fx.ws.neurons.itemActivations, { source: "onehot", sae: saeFingerprint(layout.sae) });
+  saveItemActivations(join(layout.concepts, ITEM_ACTIVATIONS_FILE), fx.ws.neurons.itemActivations, {
+    source: "onehot",
+    sae: saeFingerprint(layout.sae),
+  });
   const stage = { users: d.users.length, items: d.items.length, interactions: d.matrix.nnz };
-  const report = { valueKind: "implicit" as const, raw: stage, duplicatesMerged: 0, binarised: stage, final: stage, filterRounds: 1, format: "synthetic", notes: [] };
+  const report = {
+    valueKind: "implicit" as const,
+    raw: stage,
+    duplicatesMerged: 0,
+    binarised: stage,
+    final: stage,
+    filterRounds: 1,
+    format: "synthetic",
+    notes: [],
+  };
   await writeDatasetCache(join(root, RUN_DATASET_FILE), { dataset: d, report }, "test");
   return root;
 }
@@ -52,7 +74,9 @@ describe("loadWorkspace", () => {
     expect(ws.labels).toEqual(fx.ws.labels);
     expect(ws.metrics).toEqual({ "test/ndcg@20": 0.25 });
     expect(ws.source).toMatchObject({ runDir: root, seed: 1 });
-    expect(Array.from(ws.neurons.itemActivations.data)).toEqual(Array.from(fx.ws.neurons.itemActivations.data));
+    expect(Array.from(ws.neurons.itemActivations.data)).toEqual(
+      Array.from(fx.ws.neurons.itemActivations.data),
+    );
     expect(Array.from(ws.neurons.firingCount)).toEqual(Array.from(fx.ws.neurons.firingCount));
     const ids = ws.users.modelUserIds as Int32Array;
     fx.world.split.trainUsers.forEach((u, r) => expect(ids[u]).toBe(r));
@@ -77,7 +101,9 @@ describe("loadWorkspace", () => {
     const mpath = runLayout(root).manifest;
     const manifest = JSON.parse(readFileSync(mpath, "utf8"));
     writeFileSync(mpath, JSON.stringify({ ...manifest, data: { ...manifest.data, hash: "0".repeat(64) } }));
-    await expect(loadWorkspace(root)).rejects.toThrow(/no longer match .*manifest\.json \(fingerprint [0-9a-f]{12} vs 000000000000\)/);
+    await expect(loadWorkspace(root)).rejects.toThrow(
+      /no longer match .*manifest\.json \(fingerprint [0-9a-f]{12} vs 000000000000\)/,
+    );
     writeFileSync(mpath, JSON.stringify(manifest));
     writeLabels(labelsPath(runLayout(root).concepts), emptyLabels(8));
     await expect(loadWorkspace(root)).rejects.toThrow(/labels\.json: labels are for 8 neurons, .*sae has 16/);

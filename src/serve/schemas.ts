@@ -91,7 +91,9 @@ export const RecommendQuery = z
 export const NeuronListQuery = z
   .object({
     q: z.string().max(100).default(""),
-    sort: z.enum(["id", "label", "firing", "support", "purity", "selectivity", "monosemanticity"]).default("id"),
+    sort: z
+      .enum(["id", "label", "firing", "support", "purity", "selectivity", "monosemanticity"])
+      .default("id"),
     order: z.enum(["asc", "desc"]).optional(),
     includeDead: z.enum(["true", "false"]).default("false"),
     offset: intParam(0, 1_000_000_000).default(0),

@@ -20,7 +20,8 @@ const TYPES: Record<string, string> = {
 };
 
 /** Content-Security-Policy of the panel: everything from this origin, nothing from anywhere else. */
-export const PANEL_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+export const PANEL_CSP =
+  "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 /** A file of the built panel, held in memory. */
 export interface StaticFile {
@@ -31,7 +32,8 @@ export interface StaticFile {
 /** The built panel's default location: dist/web next to the compiled server, or under the package root. */
 export function defaultWebRoot(): string | undefined {
   const here = fileURLToPath(new URL(".", import.meta.url));
-  for (const dir of [join(here, "..", "web"), join(here, "..", "..", "dist", "web")]) if (existsSync(join(dir, "index.html"))) return dir;
+  for (const dir of [join(here, "..", "web"), join(here, "..", "..", "dist", "web")])
+    if (existsSync(join(dir, "index.html"))) return dir;
   return undefined;
 }
 
@@ -48,9 +50,13 @@ export function readStaticFiles(root: string): Map<string, StaticFile> {
       if (entry.isDirectory()) walk(path);
       else if (entry.isFile()) {
         bytes += statSync(path).size;
-        if (out.size >= MAX_FILES || bytes > MAX_BYTES) throw new Error(`${root}: more than ${MAX_FILES} files or ${MAX_BYTES} bytes; not a built panel?`);
+        if (out.size >= MAX_FILES || bytes > MAX_BYTES)
+          throw new Error(`${root}: more than ${MAX_FILES} files or ${MAX_BYTES} bytes; not a built panel?`);
         const ext = entry.name.split(".").pop() ?? "";
-        out.set(`/${relative(root, path).split(sep).join("/")}`, { body: readFileSync(path), type: TYPES[ext] ?? "application/octet-stream" });
+        out.set(`/${relative(root, path).split(sep).join("/")}`, {
+          body: readFileSync(path),
+          type: TYPES[ext] ?? "application/octet-stream",
+        });
       }
     }
   };
@@ -72,5 +78,6 @@ export function registerStaticRoutes(app: FastifyInstance, root: string | undefi
       .header("cache-control", immutable ? "public, max-age=31536000, immutable" : "no-cache")
       .send(file.body);
   app.get("/", send(index, false));
-  for (const [path, file] of files) if (path !== "/index.html") app.get(path, send(file, path.startsWith("/assets/")));
+  for (const [path, file] of files)
+    if (path !== "/index.html") app.get(path, send(file, path.startsWith("/assets/")));
 }

@@ -29,10 +29,14 @@ export function labelOf(ws: Workspace, j: number): NeuronLabelView {
 export function checkSteerRequest(req: SteerRequest, dSae: number): void {
   const seen = new Set<number>();
   let total = 0;
-  for (const [field, list] of [["boost", req.boost], ["suppress", req.suppress]] as const) {
+  for (const [field, list] of [
+    ["boost", req.boost],
+    ["suppress", req.suppress],
+  ] as const) {
     for (const { neuron } of list) {
       if (neuron >= dSae) throw badRequest(field, `neuron ${neuron} is not in [0, ${dSae})`);
-      if (seen.has(neuron)) throw badRequest(field, `neuron ${neuron} appears more than once in boost/suppress`);
+      if (seen.has(neuron))
+        throw badRequest(field, `neuron ${neuron} appears more than once in boost/suppress`);
       seen.add(neuron);
     }
   }
@@ -94,7 +98,10 @@ export interface RecommendationView {
 export function recommendForUser(ws: Workspace, u: number, n: number, req: SteerRequest): RecommendationView {
   const t0 = performance.now();
   const ops = steerOps(req);
-  const res = recommend(ws.model, ws.sae, singleUserBatch(ws.users, u), { n, ...(ops.length ? { steer: ops } : {}) });
+  const res = recommend(ws.model, ws.sae, singleUserBatch(ws.users, u), {
+    n,
+    ...(ops.length ? { steer: ops } : {}),
+  });
   const r = res.users[0];
   const rankIn = (list: Int32Array): Map<number, number> => new Map(Array.from(list, (i, p) => [i, p + 1]));
   const steeredRank = rankIn(r.items);
@@ -109,10 +116,25 @@ export function recommendForUser(ws: Workspace, u: number, n: number, req: Steer
     }));
   const after = new Map(r.steeredNeurons.map((a) => [a.neuron, a.activation]));
   const before = new Map(r.neurons.map((a) => [a.neuron, a.activation]));
-  const ids = [...new Set([...before.keys(), ...after.keys(), ...req.boost.map((k) => k.neuron), ...req.suppress.map((s) => s.neuron)])];
+  const ids = [
+    ...new Set([
+      ...before.keys(),
+      ...after.keys(),
+      ...req.boost.map((k) => k.neuron),
+      ...req.suppress.map((s) => s.neuron),
+    ]),
+  ];
   const neurons = ids
-    .map((j) => ({ neuron: j, activation: before.get(j) ?? 0, steeredActivation: after.get(j) ?? 0, ...labelOf(ws, j) }))
-    .sort((a, b) => b.activation - a.activation || b.steeredActivation - a.steeredActivation || a.neuron - b.neuron);
+    .map((j) => ({
+      neuron: j,
+      activation: before.get(j) ?? 0,
+      steeredActivation: after.get(j) ?? 0,
+      ...labelOf(ws, j),
+    }))
+    .sort(
+      (a, b) =>
+        b.activation - a.activation || b.steeredActivation - a.steeredActivation || a.neuron - b.neuron,
+    );
   return {
     user: { id: ws.users.ids[u], index: u, interactions: ws.users.rows.rowNnz(u) },
     n,

@@ -29,7 +29,10 @@ export function userBatches(users: UserHistories, list: ArrayLike<number>, batch
     else unknown.push(u);
   }
   const out: IndexedBatch[] = [];
-  for (const [group, withIds] of [[known, true], [unknown, false]] as const) {
+  for (const [group, withIds] of [
+    [known, true],
+    [unknown, false],
+  ] as const) {
     for (let s = 0; s < group.length; s += batchSize) {
       const part = Int32Array.from(group.slice(s, s + batchSize));
       const rows = users.rows.gatherRows(part);

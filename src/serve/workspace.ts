@@ -81,9 +81,13 @@ export function buildWorkspace(input: WorkspaceInput): Workspace {
   const { dataset, model, sae } = input;
   const nItems = dataset.items.length;
   if (model.nItems !== nItems)
-    throw new RangeError(`workspace: model "${model.name}" has ${model.nItems} items, the dataset "${dataset.name}" has ${nItems}`);
+    throw new RangeError(
+      `workspace: model "${model.name}" has ${model.nItems} items, the dataset "${dataset.name}" has ${nItems}`,
+    );
   if (sae.dIn !== model.dim)
-    throw new RangeError(`workspace: SAE input width ${sae.dIn} does not match ${model.name}'s probing site width ${model.dim}`);
+    throw new RangeError(
+      `workspace: SAE input width ${sae.dIn} does not match ${model.name}'s probing site width ${model.dim}`,
+    );
   const labels = input.labels ?? emptyLabels(sae.dSae);
   if (labels.neurons !== sae.dSae)
     throw new RangeError(`workspace: labels are for ${labels.neurons} neurons, the SAE has ${sae.dSae}`);
@@ -114,7 +118,9 @@ function checkUsers(users: UserHistories, nItems: number): void {
   if (users.ids.length !== users.rows.rows)
     throw new RangeError(`workspace: ${users.ids.length} user ids for ${users.rows.rows} history rows`);
   if (users.rows.cols !== nItems)
-    throw new RangeError(`workspace: user histories span ${users.rows.cols} items, the dataset has ${nItems}`);
+    throw new RangeError(
+      `workspace: user histories span ${users.rows.cols} items, the dataset has ${nItems}`,
+    );
   const ids = users.modelUserIds;
   if (ids && ids.length !== users.rows.rows)
     throw new RangeError(`workspace: ${ids.length} model user ids for ${users.rows.rows} users`);
@@ -123,7 +129,8 @@ function checkUsers(users: UserHistories, nItems: number): void {
 function uniqueIndex(ids: readonly string[], what: string): Map<string, number> {
   const out = new Map<string, number>();
   ids.forEach((id, i) => {
-    if (out.has(id)) throw new RangeError(`workspace: ${what} id "${id}" appears twice (rows ${out.get(id)} and ${i})`);
+    if (out.has(id))
+      throw new RangeError(`workspace: ${what} id "${id}" appears twice (rows ${out.get(id)} and ${i})`);
     out.set(id, i);
   });
   return out;

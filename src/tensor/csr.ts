@@ -16,7 +16,8 @@ export class Csr {
 
   /** Wraps existing arrays (no copy); validates their lengths. */
   constructor(rows: number, cols: number, indptr: Int32Array, indices: Int32Array, values: Float32Array) {
-    if (indptr.length !== rows + 1) throw new RangeError(`Csr: indptr length ${indptr.length}, expected ${rows + 1}`);
+    if (indptr.length !== rows + 1)
+      throw new RangeError(`Csr: indptr length ${indptr.length}, expected ${rows + 1}`);
     if (indices.length !== values.length) {
       throw new RangeError(`Csr: ${indices.length} indices but ${values.length} values`);
     }
@@ -43,14 +44,18 @@ export class Csr {
   ): Csr {
     const n = r.length;
     if (c.length !== n || (v && v.length !== n)) {
-      throw new RangeError(`Csr.fromTriplets: row/col/value arrays differ in length (${n}, ${c.length}, ${v?.length})`);
+      throw new RangeError(
+        `Csr.fromTriplets: row/col/value arrays differ in length (${n}, ${c.length}, ${v?.length})`,
+      );
     }
     const counts = new Int32Array(rows + 1);
     for (let t = 0; t < n; t++) {
       const i = r[t];
       const j = c[t];
-      if (!(i >= 0 && i < rows && Number.isInteger(i))) throw new RangeError(`Csr.fromTriplets: row ${i} at entry ${t} out of range [0, ${rows})`);
-      if (!(j >= 0 && j < cols && Number.isInteger(j))) throw new RangeError(`Csr.fromTriplets: col ${j} at entry ${t} out of range [0, ${cols})`);
+      if (!(i >= 0 && i < rows && Number.isInteger(i)))
+        throw new RangeError(`Csr.fromTriplets: row ${i} at entry ${t} out of range [0, ${rows})`);
+      if (!(j >= 0 && j < cols && Number.isInteger(j)))
+        throw new RangeError(`Csr.fromTriplets: col ${j} at entry ${t} out of range [0, ${cols})`);
       counts[i + 1]++;
     }
     for (let i = 0; i < rows; i++) counts[i + 1] += counts[i];
@@ -167,7 +172,8 @@ export class Csr {
     const ptr = new Int32Array(ids.length + 1);
     for (let r = 0; r < ids.length; r++) {
       const id = ids[r];
-      if (!(Number.isInteger(id) && id >= 0 && id < this.rows)) throw new RangeError(`Csr.gatherRows: row ${id} out of bounds for ${this.shape}`);
+      if (!(Number.isInteger(id) && id >= 0 && id < this.rows))
+        throw new RangeError(`Csr.gatherRows: row ${id} out of bounds for ${this.shape}`);
       ptr[r + 1] = ptr[r] + this.rowNnz(id);
     }
     const idx = new Int32Array(ptr[ids.length]);
@@ -183,7 +189,8 @@ export class Csr {
   toDense(): Matrix {
     const m = new Matrix(this.rows, this.cols);
     for (let i = 0; i < this.rows; i++) {
-      for (let p = this.indptr[i]; p < this.indptr[i + 1]; p++) m.data[i * this.cols + this.indices[p]] = this.values[p];
+      for (let p = this.indptr[i]; p < this.indptr[i + 1]; p++)
+        m.data[i * this.cols + this.indices[p]] = this.values[p];
     }
     return m;
   }

@@ -38,7 +38,8 @@ export class Matrix {
     const c = r === 0 ? 0 : rows[0].length;
     const m = new Matrix(r, c);
     for (let i = 0; i < r; i++) {
-      if (rows[i].length !== c) throw new RangeError(`Matrix.fromRows: row ${i} has ${rows[i].length} values, expected ${c}`);
+      if (rows[i].length !== c)
+        throw new RangeError(`Matrix.fromRows: row ${i} has ${rows[i].length} values, expected ${c}`);
       for (let j = 0; j < c; j++) m.data[i * c + j] = rows[i][j];
     }
     return m;
@@ -92,7 +93,8 @@ export class Matrix {
     }
     for (let r = 0; r < ids.length; r++) {
       const id = ids[r];
-      if (!(Number.isInteger(id) && id >= 0 && id < this.rows)) throw new RangeError(`Matrix.gatherRows: row ${id} out of bounds for ${this.shape}`);
+      if (!(Number.isInteger(id) && id >= 0 && id < this.rows))
+        throw new RangeError(`Matrix.gatherRows: row ${id} out of bounds for ${this.shape}`);
       res.data.set(this.row(id), r * this.cols);
     }
     return res;
@@ -120,6 +122,13 @@ export class Matrix {
 }
 
 /** Throws a shape error naming the op and both shapes unless `ok`. */
-export function assertShape(ok: boolean, op: string, a: { shape: string }, b: { shape: string }, detail = ""): void {
-  if (!ok) throw new RangeError(`${op}: shape mismatch ${a.shape} vs ${b.shape}${detail ? ` (${detail})` : ""}`);
+export function assertShape(
+  ok: boolean,
+  op: string,
+  a: { shape: string },
+  b: { shape: string },
+  detail = "",
+): void {
+  if (!ok)
+    throw new RangeError(`${op}: shape mismatch ${a.shape} vs ${b.shape}${detail ? ` (${detail})` : ""}`);
 }

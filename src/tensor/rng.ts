@@ -49,7 +49,8 @@ export class Rng {
 
   /** Uniform integer in [0, n). */
   int(n: number): number {
-    if (!(n >= 1) || !Number.isInteger(n)) throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
+    if (!(n >= 1) || !Number.isInteger(n))
+      throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
     return Math.floor(this.uniform() * n);
   }
 
@@ -130,7 +131,8 @@ export class AliasSampler {
     let max = 0;
     for (let i = 0; i < n; i++) {
       const w = weights[i];
-      if (!(w >= 0) || !Number.isFinite(w)) throw new RangeError(`AliasSampler: weight ${i} is ${w}; weights must be finite and >= 0`);
+      if (!(w >= 0) || !Number.isFinite(w))
+        throw new RangeError(`AliasSampler: weight ${i} is ${w}; weights must be finite and >= 0`);
       max = Math.max(max, w);
     }
     if (!(max > 0)) throw new RangeError("AliasSampler: all weights are zero");

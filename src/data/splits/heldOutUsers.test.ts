@@ -103,7 +103,9 @@ describe("heldOutUsersSplit", () => {
   });
 
   it("rejects bad options with the field named", () => {
-    expect(() => heldOutUsersSplit(ds, { seed: 1, valFraction: 0.6, testFraction: 0.5 })).toThrow(/exceeds 1/);
+    expect(() => heldOutUsersSplit(ds, { seed: 1, valFraction: 0.6, testFraction: 0.5 })).toThrow(
+      /exceeds 1/,
+    );
     expect(() => heldOutUsersSplit(ds, { seed: 1, foldInFraction: 1 })).toThrow(/foldInFraction/);
     expect(() => heldOutUsersSplit(ds, { seed: 1, minInteractions: 1 })).toThrow(/minInteractions/);
   });

@@ -60,7 +60,9 @@ export function heldOutUsersSplit(dataset: Dataset, opts: HeldOutUsersOptions): 
   checkFraction("heldOutUsersSplit: valFraction", valFraction, 0, 1);
   checkFraction("heldOutUsersSplit: testFraction", testFraction, 0, 1);
   if (valFraction + testFraction > 1) {
-    throw new RangeError(`heldOutUsersSplit: valFraction + testFraction = ${valFraction + testFraction} exceeds 1`);
+    throw new RangeError(
+      `heldOutUsersSplit: valFraction + testFraction = ${valFraction + testFraction} exceeds 1`,
+    );
   }
   if (!(foldInFraction > 0 && foldInFraction < 1)) {
     throw new RangeError(`heldOutUsersSplit: foldInFraction must be in (0, 1), got ${foldInFraction}`);

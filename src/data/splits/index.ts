@@ -1,5 +1,10 @@
 /** Train/validation/test splits: held-out users, leave-k-out, sequential leave-one-out. */
-export { heldOutUsersSplit, type HeldOutPart, type HeldOutUsersOptions, type HeldOutUsersSplit } from "./heldOutUsers.js";
+export {
+  heldOutUsersSplit,
+  type HeldOutPart,
+  type HeldOutUsersOptions,
+  type HeldOutUsersSplit,
+} from "./heldOutUsers.js";
 export { leaveKOutSplit, type LeaveKOutOptions, type LeaveKOutSplit } from "./leaveKOut.js";
 export {
   leaveOneOutSequences,

@@ -33,11 +33,17 @@ describe("leaveKOutSplit", () => {
         expect(s.test.rowNnz(u)).toBe(n > 5 ? 5 : 0);
         expect(s.validation.rowNnz(u)).toBe(n > 8 ? 3 : 0);
         expect(s.train.rowNnz(u)).toBe(n - s.test.rowNnz(u) - s.validation.rowNnz(u));
-        const all = [...rowSet(s.train, u), ...rowSet(s.validation, u), ...rowSet(s.test, u)].sort((a, b) => a - b);
+        const all = [...rowSet(s.train, u), ...rowSet(s.validation, u), ...rowSet(s.test, u)].sort(
+          (a, b) => a - b,
+        );
         expect(all).toEqual(rowSet(ds.matrix, u)); // union equals the row, no item twice
       }
-      expect(Array.from(s.testUsers)).toEqual(Array.from({ length: 60 }, (_, u) => u).filter((u) => u % 20 > 5));
-      expect(Array.from(s.validationUsers)).toEqual(Array.from({ length: 60 }, (_, u) => u).filter((u) => u % 20 > 8));
+      expect(Array.from(s.testUsers)).toEqual(
+        Array.from({ length: 60 }, (_, u) => u).filter((u) => u % 20 > 5),
+      );
+      expect(Array.from(s.validationUsers)).toEqual(
+        Array.from({ length: 60 }, (_, u) => u).filter((u) => u % 20 > 8),
+      );
     }
   });
 
@@ -63,7 +69,15 @@ describe("leaveKOutSplit", () => {
     // one user, items 0..5 with timestamps; items 4 and 5 tie at 50 -> 5 counts as more recent
     const matrix = Csr.fromTriplets(1, 6, [0, 0, 0, 0, 0, 0], [0, 1, 2, 3, 4, 5]);
     const timestamps = Float64Array.from([90, 10, 70, 30, 50, 50]);
-    const hand: Dataset = { name: "h", source: "h", users: ["a"], items: [], matrix, timestamps, concepts: [] };
+    const hand: Dataset = {
+      name: "h",
+      source: "h",
+      users: ["a"],
+      items: [],
+      matrix,
+      timestamps,
+      concepts: [],
+    };
     const s = leaveKOutSplit(hand, { seed: 0, k: 2, valK: 2, order: "recent" });
     expect(rowSet(s.test, 0)).toEqual([0, 2]); // 90, 70
     expect(rowSet(s.validation, 0)).toEqual([4, 5]); // 50, 50

@@ -42,7 +42,10 @@ export function leaveKOutSplit(dataset: Dataset, opts: LeaveKOutOptions): LeaveK
   const m = dataset.matrix;
   const ts = dataset.timestamps;
   if (order === "recent") {
-    if (!ts) throw new RangeError(`leaveKOutSplit: order "recent" needs timestamps, dataset "${dataset.name}" has none`);
+    if (!ts)
+      throw new RangeError(
+        `leaveKOutSplit: order "recent" needs timestamps, dataset "${dataset.name}" has none`,
+      );
     checkTimestamps("leaveKOutSplit", ts, m.nnz);
   } else if (order !== "random") {
     throw new RangeError(`leaveKOutSplit: order must be "random" or "recent", got "${String(order)}"`);

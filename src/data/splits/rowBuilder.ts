@@ -39,7 +39,13 @@ export class CsrRowBuilder {
 
   /** The finished matrix (copies the used part of the buffers). */
   build(): Csr {
-    return new Csr(this.rows, this.cols, Int32Array.from(this.ptr), this.idx.slice(0, this.used), this.val.slice(0, this.used));
+    return new Csr(
+      this.rows,
+      this.cols,
+      Int32Array.from(this.ptr),
+      this.idx.slice(0, this.used),
+      this.val.slice(0, this.used),
+    );
   }
 
   private grow(): void {

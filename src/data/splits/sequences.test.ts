@@ -22,9 +22,21 @@ function dataset(rows: [number, number][][], nItems: number): Dataset {
 describe("leaveOneOutSequences", () => {
   const ds = dataset(
     [
-      [[3, 30], [1, 10], [4, 40], [0, 20]], // order 1, 0, 3, 4
-      [[2, 5], [5, 5], [1, 5]], // all tie -> stored order 1, 2, 5
-      [[6, 1], [2, 2]], // too short with validation
+      [
+        [3, 30],
+        [1, 10],
+        [4, 40],
+        [0, 20],
+      ], // order 1, 0, 3, 4
+      [
+        [2, 5],
+        [5, 5],
+        [1, 5],
+      ], // all tie -> stored order 1, 2, 5
+      [
+        [6, 1],
+        [2, 2],
+      ], // too short with validation
       [],
     ],
     7,

@@ -10,7 +10,8 @@ export function registerInfoRoutes(app: FastifyInstance, ws: Workspace): void {
     const bySource: Record<string, number> = {};
     for (const e of Object.values(ws.labels.labels)) bySource[e.source] = (bySource[e.source] ?? 0) + 1;
     let live = 0;
-    for (let j = 0; j < ws.sae.dSae; j++) if (ws.neurons.activity.support[j] > 0 || ws.neurons.firingCount[j] > 0) live++;
+    for (let j = 0; j < ws.sae.dSae; j++)
+      if (ws.neurons.activity.support[j] > 0 || ws.neurons.firingCount[j] > 0) live++;
     return {
       dataset: {
         name: d.name,
@@ -20,9 +21,25 @@ export function registerInfoRoutes(app: FastifyInstance, ws: Workspace): void {
         interactions: d.matrix.nnz,
         concepts: d.concepts.map((c) => ({ kind: c.kind, count: c.names.length })),
       },
-      model: { name: ws.model.name, dim: ws.model.dim, items: ws.model.nItems, config: ws.model.config, itemVectors: ws.model.encodeItems !== undefined },
-      sae: { architecture: ws.sae.architecture, dIn: ws.sae.dIn, dSae: ws.sae.dSae, liveNeurons: live, config: ws.sae.config },
-      labels: { labelled: Object.keys(ws.labels.labels).length, bySource, persisted: ws.labelsPath !== undefined },
+      model: {
+        name: ws.model.name,
+        dim: ws.model.dim,
+        items: ws.model.nItems,
+        config: ws.model.config,
+        itemVectors: ws.model.encodeItems !== undefined,
+      },
+      sae: {
+        architecture: ws.sae.architecture,
+        dIn: ws.sae.dIn,
+        dSae: ws.sae.dSae,
+        liveNeurons: live,
+        config: ws.sae.config,
+      },
+      labels: {
+        labelled: Object.keys(ws.labels.labels).length,
+        bySource,
+        persisted: ws.labelsPath !== undefined,
+      },
       users: { count: ws.users.ids.length, statsSample: ws.neurons.usersConsidered },
       metrics: ws.metrics,
       source: ws.source,

@@ -23,7 +23,8 @@ export function registerItemRoutes(app: FastifyInstance, ws: Workspace): void {
     const item = ws.itemIndex.get(id);
     if (item === undefined) throw notFound("id", "item", id);
     const body = parseRequest(PromoteBody, req.body, "body");
-    if (body.neuron >= ws.sae.dSae) throw badRequest("body.neuron", `neuron ${body.neuron} is not in [0, ${ws.sae.dSae})`);
+    if (body.neuron >= ws.sae.dSae)
+      throw badRequest("body.neuron", `neuron ${body.neuron} is not in [0, ${ws.sae.dSae})`);
     return promotionPreview(ws, item, body.neuron, body.strength, body.n, body.limit);
   });
 }

@@ -35,7 +35,12 @@ export function registerNeuronRoutes(app: FastifyInstance, ws: Workspace): void 
   app.put("/api/neurons/:j/label", async (req) => {
     const j = neuronParam(ws, req.params);
     const body = parseRequest(LabelBody, req.body, "body");
-    const doc = setLabel(ws.labels, j, body.label, body.description !== undefined ? { description: body.description } : {});
+    const doc = setLabel(
+      ws.labels,
+      j,
+      body.label,
+      body.description !== undefined ? { description: body.description } : {},
+    );
     // Persist first: the in-memory labels change only once the file has been replaced.
     if (ws.labelsPath !== undefined) writeLabels(ws.labelsPath, doc);
     ws.labels = doc;

@@ -34,7 +34,9 @@ export function registerUserRoutes(app: FastifyInstance, ws: Workspace): void {
       total: found.length,
       offset: q.offset,
       limit: q.limit,
-      users: found.slice(q.offset, q.offset + q.limit).map((u) => ({ id: ws.users.ids[u], interactions: ws.users.rows.rowNnz(u) })),
+      users: found
+        .slice(q.offset, q.offset + q.limit)
+        .map((u) => ({ id: ws.users.ids[u], interactions: ws.users.rows.rowNnz(u) })),
     };
   });
 
@@ -44,14 +46,18 @@ export function registerUserRoutes(app: FastifyInstance, ws: Workspace): void {
     const rows = ws.users.rows;
     const ts = rows === ws.dataset.matrix ? ws.dataset.timestamps : undefined;
     const entries = [];
-    for (let p = rows.indptr[u]; p < rows.indptr[u + 1]; p++) entries.push({ item: rows.indices[p], t: ts ? ts[p] : undefined });
+    for (let p = rows.indptr[u]; p < rows.indptr[u + 1]; p++)
+      entries.push({ item: rows.indices[p], t: ts ? ts[p] : undefined });
     if (ts) entries.sort((a, b) => (b.t as number) - (a.t as number) || a.item - b.item);
     return {
       id: ws.users.ids[u],
       index: u,
       interactions: entries.length,
       truncated: entries.length > limit,
-      history: entries.slice(0, limit).map((e) => ({ item: describeItem(ws.dataset, e.item), ...(e.t !== undefined ? { timestamp: e.t } : {}) })),
+      history: entries.slice(0, limit).map((e) => ({
+        item: describeItem(ws.dataset, e.item),
+        ...(e.t !== undefined ? { timestamp: e.t } : {}),
+      })),
     };
   });
 

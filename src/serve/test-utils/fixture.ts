@@ -26,7 +26,8 @@ export function meanUserCodeActivations(world: PlantedWorld): Matrix {
       for (let j = 0; j < d; j++) z.data[i * d + j] += codes.data[u * d + j];
     }
   }
-  for (let i = 0; i < train.cols; i++) for (let j = 0; j < d; j++) z.data[i * d + j] = counts[i] > 0 ? z.data[i * d + j] / counts[i] : 0;
+  for (let i = 0; i < train.cols; i++)
+    for (let j = 0; j < d; j++) z.data[i * d + j] = counts[i] > 0 ? z.data[i * d + j] / counts[i] : 0;
   return z;
 }
 
@@ -38,7 +39,11 @@ export function meanUserCodeActivations(world: PlantedWorld): Matrix {
 export async function serveFixture(labelsPath?: string): Promise<ServeFixture> {
   const world = await plantedWorld({ seed: 1 });
   const z = meanUserCodeActivations(world);
-  const labels = toLabelsDoc(labelNeurons(z, world.dataset.concepts), undefined, new Date("2024-01-01T00:00:00Z"));
+  const labels = toLabelsDoc(
+    labelNeurons(z, world.dataset.concepts),
+    undefined,
+    new Date("2024-01-01T00:00:00Z"),
+  );
   const ws = buildWorkspace({
     dataset: world.dataset,
     model: world.model,

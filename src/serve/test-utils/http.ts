@@ -22,5 +22,9 @@ export async function request<T = unknown>(url: string, init?: RequestInit): Pro
 
 /** A JSON request with a method and a body. */
 export function sendJson<T = unknown>(url: string, method: string, body: unknown): Promise<JsonResponse<T>> {
-  return request<T>(url, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  return request<T>(url, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 }

@@ -36,7 +36,15 @@ export interface Kernels {
   setThreads(n: number): void;
 
   /** C = alpha * op(A) * op(B) + beta * C, op = transpose when the flag is set. */
-  gemm(transA: boolean, transB: boolean, alpha: number, a: Matrix, b: Matrix, beta: number, c: Matrix): Matrix;
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    alpha: number,
+    a: Matrix,
+    b: Matrix,
+    beta: number,
+    c: Matrix,
+  ): Matrix;
   /** A (sparse m x k) * B (k x n) -> m x n, out = alpha*A*B + beta*out. */
   csrMm(a: Csr, b: Matrix, out?: Matrix, alpha?: number, beta?: number): Matrix;
   /** A^T (A sparse m x k) * B (m x n) -> k x n, out = alpha*A^T*B + beta*out. */

@@ -71,7 +71,9 @@ export function steeringParams(knobs: readonly KnobSetting[]): { boost?: string;
   const boosts = knobs.filter((k) => k.value > 0);
   const total = boosts.reduce((s, k) => s + k.value, 0);
   const scale = total > 1 ? 1 / total : 1;
-  const boost = boosts.map((k) => `${k.neuron}:${(Math.floor(k.value * scale * 1e4) / 1e4).toString()}`).join(",");
+  const boost = boosts
+    .map((k) => `${k.neuron}:${(Math.floor(k.value * scale * 1e4) / 1e4).toString()}`)
+    .join(",");
   const suppress = knobs
     .filter((k) => k.value < 0)
     .map((k) => `${k.neuron}:${Math.max(0, 1 + k.value).toFixed(4)}`)
@@ -86,12 +88,16 @@ export const api = {
     call<{ total: number; users: UserSummary[] }>(`/api/users${qs({ query, offset, limit })}`),
   user: (id: string) => call<UserDetail>(`/api/users/${enc(id)}?limit=200`),
   recommendations: (id: string, knobs: readonly KnobSetting[], n = 20, signal?: AbortSignal) =>
-    call<RecommendationView>(`/api/users/${enc(id)}/recommendations${qs({ n, ...steeringParams(knobs) })}`, { signal: signal ?? null }),
+    call<RecommendationView>(`/api/users/${enc(id)}/recommendations${qs({ n, ...steeringParams(knobs) })}`, {
+      signal: signal ?? null,
+    }),
   neurons: (q: string, sort: string, limit = 200) =>
     call<{ total: number; neurons: NeuronSummary[] }>(`/api/neurons${qs({ q, sort, limit })}`),
   neuron: (j: number) => call<NeuronDetail>(`/api/neurons/${j}?k=20`),
-  reach: (j: number, alpha: number, n: number) => call<ReachView>(`/api/neurons/${j}/reach${qs({ alpha, n, limit: 25 })}`),
-  items: (query: string) => call<{ total: number; items: ItemView[] }>(`/api/items${qs({ query, limit: 20 })}`),
+  reach: (j: number, alpha: number, n: number) =>
+    call<ReachView>(`/api/neurons/${j}/reach${qs({ alpha, n, limit: 25 })}`),
+  items: (query: string) =>
+    call<{ total: number; items: ItemView[] }>(`/api/items${qs({ query, limit: 20 })}`),
   promote: (id: string, neuron: number, strength: number, n: number) =>
     call<PromotionView>(`/api/items/${enc(id)}/promote`, {
       method: "POST",

@@ -20,7 +20,11 @@ function apply(el: Element, props: Props): void {
 }
 
 /** An HTML element with attributes (`onClick` etc. become listeners) and children. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: (Child | readonly Child[])[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: (Child | readonly Child[])[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   apply(el, props);
   append(el, children);
@@ -62,11 +66,24 @@ export function pct(x: number): string {
 }
 
 /** The title and concept chips of an item. */
-export function itemLine(item: { title: string; year?: number; concepts: Record<string, string[]> }): HTMLElement {
+export function itemLine(item: {
+  title: string;
+  year?: number;
+  concepts: Record<string, string[]>;
+}): HTMLElement {
   const chips = Object.entries(item.concepts).flatMap(([kind, names]) =>
-    names.slice(0, kind === "genre" ? 3 : 2).map((n) => h("span", { class: `chip chip-${kind === "genre" ? "genre" : "tag"}` }, n)),
+    names
+      .slice(0, kind === "genre" ? 3 : 2)
+      .map((n) => h("span", { class: `chip chip-${kind === "genre" ? "genre" : "tag"}` }, n)),
   );
-  return h("span", { class: "item-line" }, h("span", { class: "title" }, item.title), item.year ? h("span", { class: "year" }, ` (${item.year})`) : null, " ", chips);
+  return h(
+    "span",
+    { class: "item-line" },
+    h("span", { class: "title" }, item.title),
+    item.year ? h("span", { class: "year" }, ` (${item.year})`) : null,
+    " ",
+    chips,
+  );
 }
 
 /** A short status message for an error. */

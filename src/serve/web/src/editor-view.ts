@@ -16,10 +16,22 @@ export function mountEditorView(root: HTMLElement): EditorView {
   const n = h("input", { id: "editor-n", type: "number", min: 1, max: 100, value: 20 });
   const reachBtn = h("button", { type: "submit", class: "primary" }, "Preview reach");
   const reachOut = h("div", { id: "reach", "aria-live": "polite" });
-  const itemSearch = h("input", { id: "promote-search", type: "search", placeholder: "title or id", autocomplete: "off" });
+  const itemSearch = h("input", {
+    id: "promote-search",
+    type: "search",
+    placeholder: "title or id",
+    autocomplete: "off",
+  });
   const itemList = h("ul", { class: "list", "aria-label": "Matching items" });
   const chosen = h("p", { class: "muted", role: "status" }, "No item chosen.");
-  const strength = h("input", { id: "promote-strength", type: "number", min: 0, max: 1000, step: 0.1, value: 1 });
+  const strength = h("input", {
+    id: "promote-strength",
+    type: "number",
+    min: 0,
+    max: 1000,
+    step: 0.1,
+    value: 1,
+  });
   const promoteBtn = h("button", { type: "submit", class: "primary", disabled: true }, "Preview promotion");
   const promoteOut = h("div", { id: "promote", "aria-live": "polite" });
   let item: ItemView | undefined;
@@ -52,7 +64,11 @@ export function mountEditorView(root: HTMLElement): EditorView {
         "section",
         { class: "panel", "aria-labelledby": "promote-title" },
         h("h2", { id: "promote-title" }, "Promote an item"),
-        h("p", { class: "muted" }, "Raise the chosen concept in one item's code; see which users would newly receive it."),
+        h(
+          "p",
+          { class: "muted" },
+          "Raise the chosen concept in one item's code; see which users would newly receive it.",
+        ),
         h(
           "form",
           { class: "form", onSubmit: (ev: Event) => (ev.preventDefault(), void runPromote()) },
@@ -84,12 +100,29 @@ export function mountEditorView(root: HTMLElement): EditorView {
         ].flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
       ),
       h("h4", {}, "Items entering most lists"),
-      h("ol", { class: "plain numbered" }, r.topEntered.map((t) => h("li", {}, itemLine(t.item), h("span", { class: "muted" }, ` ${t.users} users`)))),
+      h(
+        "ol",
+        { class: "plain numbered" },
+        r.topEntered.map((t) =>
+          h("li", {}, itemLine(t.item), h("span", { class: "muted" }, ` ${t.users} users`)),
+        ),
+      ),
       h("h4", {}, "Users most affected"),
       h(
         "table",
         { class: "table" },
-        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "User"), h("th", { scope: "col" }, "Activation"), h("th", { scope: "col" }, "Entered"), h("th", { scope: "col" }, "First new items"))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, "User"),
+            h("th", { scope: "col" }, "Activation"),
+            h("th", { scope: "col" }, "Entered"),
+            h("th", { scope: "col" }, "First new items"),
+          ),
+        ),
         h(
           "tbody",
           {},
@@ -97,7 +130,19 @@ export function mountEditorView(root: HTMLElement): EditorView {
             h(
               "tr",
               {},
-              h("td", {}, h("button", { type: "button", class: "link", onClick: () => (state.knobs.clear(), navigate("user", { user: u.id, neuron: r.neuron })) }, u.id)),
+              h(
+                "td",
+                {},
+                h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "link",
+                    onClick: () => (state.knobs.clear(), navigate("user", { user: u.id, neuron: r.neuron })),
+                  },
+                  u.id,
+                ),
+              ),
               h("td", {}, fmt(u.activation)),
               h("td", {}, String(u.enteredCount)),
               h("td", {}, u.entered.map((i) => i.title).join(", ")),
@@ -123,14 +168,33 @@ export function mountEditorView(root: HTMLElement): EditorView {
       replace(
         itemList,
         r.items.slice(0, 8).map((it) =>
-          h("li", {}, h("button", { type: "button", class: "link", onClick: () => ((item = it), (chosen.textContent = `Chosen: ${it.title} (${it.id})`), (promoteBtn.disabled = false)) }, it.title)),
+          h(
+            "li",
+            {},
+            h(
+              "button",
+              {
+                type: "button",
+                class: "link",
+                onClick: () => (
+                  (item = it),
+                  (chosen.textContent = `Chosen: ${it.title} (${it.id})`),
+                  (promoteBtn.disabled = false)
+                ),
+              },
+              it.title,
+            ),
+          ),
         ),
       );
     } catch (err) {
       replace(itemList, h("li", { class: "error" }, errorText(err)));
     }
   };
-  itemSearch.addEventListener("input", debounce(() => void searchItems(), 200));
+  itemSearch.addEventListener(
+    "input",
+    debounce(() => void searchItems(), 200),
+  );
 
   const renderPromotion = (p: PromotionView): void => {
     replace(
@@ -147,10 +211,35 @@ export function mountEditorView(root: HTMLElement): EditorView {
           ["Mean rank gain", fmt(p.meanRankGain)],
         ].flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
       ),
-      h("p", { class: "muted" }, `The item's own neurons: ${p.itemNeurons.map((a) => `${neuronName(a.neuron, a.label)} ${fmt(a.activation)}`).join(", ") || "none"}`),
-      h("h4", {}, p.entered.count > p.entered.users.length ? `Users who would newly receive it (first ${p.entered.users.length} of ${p.entered.count})` : "Users who would newly receive it"),
+      h(
+        "p",
+        { class: "muted" },
+        `The item's own neurons: ${p.itemNeurons.map((a) => `${neuronName(a.neuron, a.label)} ${fmt(a.activation)}`).join(", ") || "none"}`,
+      ),
+      h(
+        "h4",
+        {},
+        p.entered.count > p.entered.users.length
+          ? `Users who would newly receive it (first ${p.entered.users.length} of ${p.entered.count})`
+          : "Users who would newly receive it",
+      ),
       p.entered.users.length
-        ? h("ul", { class: "plain user-grid" }, p.entered.users.map((u) => h("li", {}, h("button", { type: "button", class: "link", onClick: () => navigate("user", { user: u.id }) }, u.id), h("span", { class: "muted" }, ` rank ${u.rankBefore} → ${u.rankAfter}`))))
+        ? h(
+            "ul",
+            { class: "plain user-grid" },
+            p.entered.users.map((u) =>
+              h(
+                "li",
+                {},
+                h(
+                  "button",
+                  { type: "button", class: "link", onClick: () => navigate("user", { user: u.id }) },
+                  u.id,
+                ),
+                h("span", { class: "muted" }, ` rank ${u.rankBefore} → ${u.rankAfter}`),
+              ),
+            ),
+          )
         : h("p", { class: "muted" }, "Nobody at this strength."),
     );
   };
@@ -158,7 +247,9 @@ export function mountEditorView(root: HTMLElement): EditorView {
     if (!item) return;
     replace(promoteOut, h("p", { class: "muted" }, "Working…"));
     try {
-      renderPromotion(await api.promote(item.id, Number(concept.value), Number(strength.value), Number(n.value)));
+      renderPromotion(
+        await api.promote(item.id, Number(concept.value), Number(strength.value), Number(n.value)),
+      );
     } catch (err) {
       replace(promoteOut, h("p", { class: "error" }, errorText(err)));
     }
@@ -172,7 +263,12 @@ export function mountEditorView(root: HTMLElement): EditorView {
       const keep = concept.value;
       try {
         const r = await api.neurons("", "label", 500);
-        replace(concept, r.neurons.map((x) => h("option", { value: x.neuron }, `${neuronName(x.neuron, x.label)} (#${x.neuron})`)));
+        replace(
+          concept,
+          r.neurons.map((x) =>
+            h("option", { value: x.neuron }, `${neuronName(x.neuron, x.label)} (#${x.neuron})`),
+          ),
+        );
         if (keep) concept.value = keep;
       } catch (err) {
         replace(reachOut, h("p", { class: "error" }, errorText(err)));

@@ -32,7 +32,16 @@ VIEWS.forEach((v, i) => {
   tab(v).addEventListener("click", () => show(v));
   tab(v).addEventListener("keydown", (ev: KeyboardEvent) => {
     const k = ev.key;
-    const to = k === "ArrowRight" ? (i + 1) % VIEWS.length : k === "ArrowLeft" ? (i + VIEWS.length - 1) % VIEWS.length : k === "Home" ? 0 : k === "End" ? VIEWS.length - 1 : -1;
+    const to =
+      k === "ArrowRight"
+        ? (i + 1) % VIEWS.length
+        : k === "ArrowLeft"
+          ? (i + VIEWS.length - 1) % VIEWS.length
+          : k === "Home"
+            ? 0
+            : k === "End"
+              ? VIEWS.length - 1
+              : -1;
     if (to >= 0) {
       ev.preventDefault();
       show(VIEWS[to], true);

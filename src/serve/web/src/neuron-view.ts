@@ -22,21 +22,48 @@ const SCORES: [string, string][] = [
 
 /** Builds the Neuron browser inside `root`; `onBoost` adds the neuron as a knob for the current user. */
 export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void): NeuronView {
-  const q = h("input", { id: "neuron-search", type: "search", placeholder: "label or id", autocomplete: "off" });
+  const q = h("input", {
+    id: "neuron-search",
+    type: "search",
+    placeholder: "label or id",
+    autocomplete: "off",
+  });
   const sort = h(
     "select",
     { id: "neuron-sort" },
-    [["id", "Id"], ["label", "Label"], ["firing", "Firing rate"], ["purity", "Purity"], ["selectivity", "Selectivity"], ["monosemanticity", "Monosemanticity"], ["support", "Item support"]].map(([v, t]) => h("option", { value: v }, t)),
+    [
+      ["id", "Id"],
+      ["label", "Label"],
+      ["firing", "Firing rate"],
+      ["purity", "Purity"],
+      ["selectivity", "Selectivity"],
+      ["monosemanticity", "Monosemanticity"],
+      ["support", "Item support"],
+    ].map(([v, t]) => h("option", { value: v }, t)),
   );
   const count = h("p", { class: "muted" });
   const list = h("ul", { class: "list neuron-list", "aria-label": "Neurons" });
-  const card = h("article", { class: "panel card", id: "neuron-card", "aria-label": "Neuron" }, h("p", { class: "muted" }, "Pick a neuron to see what it stands for."));
+  const card = h(
+    "article",
+    { class: "panel card", id: "neuron-card", "aria-label": "Neuron" },
+    h("p", { class: "muted" }, "Pick a neuron to see what it stands for."),
+  );
   replace(
     root,
     h(
       "div",
       { class: "grid-neurons" },
-      h("aside", { class: "panel" }, h("h2", {}, "Neurons"), h("label", { for: "neuron-search" }, "Search labels"), q, h("label", { for: "neuron-sort" }, "Sort by"), sort, count, list),
+      h(
+        "aside",
+        { class: "panel" },
+        h("h2", {}, "Neurons"),
+        h("label", { for: "neuron-search" }, "Search labels"),
+        q,
+        h("label", { for: "neuron-sort" }, "Sort by"),
+        sort,
+        count,
+        list,
+      ),
       card,
     ),
   );
@@ -48,7 +75,12 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
       {},
       h(
         "button",
-        { type: "button", class: "link neuron-row", "aria-current": n.neuron === current ? "true" : undefined, onClick: () => void view.show(n.neuron, true) },
+        {
+          type: "button",
+          class: "link neuron-row",
+          "aria-current": n.neuron === current ? "true" : undefined,
+          onClick: () => void view.show(n.neuron, true),
+        },
         h("span", { class: "nid" }, `#${n.neuron}`),
         h("span", { class: "nlabel" }, n.label ?? "(unlabelled)"),
         h("span", { class: "muted" }, `fires ${pct(n.firingRate)}`),
@@ -64,7 +96,10 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
       count.textContent = errorText(err);
     }
   };
-  q.addEventListener("input", debounce(() => void loadList(), 200));
+  q.addEventListener(
+    "input",
+    debounce(() => void loadList(), 200),
+  );
   sort.addEventListener("change", () => void loadList());
 
   const renderCard = (d: NeuronDetail): void => {
@@ -82,13 +117,40 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
       }
     };
     const scores = SCORES.filter(([k]) => d.scores[k] !== undefined);
-    const boost = h("button", { type: "button", class: "primary", disabled: !state.user, onClick: () => onBoost(d.neuron) }, state.user ? `Boost for ${state.user}` : "Boost for this user (pick a user first)");
+    const boost = h(
+      "button",
+      { type: "button", class: "primary", disabled: !state.user, onClick: () => onBoost(d.neuron) },
+      state.user ? `Boost for ${state.user}` : "Boost for this user (pick a user first)",
+    );
     replace(
       card,
-      h("header", { class: "card-head" }, h("h2", { tabindex: -1 }, `#${d.neuron} ${neuronName(d.neuron, d.label)}`), d.source ? h("span", { class: `badge src-${d.source}` }, d.source) : null),
-      d.entry?.concept ? h("p", { class: "muted" }, `From ${d.entry.concept.kind} "${d.entry.concept.name}"`) : null,
-      h("form", { class: "row label-form", onSubmit: (ev: Event) => void save(ev) }, h("label", { for: "label-input" }, "Label"), labelInput, h("button", { type: "submit" }, "Save label"), saveStatus),
-      h("div", { class: "row" }, boost, h("button", { type: "button", onClick: () => navigate("editor", { neuron: d.neuron }) }, "Open in editor")),
+      h(
+        "header",
+        { class: "card-head" },
+        h("h2", { tabindex: -1 }, `#${d.neuron} ${neuronName(d.neuron, d.label)}`),
+        d.source ? h("span", { class: `badge src-${d.source}` }, d.source) : null,
+      ),
+      d.entry?.concept
+        ? h("p", { class: "muted" }, `From ${d.entry.concept.kind} "${d.entry.concept.name}"`)
+        : null,
+      h(
+        "form",
+        { class: "row label-form", onSubmit: (ev: Event) => void save(ev) },
+        h("label", { for: "label-input" }, "Label"),
+        labelInput,
+        h("button", { type: "submit" }, "Save label"),
+        saveStatus,
+      ),
+      h(
+        "div",
+        { class: "row" },
+        boost,
+        h(
+          "button",
+          { type: "button", onClick: () => navigate("editor", { neuron: d.neuron }) },
+          "Open in editor",
+        ),
+      ),
       h(
         "dl",
         { class: "stats" },
@@ -100,16 +162,56 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
         ].flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
       ),
       h("div", { class: "cols" }, [
-        h("section", {}, h("h3", {}, "Top items"), h("ol", { class: "plain numbered" }, d.topItems.map((t) => h("li", {}, itemLine(t.item), h("span", { class: "muted" }, ` ${fmt(t.activation)}`))))),
+        h(
+          "section",
+          {},
+          h("h3", {}, "Top items"),
+          h(
+            "ol",
+            { class: "plain numbered" },
+            d.topItems.map((t) =>
+              h("li", {}, itemLine(t.item), h("span", { class: "muted" }, ` ${fmt(t.activation)}`)),
+            ),
+          ),
+        ),
         h(
           "section",
           {},
           h("h3", {}, "Concepts of the top items"),
-          d.tagDistribution.map((t) => h("figure", {}, barChart(`${t.kind} counts over the top ${t.items} items`, t.tags.map((x) => x.name), t.tags.map((x) => x.count), t.items), h("figcaption", {}, `${t.kind} (of ${t.items} top items)`))),
+          d.tagDistribution.map((t) =>
+            h(
+              "figure",
+              {},
+              barChart(
+                `${t.kind} counts over the top ${t.items} items`,
+                t.tags.map((x) => x.name),
+                t.tags.map((x) => x.count),
+                t.items,
+              ),
+              h("figcaption", {}, `${t.kind} (of ${t.items} top items)`),
+            ),
+          ),
           h("h3", {}, "Activation over users"),
-          h("figure", {}, histogram(`Activation of neuron ${d.neuron} over the ${d.firingUsers} users it fires for`, d.histogram.edges, d.histogram.counts), h("figcaption", {}, `${d.firingUsers} users`)),
+          h(
+            "figure",
+            {},
+            histogram(
+              `Activation of neuron ${d.neuron} over the ${d.firingUsers} users it fires for`,
+              d.histogram.edges,
+              d.histogram.counts,
+            ),
+            h("figcaption", {}, `${d.firingUsers} users`),
+          ),
           h("h3", {}, "Items it promotes most"),
-          d.promotes.length ? h("ol", { class: "plain numbered" }, d.promotes.map((p) => h("li", {}, itemLine(p.item), h("span", { class: "muted" }, ` +${fmt(p.delta)}`)))) : h("p", { class: "muted" }, "None."),
+          d.promotes.length
+            ? h(
+                "ol",
+                { class: "plain numbered" },
+                d.promotes.map((p) =>
+                  h("li", {}, itemLine(p.item), h("span", { class: "muted" }, ` +${fmt(p.delta)}`)),
+                ),
+              )
+            : h("p", { class: "muted" }, "None."),
         ),
       ]),
     );
@@ -118,7 +220,9 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
   const view: NeuronView = {
     async show(j: number, focus = false) {
       current = j;
-      list.querySelectorAll<HTMLButtonElement>("button.neuron-row").forEach((b) => b.toggleAttribute("aria-current", b.firstChild?.textContent === `#${j}`));
+      list
+        .querySelectorAll<HTMLButtonElement>("button.neuron-row")
+        .forEach((b) => b.toggleAttribute("aria-current", b.firstChild?.textContent === `#${j}`));
       try {
         renderCard(await api.neuron(j));
         if (focus) card.querySelector<HTMLElement>("h2")?.focus();
