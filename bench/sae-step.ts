@@ -8,41 +8,19 @@
  * written with generic autograd (bench/kernels-sae.ts) for comparison. Median of repeats, in ms.
  */
 import { backendInfo } from "../src/tensor/backend.js";
-import { Matrix } from "../src/tensor/matrix.js";
-import { Adam } from "../src/tensor/optim/index.js";
-import { Rng } from "../src/tensor/rng.js";
-import { makeSaeConfig } from "../src/sae/config.js";
-import { SparseAutoencoder } from "../src/sae/model.js";
 import type { LossConfig } from "../src/sae/losses/types.js";
 import { defaultDensityThreshold } from "../src/sae/sparse-ops.js";
-import { makeSaeStep } from "./kernels-sae.js";
+import { makeLibrarySaeStep, makeSaeStep } from "./kernels-sae.js";
 import { markdownTable, timeIt } from "./timing.js";
 
 const quick = process.argv.includes("--quick");
 const shape = { batch: 1024, d: 512, latents: 4096, k: 32 };
 const repeats = quick ? 3 : 7;
 
-function handStep(architecture: string, densityThreshold: number, losses: LossConfig): () => void {
-  const x = new Matrix(shape.batch, shape.d);
-  new Rng(1).fillNormal(x.data);
-  const sae = new SparseAutoencoder(
-    makeSaeConfig(architecture, shape.d, shape.latents, { k: shape.k, normalisation: "none" }),
-    0,
-  );
-  sae.initialise(x);
-  sae.densityThreshold = densityThreshold;
-  const opt = new Adam(Object.values(sae.params), { lr: 1e-4, beta2: 0.99 });
-  const rng = new Rng(2);
-  const dead = new Uint8Array(shape.latents);
-  for (let j = 0; j < shape.latents; j += 4) dead[j] = 1; // a quarter dead, so AuxK does work
-  return () => {
-    sae.zeroGrad();
-    sae.forwardBackward(x, losses, { rng, dead });
-    sae.constrainGradients();
-    opt.step();
-    sae.afterStep();
-  };
-}
+const dead = new Uint8Array(shape.latents);
+for (let j = 0; j < shape.latents; j += 4) dead[j] = 1; // a quarter dead, so AuxK does work
+const handStep = (architecture: string, densityThreshold: number, losses: LossConfig): (() => void) =>
+  makeLibrarySaeStep(shape, { architecture, densityThreshold, losses, dead });
 
 const l2: LossConfig = { l2: { weight: 1 } };
 const withAux: LossConfig = {
