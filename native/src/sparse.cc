@@ -132,9 +132,11 @@ RECLENS_HOT void csrRowsTimesDense(const CsrView& a, const float* b, size_t ldb,
   }
 }
 
-// csrMm(indptr, indices, values, rows, cols, B, n, alpha, beta, out): out = alpha*A*B + beta*out.
-Napi::Value CsrMm(const Napi::CallbackInfo& info) {
-  const char* op = "csrMm";
+// Shared body of csrMm and csrTMm: reads (indptr, indices, values, rows, cols, B, n, alpha, beta, out)
+// and computes out = alpha * op(A) * B + beta * out with op(A) = A, or A^T when `transposeA`.
+// A^T is built explicitly (O(nnz)) so each output row is written once, in order, instead of being
+// scattered into from every row of A.
+Napi::Value csrTimesDense(const Napi::CallbackInfo& info, const char* op, bool transposeA) {
   requireArgs(info, 10, op);
   Napi::Env env = info.Env();
   CsrView a = csrArgs(info, 0, op);
@@ -143,40 +145,29 @@ Napi::Value CsrMm(const Napi::CallbackInfo& info) {
   float alpha = static_cast<float>(numberArg(info, 7, op, "alpha"));
   float beta = static_cast<float>(numberArg(info, 8, op, "beta"));
   View<float> out = arrayArg<float>(info, 9, op, "out");
-  requireLength(env, b, a.cols * n, op, "B");
-  requireLength(env, out, a.rows * n, op, "out");
-  double work = static_cast<double>(a.indptr[a.rows] - a.indptr[0]) * n + static_cast<double>(a.rows) * n;
-  parallelFor(a.rows, work, [&](size_t r0, size_t r1) {
+  requireLength(env, b, (transposeA ? a.rows : a.cols) * n, op, "B");
+  requireLength(env, out, (transposeA ? a.cols : a.rows) * n, op, "out");
+  CsrOwned t;
+  CsrView m = a;
+  double nnz = static_cast<double>(a.indptr[a.rows] - a.indptr[0]);
+  if (transposeA) {
+    t = transposeCsr(a);
+    m = t.view(a.cols, a.rows);
+    nnz = static_cast<double>(t.indices.size());
+  }
+  double work = nnz * n + static_cast<double>(m.rows) * n;
+  parallelFor(m.rows, work, [&](size_t r0, size_t r1) {
     for (size_t i = r0; i < r1; ++i) scaleRow(out.data + i * n, n, beta);
-    csrRowsTimesDense(a, b.data, n, alpha, out.data, n, r0, r1, 0, n);
+    csrRowsTimesDense(m, b.data, n, alpha, out.data, n, r0, r1, 0, n);
   });
   return env.Undefined();
 }
 
+// csrMm(indptr, indices, values, rows, cols, B, n, alpha, beta, out): out = alpha*A*B + beta*out.
+Napi::Value CsrMm(const Napi::CallbackInfo& info) { return csrTimesDense(info, "csrMm", false); }
+
 // csrTMm(indptr, indices, values, rows, cols, B, n, alpha, beta, out): out (cols x n) = alpha*A^T*B + beta*out.
-// A^T is built explicitly (O(nnz)) so each output row is written once, in order, instead of being
-// scattered into from every row of A.
-Napi::Value CsrTMm(const Napi::CallbackInfo& info) {
-  const char* op = "csrTMm";
-  requireArgs(info, 10, op);
-  Napi::Env env = info.Env();
-  CsrView a = csrArgs(info, 0, op);
-  View<float> b = arrayArg<float>(info, 5, op, "B");
-  size_t n = sizeArg(info, 6, op, "n");
-  float alpha = static_cast<float>(numberArg(info, 7, op, "alpha"));
-  float beta = static_cast<float>(numberArg(info, 8, op, "beta"));
-  View<float> out = arrayArg<float>(info, 9, op, "out");
-  requireLength(env, b, a.rows * n, op, "B");
-  requireLength(env, out, a.cols * n, op, "out");
-  CsrOwned t = transposeCsr(a);
-  CsrView at = t.view(a.cols, a.rows);
-  double work = static_cast<double>(t.indices.size()) * n + static_cast<double>(a.cols) * n;
-  parallelFor(at.rows, work, [&](size_t r0, size_t r1) {
-    for (size_t i = r0; i < r1; ++i) scaleRow(out.data + i * n, n, beta);
-    csrRowsTimesDense(at, b.data, n, alpha, out.data, n, r0, r1, 0, n);
-  });
-  return env.Undefined();
-}
+Napi::Value CsrTMm(const Napi::CallbackInfo& info) { return csrTimesDense(info, "csrTMm", true); }
 
 // out[i, j] = dot(D[i, :], S[j, :]) for rows i in [i0, i1) and sparse rows j in [j0, j1), four dense
 // rows at a time so each stored (index, value) pair is loaded once per four products.

@@ -1,9 +1,10 @@
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import type { ColumnRef, CsvColumnsOptions } from "../data/loaders/csv.js";
 import type { LoadOptions } from "../data/load.js";
 import type { ValueKind } from "../data/loaders/raw.js";
 import type { TextEncoding } from "../data/loaders/text-lines.js";
 import type { ProcessOptionsInput } from "../data/options.js";
+import { choiceArg, countArg, numberArg } from "./args.js";
 
 /** Parsed values of the options added by {@link addLoadOptions} and {@link addCsvOptions}. */
 export interface LoadCliOptions {
@@ -32,31 +33,8 @@ export interface LoadCliOptions {
   valueKind?: ValueKind;
 }
 
-/** Commander parser for a finite number. */
-export function numberArg(v: string): number {
-  const n = Number(v);
-  if (v.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${v}"`);
-  return n;
-}
-
-/** Commander parser for a non-negative integer. */
-export function countArg(v: string): number {
-  const n = Number(v);
-  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n))
-    throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
-  return n;
-}
-
 function columnArg(v: string): ColumnRef {
   return /^\d+$/.test(v) ? Number(v) : v;
-}
-
-function choiceArg<T extends string>(choices: readonly T[]): (v: string) => T {
-  return (v) => {
-    if (!(choices as readonly string[]).includes(v))
-      throw new InvalidArgumentError(`expected one of ${choices.join(", ")}, got "${v}"`);
-    return v as T;
-  };
 }
 
 /** Adds data folder, cache and processing options (binarisation, filters, tag vocabulary). */

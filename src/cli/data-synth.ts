@@ -1,10 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { rename, unlink, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import { writeDatasetCache } from "../data/cache.js";
+import { writeFileAtomic } from "../store/atomic.js";
 import { generateSynthetic, type SynthOptions, type SynthResult } from "../data/synth.js";
+import { intAtLeastArg, rateArg } from "./args.js";
 
 /** Summary figures of a generated dataset, as printed by `reclens data synth`. */
 export interface SynthSummary {
@@ -72,34 +70,8 @@ export async function writeSynthetic(out: string, result: SynthResult): Promise<
     userTopConcept: Array.from(truth.userTopConcept),
     userMixtures: truth.userMixtures.toArray(),
   });
-  mkdirSync(dirname(truthPath), { recursive: true });
-  const tmp = `${truthPath}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  try {
-    await writeFile(tmp, json);
-    await rename(tmp, truthPath);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  writeFileAtomic(truthPath, json);
   return truthPath;
-}
-
-function intArg(flag: string, min: number): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!/^-?\d+$/.test(v.trim()) || n < min)
-      throw new InvalidArgumentError(`${flag} must be an integer >= ${min}, got "${v}"`);
-    return n;
-  };
-}
-
-function rateArg(flag: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (v.trim() === "" || !(n >= 0 && n <= 1))
-      throw new InvalidArgumentError(`${flag} must be a number in [0, 1], got "${v}"`);
-    return n;
-  };
 }
 
 interface SynthCliOptions {
@@ -119,15 +91,19 @@ export function registerDataSynth(dataCommand: Command): void {
   dataCommand
     .command("synth")
     .description("generate a synthetic dataset with planted concepts (known ground truth)")
-    .option("--users <n>", "number of users (default 2000)", intArg("--users", 1))
-    .option("--items <n>", "number of items (default 600)", intArg("--items", 1))
-    .option("--concepts <n>", "number of planted concepts (default 12)", intArg("--concepts", 1))
-    .option("--seed <s>", "random seed (default 0)", intArg("--seed", 0))
-    .option("--interactions <n>", "mean interactions per user (default 25)", intArg("--interactions", 1))
+    .option("--users <n>", "number of users (default 2000)", intAtLeastArg("--users", 1))
+    .option("--items <n>", "number of items (default 600)", intAtLeastArg("--items", 1))
+    .option("--concepts <n>", "number of planted concepts (default 12)", intAtLeastArg("--concepts", 1))
+    .option("--seed <s>", "random seed (default 0)", intAtLeastArg("--seed", 0))
+    .option(
+      "--interactions <n>",
+      "mean interactions per user (default 25)",
+      intAtLeastArg("--interactions", 1),
+    )
     .option(
       "--min-interactions <n>",
       "minimum interactions per user (default 5)",
-      intArg("--min-interactions", 1),
+      intAtLeastArg("--min-interactions", 1),
     )
     .option("--noise <rate>", "share of interactions ignoring tastes (default 0.05)", rateArg("--noise"))
     .option("--out <file>", "write the dataset (reclens cache format) and <file>.truth.json")

@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { DEFAULT_PORT } from "../serve/api.js";
 import { loadWorkspace } from "../serve/run-loader.js";
 import { demoSummaryLines, runDemo } from "../pipeline/demo.js";
-import { portArg, serveWorkspace } from "./serve.js";
+import { portArg, positiveIntArg } from "./args.js";
+import { serveWorkspace } from "./serve.js";
 
 interface DemoCliOptions {
   dataset?: string;
@@ -16,14 +17,6 @@ interface DemoCliOptions {
   port: number;
 }
 
-function intArg(name: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
-    return n;
-  };
-}
-
 /**
  * `reclens demo`: the main job. Planted synthetic data (or --dataset), ELSA, a TopK SAE, neuron
  * labels, a summary table, then the control panel (unless --no-serve).
@@ -34,10 +27,10 @@ export function registerDemo(program: Command): void {
     .description("train ELSA + a TopK SAE, label the neurons, print a summary and serve the control panel")
     .option("--dataset <name|path>", "dataset to use instead of the planted synthetic one")
     .option("--out <dir>", "run directory to write", "runs/demo")
-    .option("--seed <n>", "random seed", intArg("seed"), 42)
-    .option("--dim <n>", "ELSA width (probing site)", intArg("dim"), 64)
-    .option("--k <n>", "active SAE latents per user", intArg("k"), 8)
-    .option("--expansion <n>", "SAE latents per input dimension", intArg("expansion"), 4)
+    .option("--seed <n>", "random seed", positiveIntArg, 42)
+    .option("--dim <n>", "ELSA width (probing site)", positiveIntArg, 64)
+    .option("--k <n>", "active SAE latents per user", positiveIntArg, 8)
+    .option("--expansion <n>", "SAE latents per input dimension", positiveIntArg, 4)
     .option("--no-serve", "stop after the summary")
     .option("--host <host>", "interface to bind", "127.0.0.1")
     .option("--port <port>", "port (0 picks a free one)", portArg, DEFAULT_PORT)

@@ -3,13 +3,8 @@ import { labelsPath, setLabelInFile } from "../concepts/labels.js";
 import { LlmNotConfiguredError } from "../concepts/llm.js";
 import { labelRun } from "../pipeline/label-run.js";
 import { runLayout } from "../store/manifest.js";
-import {
-  addDataDirOption,
-  fmtNumber,
-  openRunFromCli,
-  positiveIntArg,
-  textTable,
-} from "./pipeline-options.js";
+import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
+import { positiveIntArg } from "./args.js";
 
 /** Parses a neuron id argument. */
 export function neuronArg(v: string): number {

@@ -6,13 +6,8 @@ import { listNeurons, neuronDetail, type NeuronSort } from "../pipeline/neurons.
 import { readRunLabels, runItemActivations } from "../pipeline/run-labels.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { runLayout } from "../store/manifest.js";
-import {
-  addDataDirOption,
-  fmtNumber,
-  openRunFromCli,
-  positiveIntArg,
-  textTable,
-} from "./pipeline-options.js";
+import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
+import { positiveIntArg } from "./args.js";
 
 function sortArg(v: string): NeuronSort {
   if (v !== "id" && v !== "purity" && v !== "kl" && v !== "firing")

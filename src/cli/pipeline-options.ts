@@ -2,29 +2,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import type { LoadOptions } from "../data/load.js";
 import { openModelRun, type ModelRunContext } from "../pipeline/run-context.js";
 import type { SaeSettingsInput } from "../pipeline/sae-settings.js";
-import { countArg, numberArg } from "./data-options.js";
-
-/** Commander parser for a positive integer. */
-export function positiveIntArg(v: string): number {
-  const n = countArg(v);
-  if (n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
-  return n;
-}
-
-/** Commander parser for a comma-separated list of values parsed by `each`. */
-export function listArg<T>(each: (v: string) => T): (v: string) => T[] {
-  return (v) => {
-    const parts = v.split(",").map((s) => s.trim());
-    if (parts.some((p) => p === ""))
-      throw new InvalidArgumentError(`expected a comma-separated list, got "${v}"`);
-    return parts.map(each);
-  };
-}
-
-/** Commander collector for a repeatable option. */
-export function collect(v: string, acc: string[]): string[] {
-  return [...acc, v];
-}
+import { countArg, numberArg, positiveIntArg } from "./args.js";
 
 /** Adds `--data-dir` (where the run's dataset is reloaded from, if it moved). */
 export function addDataDirOption(cmd: Command): Command {

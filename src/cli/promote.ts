@@ -2,15 +2,8 @@ import { InvalidArgumentError, type Command } from "commander";
 import { promoteForRun, type PromotionUsers } from "../pipeline/promote-run.js";
 import { readRunLabels } from "../pipeline/run-labels.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
-import { numberArg } from "./data-options.js";
-import {
-  addDataDirOption,
-  fmtNumber,
-  listArg,
-  openRunFromCli,
-  positiveIntArg,
-  textTable,
-} from "./pipeline-options.js";
+import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
+import { listArg, numberArg, positiveIntArg } from "./args.js";
 
 interface PromoteCliOptions {
   run: string;

@@ -2,14 +2,8 @@ import type { Command } from "commander";
 import { recommendForUser, type LabelledActivation } from "../pipeline/recommend-run.js";
 import { readRunLabels } from "../pipeline/run-labels.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
-import {
-  addDataDirOption,
-  collect,
-  fmtNumber,
-  openRunFromCli,
-  positiveIntArg,
-  textTable,
-} from "./pipeline-options.js";
+import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
+import { collect, positiveIntArg } from "./args.js";
 
 interface RecommendCliOptions {
   run: string;

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { evaluateSaeOnRun } from "../pipeline/sae-eval.js";
 import { saeMetricsTable } from "../pipeline/sae-metrics.js";
-import { addDataDirOption, openRunFromCli, positiveIntArg } from "./pipeline-options.js";
+import { addDataDirOption, openRunFromCli } from "./pipeline-options.js";
+import { positiveIntArg } from "./args.js";
 
 /** `reclens sae eval --run <run> [--sae <dir>]`: the nested-model metrics table of a trained SAE. */
 export function registerSaeEval(sae: Command): void {

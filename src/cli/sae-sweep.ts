@@ -1,16 +1,14 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { runSaeSweep, sweepMarkdown } from "../pipeline/sweep.js";
-import { numberArg } from "./data-options.js";
 import {
   addDataDirOption,
   addSaeTrainingOptions,
-  listArg,
   openRunFromCli,
-  positiveIntArg,
   trainingSettings,
   type SaeTrainingFlags,
 } from "./pipeline-options.js";
 import { progressOptions } from "./sae-train.js";
+import { listArg, numberArg, positiveIntArg } from "./args.js";
 
 interface SweepCliOptions extends SaeTrainingFlags {
   run: string;

@@ -2,15 +2,14 @@ import { InvalidArgumentError, type Command } from "commander";
 import { saeMetricsTable } from "../pipeline/sae-metrics.js";
 import { trainSaeOnEmbeddings, trainSaeOnRun, type SaeRunResult } from "../pipeline/sae-run.js";
 import type { EpochSummary } from "../sae/trainer.js";
-import { numberArg } from "./data-options.js";
 import {
   addDataDirOption,
   addSaeTrainingOptions,
   openRunFromCli,
-  positiveIntArg,
   trainingSettings,
   type SaeTrainingFlags,
 } from "./pipeline-options.js";
+import { numberArg, positiveIntArg } from "./args.js";
 
 interface SaeTrainCliOptions extends SaeTrainingFlags {
   run?: string;

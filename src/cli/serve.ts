@@ -2,14 +2,7 @@ import type { Command } from "commander";
 import { loadWorkspace } from "../serve/run-loader.js";
 import { DEFAULT_PORT, startServer } from "../serve/api.js";
 import type { Workspace } from "../serve/workspace.js";
-
-/** Parses a TCP port option (0 = any free port). */
-export function portArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new Error(`--port must be an integer in [0, 65535], got "${v}"`);
-  return n;
-}
+import { portArg } from "./args.js";
 
 /** Starts the API + panel for a workspace and keeps the process alive until SIGINT/SIGTERM. */
 export async function serveWorkspace(ws: Workspace, host: string, port: number): Promise<void> {

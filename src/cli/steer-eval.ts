@@ -2,8 +2,8 @@ import type { Command } from "commander";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { runItemActivations } from "../pipeline/run-labels.js";
 import { steerEvalRun, tradeoffMarkdown } from "../pipeline/steer-eval-run.js";
-import { numberArg } from "./data-options.js";
-import { addDataDirOption, listArg, openRunFromCli, positiveIntArg } from "./pipeline-options.js";
+import { addDataDirOption, openRunFromCli } from "./pipeline-options.js";
+import { listArg, numberArg, positiveIntArg } from "./args.js";
 
 /**
  * `reclens steer-eval --run <dir>`: accuracy vs steering trade-off with the unique and representative

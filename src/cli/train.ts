@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
 import { modelFactory, modelNames } from "../models/index.js";
 import { trainRun } from "../models/runs.js";
-import { addLoadOptions, countArg, numberArg, toLoadOptions, type LoadCliOptions } from "./data-options.js";
+import { addLoadOptions, toLoadOptions, type LoadCliOptions } from "./data-options.js";
+import { countArg, numberArg } from "./args.js";
 
 /** Parses repeated `--set key=value` into an object; values are JSON when they parse, else strings. */
 export function parseSettings(pairs: readonly string[]): Record<string, unknown> {

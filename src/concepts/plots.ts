@@ -3,6 +3,10 @@
  * Output is a complete standalone <svg> document string; the CLI writes it to a file.
  */
 
+import { escapeXml, tickNumber } from "../plot/svg.js";
+
+export { escapeXml };
+
 /** Histogram of values: `counts[b]` values fall in [edges[b], edges[b+1]); the last bin is closed. */
 export interface Histogram {
   readonly edges: Float64Array;
@@ -64,20 +68,6 @@ export interface HistogramOptions extends ChartOptions {
 
 const MARGIN = { left: 56, right: 16, top: 36, bottom: 48 };
 
-/** Escapes text for SVG/XML content and attributes. */
-export function escapeXml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (ch) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[ch] ?? ch,
-  );
-}
-
-function fmt(x: number): string {
-  if (x === 0) return "0";
-  const a = Math.abs(x);
-  return a >= 1e4 || a < 1e-3 ? x.toExponential(2) : Number(x.toPrecision(3)).toString();
-}
-
 function frame(o: ChartOptions, body: string[]): string {
   const w = o.width ?? 640;
   const h = o.height ?? 400;
@@ -119,7 +109,7 @@ export function histogramSvg(values: ArrayLike<number>, o: HistogramOptions): st
   counts.forEach((c, b) => {
     const bh = (c / maxCount) * ph;
     body.push(
-      `<rect class="bar" x="${(MARGIN.left + b * bw).toFixed(2)}" y="${(y0 - bh).toFixed(2)}" width="${Math.max(0, bw - 1).toFixed(2)}" height="${bh.toFixed(2)}" fill="#4c78a8"><title>[${fmt(edges[b])}, ${fmt(edges[b + 1])}): ${c}</title></rect>`,
+      `<rect class="bar" x="${(MARGIN.left + b * bw).toFixed(2)}" y="${(y0 - bh).toFixed(2)}" width="${Math.max(0, bw - 1).toFixed(2)}" height="${bh.toFixed(2)}" fill="#4c78a8"><title>[${tickNumber(edges[b], 2)}, ${tickNumber(edges[b + 1], 2)}): ${c}</title></rect>`,
     );
   });
   body.push(`<line x1="${MARGIN.left}" y1="${y0}" x2="${MARGIN.left + pw}" y2="${y0}" stroke="#333"/>`);
@@ -127,7 +117,7 @@ export function histogramSvg(values: ArrayLike<number>, o: HistogramOptions): st
   const mid = Math.floor(counts.length / 2);
   for (const b of new Set([0, mid, counts.length])) {
     body.push(
-      `<text x="${(MARGIN.left + b * bw).toFixed(2)}" y="${y0 + 16}" text-anchor="middle">${fmt(edges[b])}</text>`,
+      `<text x="${(MARGIN.left + b * bw).toFixed(2)}" y="${y0 + 16}" text-anchor="middle">${tickNumber(edges[b], 2)}</text>`,
     );
   }
   body.push(`<text x="${MARGIN.left - 6}" y="${y0}" text-anchor="end">0</text>`);
@@ -162,9 +152,9 @@ export function barChartSvg(labels: readonly string[], values: ArrayLike<number>
     const name = labels[i].length > 24 ? `${labels[i].slice(0, 23)}…` : labels[i];
     body.push(`<text x="${left - 6}" y="${y + 14}" text-anchor="end">${escapeXml(name)}</text>`);
     body.push(
-      `<rect class="bar" x="${left}" y="${y + 3}" width="${bw.toFixed(2)}" height="${rowH - 6}" fill="#4c78a8"><title>${escapeXml(labels[i])}: ${fmt(values[i])}</title></rect>`,
+      `<rect class="bar" x="${left}" y="${y + 3}" width="${bw.toFixed(2)}" height="${rowH - 6}" fill="#4c78a8"><title>${escapeXml(labels[i])}: ${tickNumber(values[i], 2)}</title></rect>`,
     );
-    body.push(`<text x="${(left + bw + 4).toFixed(2)}" y="${y + 14}">${fmt(values[i])}</text>`);
+    body.push(`<text x="${(left + bw + 4).toFixed(2)}" y="${y + 14}">${tickNumber(values[i], 2)}</text>`);
   }
   return frame({ ...o, height: h, width: w }, body);
 }

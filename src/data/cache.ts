@@ -1,7 +1,6 @@
-import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import { open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
+import { createHash } from "node:crypto";
+import { open, readFile, stat } from "node:fs/promises";
+import { writeFileAtomic } from "../store/atomic.js";
 import { Csr } from "../tensor/csr.js";
 import type { Processed, ProcessReport } from "./process.js";
 import type { Dataset, ItemConcepts } from "./types.js";
@@ -137,25 +136,15 @@ export async function writeDatasetCache(path: string, processed: Processed, key:
   prefix.writeUInt32LE(json.length, 8);
   json.copy(prefix, 12);
 
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const fh = await open(tmp, "w");
-  try {
-    await fh.write(prefix);
-    const pad = Buffer.alloc(8);
-    for (const a of arrays) {
-      const bytes = Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength);
-      await fh.write(bytes);
-      const extra = align8(bytes.length) - bytes.length;
-      if (extra) await fh.write(pad, 0, extra);
-    }
-    await fh.close();
-    await rename(tmp, path);
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw err;
+  const parts: Uint8Array[] = [prefix];
+  const pad = new Uint8Array(8);
+  for (const a of arrays) {
+    const bytes = new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength);
+    parts.push(bytes);
+    const extra = align8(bytes.length) - bytes.length;
+    if (extra) parts.push(pad.subarray(0, extra));
   }
+  writeFileAtomic(path, parts);
 }
 
 /**

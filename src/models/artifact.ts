@@ -43,6 +43,8 @@ export interface ModelArtifact {
   readonly weights: SafetensorsContents;
   /** The F32 tensor `name` as a matrix; throws naming the weights file if missing or mistyped. */
   matrix(name: string): Matrix;
+  /** {@link matrix} checked to be rows x cols; throws naming the directory, tensor and both shapes. */
+  matrixOfShape(name: string, rows: number, cols: number): Matrix;
 }
 
 /** Writes a model directory (weights first, then model.json, each atomically). */
@@ -87,5 +89,12 @@ export function loadArtifact(dir: string): ModelArtifact {
       `${path}: weights are for model "${weights.metadata.model}" but model.json says "${json.model}"`,
     );
   }
-  return { dir, json, weights, matrix: (name) => matrixFromTensor(weights, name, path) };
+  const matrix = (name: string): Matrix => matrixFromTensor(weights, name, path);
+  const matrixOfShape = (name: string, rows: number, cols: number): Matrix => {
+    const t = matrix(name);
+    if (t.rows !== rows || t.cols !== cols)
+      throw new Error(`${dir}: tensor "${name}" is ${t.shape}, expected ${rows}x${cols}`);
+    return t;
+  };
+  return { dir, json, weights, matrix, matrixOfShape };
 }

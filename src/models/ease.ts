@@ -130,12 +130,7 @@ export class Ease extends BaseRecommender<EaseConfig> {
   /** Rebuilds a fitted model from a saved directory. */
   static fromArtifact(config: EaseConfig, artifact: ModelArtifact): Ease {
     const m = new Ease(config);
-    const b = artifact.matrix("B");
-    if (b.rows !== b.cols || b.rows !== artifact.json.nItems) {
-      throw new Error(
-        `${artifact.dir}: tensor "B" is ${b.shape}, expected ${artifact.json.nItems}x${artifact.json.nItems}`,
-      );
-    }
+    const b = artifact.matrixOfShape("B", artifact.json.nItems, artifact.json.nItems);
     m.weights = b;
     m.items = b.rows;
     return m;

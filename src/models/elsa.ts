@@ -147,12 +147,7 @@ export class Elsa extends BaseRecommender<ElsaConfig> {
   /** Rebuilds a fitted model from a saved directory. */
   static fromArtifact(config: ElsaConfig, artifact: ModelArtifact): Elsa {
     const m = new Elsa(config);
-    const a = artifact.matrix("A");
-    if (a.rows !== artifact.json.nItems || a.cols !== config.dim) {
-      throw new Error(
-        `${artifact.dir}: tensor "A" is ${a.shape}, expected ${artifact.json.nItems}x${config.dim}`,
-      );
-    }
+    const a = artifact.matrixOfShape("A", artifact.json.nItems, config.dim);
     m.emb = a;
     m.items = a.rows;
     return m;

@@ -226,12 +226,8 @@ export class Mf extends BaseRecommender<MfConfig> {
   static fromArtifact(config: MfConfig, artifact: ModelArtifact): Mf {
     const m = new Mf(config);
     const { nItems, nUsers } = artifact.json;
-    const p = artifact.matrix("P");
-    const q = artifact.matrix("Q");
-    if (p.rows !== nUsers || p.cols !== config.dim)
-      throw new Error(`${artifact.dir}: tensor "P" is ${p.shape}, expected ${nUsers}x${config.dim}`);
-    if (q.rows !== nItems || q.cols !== config.dim)
-      throw new Error(`${artifact.dir}: tensor "Q" is ${q.shape}, expected ${nItems}x${config.dim}`);
+    const p = artifact.matrixOfShape("P", nUsers, config.dim);
+    const q = artifact.matrixOfShape("Q", nItems, config.dim);
     const vec = (name: string, len: number, wanted: boolean): Float32Array | null => {
       if (!wanted) return null;
       const t = artifact.matrix(name);

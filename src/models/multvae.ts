@@ -219,11 +219,7 @@ export class MultVae extends BaseRecommender<MultVaeConfig> {
     };
     const p = {} as Params;
     for (const name of NAMES) {
-      const t = artifact.matrix(name);
-      const [r, c] = expected[name];
-      if (t.rows !== r || t.cols !== c)
-        throw new Error(`${artifact.dir}: tensor "${name}" is ${t.shape}, expected ${r}x${c}`);
-      p[name] = param(t, name);
+      p[name] = param(artifact.matrixOfShape(name, ...expected[name]), name);
     }
     m.params = p;
     m.items = n;

@@ -12,12 +12,19 @@ export function maskSeen(scores: Matrix, seen: Csr): Matrix {
   if (scores.rows !== seen.rows || scores.cols !== seen.cols) {
     throw new RangeError(`maskSeen: scores are ${scores.shape} but the seen matrix is ${seen.shape}`);
   }
+  maskNaN(scores);
   const d = scores.data;
-  for (let t = 0; t < d.length; t++) if (d[t] !== d[t]) d[t] = -Infinity;
   for (let u = 0; u < seen.rows; u++) {
     const off = u * scores.cols;
     for (let p = seen.indptr[u]; p < seen.indptr[u + 1]; p++) d[off + seen.indices[p]] = -Infinity;
   }
+  return scores;
+}
+
+/** Sets every NaN score to -Infinity in place, so a ranking never contains NaN. Returns `scores`. */
+export function maskNaN(scores: Matrix): Matrix {
+  const d = scores.data;
+  for (let t = 0; t < d.length; t++) if (d[t] !== d[t]) d[t] = -Infinity;
   return scores;
 }
 

@@ -1,4 +1,4 @@
-import { maskSeen } from "../models/rank.js";
+import { maskNaN, maskSeen } from "../models/rank.js";
 import { kernels } from "../tensor/backend.js";
 import type { Csr } from "../tensor/csr.js";
 import type { Matrix } from "../tensor/matrix.js";
@@ -25,9 +25,7 @@ export function topNUnseen(scores: Matrix, seen: Csr | null, n: number): TopNLis
   if (!Number.isInteger(n) || n < 1)
     throw new RangeError(`topNUnseen: n must be a positive integer, got ${n}`);
   if (seen) maskSeen(scores, seen);
-  else
-    for (let t = 0; t < scores.data.length; t++)
-      if (scores.data[t] !== scores.data[t]) scores.data[t] = -Infinity;
+  else maskNaN(scores);
   const k = Math.min(n, scores.cols);
   const top = kernels().rowTopK(scores, k);
   const lengths = new Int32Array(scores.rows);

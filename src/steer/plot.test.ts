@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { CHART_MARGIN, escapeXml, lineChartSvg, scaleLinear } from "./plot.js";
+import { escapeXml } from "../plot/svg.js";
+import { CHART_MARGIN, lineChartSvg, scaleLinear } from "./plot.js";
 
 describe("lineChartSvg", () => {
   it("maps data to pixels: x left to right, y bottom to top, inside the margins", () => {

@@ -3,6 +3,8 @@
  * steering trade-off plot.
  */
 
+import { escapeXml, tickNumber } from "../plot/svg.js";
+
 /** One line: (x, y) points drawn in the order given. */
 export interface LineSeries {
   readonly name: string;
@@ -33,14 +35,6 @@ export const CHART_MARGIN = { left: 56, right: 16, top: 32, bottom: 44 } as cons
 
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
 
-/** Escapes &, <, >, " and ' for SVG text and attributes. */
-export function escapeXml(s: string): string {
-  return s.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c] as string,
-  );
-}
-
 /** Pixel coordinate of value v on an axis mapping [d0, d1] to [p0, p1]. */
 export function scaleLinear(v: number, d0: number, d1: number, p0: number, p1: number): number {
   return p0 + ((v - d0) / (d1 - d0)) * (p1 - p0);
@@ -48,12 +42,6 @@ export function scaleLinear(v: number, d0: number, d1: number, p0: number, p1: n
 
 function fmt(v: number): string {
   return Number(v.toFixed(2)).toString();
-}
-
-function tickLabel(v: number): string {
-  return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
-    ? v.toExponential(1)
-    : Number(v.toPrecision(3)).toString();
 }
 
 function domainOf(chart: LineChart, axis: 0 | 1): [number, number] {
@@ -112,11 +100,15 @@ export function lineChartGroup(chart: LineChart, frame: Frame): string {
     out.push(
       `<line x1="${fmt(px(xv))}" y1="${fmt(bottom)}" x2="${fmt(px(xv))}" y2="${fmt(bottom + 4)}" stroke="#999"/>`,
     );
-    out.push(`<text x="${fmt(px(xv))}" y="${fmt(bottom + 16)}" text-anchor="middle">${tickLabel(xv)}</text>`);
+    out.push(
+      `<text x="${fmt(px(xv))}" y="${fmt(bottom + 16)}" text-anchor="middle">${tickNumber(xv, 1)}</text>`,
+    );
     out.push(
       `<line x1="${fmt(left - 4)}" y1="${fmt(py(yv))}" x2="${fmt(left)}" y2="${fmt(py(yv))}" stroke="#999"/>`,
     );
-    out.push(`<text x="${fmt(left - 6)}" y="${fmt(py(yv) + 4)}" text-anchor="end">${tickLabel(yv)}</text>`);
+    out.push(
+      `<text x="${fmt(left - 6)}" y="${fmt(py(yv) + 4)}" text-anchor="end">${tickNumber(yv, 1)}</text>`,
+    );
   }
   if (chart.xLabel)
     out.push(

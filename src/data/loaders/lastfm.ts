@@ -1,12 +1,13 @@
 import { basename } from "node:path";
 import { DataFormatError } from "./errors.js";
-import { parseIntId, parseNumber, requireFields } from "./fields.js";
+import { parseIntId, requireFields } from "./fields.js";
 import { InteractionBuffer, ItemMetaTable, type RawDataset } from "./raw.js";
 import {
   assertPresent,
   isIdField,
   pick,
   readNumericRecords,
+  readInteractionFile,
   readRecords,
   sourceFiles,
 } from "./read-records.js";
@@ -39,22 +40,15 @@ export const lastfmLoader: DatasetLoader = {
     const buf = new InteractionBuffer("count", false);
     const ua = pick(files, "user_artists.dat");
     if (ua && !opts.skipInteractions) {
-      await readNumericRecords(
+      await readInteractionFile(
         ua,
         fmt,
-        (v) => {
-          if (v.count < 3 || !isIdField(v, 0) || !isIdField(v, 1)) return false;
-          buf.push(buf.users.intern(v.values[0]), buf.items.intern(v.values[1]), v.values[2], 0);
-          return true;
+        {
+          columns: ["userID", "artistID", "weight"],
+          delimName: "tab-separated",
+          skip: (f, line) => line === 1 && isHeader(f),
         },
-        (f, line, raw) => {
-          if (line === 1 && isHeader(f)) return;
-          requireFields(f, 3, ua, line, "3 tab-separated fields (userID, artistID, weight)", raw);
-          const u = parseIntId(f[0], ua, line, "userID");
-          const i = parseIntId(f[1], ua, line, "artistID");
-          const w = parseNumber(f[2], ua, line, "weight");
-          buf.push(buf.users.intern(u), buf.items.intern(i), w, 0);
-        },
+        buf,
       );
     }
     const items = new ItemMetaTable();

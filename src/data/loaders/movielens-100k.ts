@@ -1,15 +1,8 @@
 import { basename } from "node:path";
 import { DataFormatError } from "./errors.js";
-import { parseIntId, parseNumber, requireFields } from "./fields.js";
+import { parseIntId, requireFields } from "./fields.js";
 import { InteractionBuffer, ItemMetaTable, yearFromTitle, type RawDataset } from "./raw.js";
-import {
-  assertPresent,
-  isIdField,
-  pick,
-  readNumericRecords,
-  readRecords,
-  sourceFiles,
-} from "./read-records.js";
+import { assertPresent, pick, readInteractionFile, readRecords, sourceFiles } from "./read-records.js";
 import type { DatasetLoader, LoaderOptions } from "./spec.js";
 
 /** The 19 genre columns of u.item, in file order (used when u.genre is absent). */
@@ -54,29 +47,11 @@ export const movielens100kLoader: DatasetLoader = {
     const buf = new InteractionBuffer("rating", true);
     const data = pick(files, "u.data");
     if (data && !opts.skipInteractions) {
-      await readNumericRecords(
+      await readInteractionFile(
         data,
         { delim: "\t", encoding },
-        (v) => {
-          if (v.count < 4 || !isIdField(v, 0) || !isIdField(v, 1)) return false;
-          buf.push(buf.users.intern(v.values[0]), buf.items.intern(v.values[1]), v.values[2], v.values[3]);
-          return true;
-        },
-        (f, line, raw) => {
-          requireFields(
-            f,
-            4,
-            data,
-            line,
-            "4 tab-separated fields (user id, item id, rating, timestamp)",
-            raw,
-          );
-          const u = parseIntId(f[0], data, line, "user id");
-          const i = parseIntId(f[1], data, line, "item id");
-          const r = parseNumber(f[2], data, line, "rating");
-          const t = parseNumber(f[3], data, line, "timestamp");
-          buf.push(buf.users.intern(u), buf.items.intern(i), r, t);
-        },
+        { columns: ["user id", "item id", "rating", "timestamp"], delimName: "tab-separated" },
+        buf,
       );
     }
     let genres = ML100K_GENRES;

@@ -1,8 +1,8 @@
 import { basename } from "node:path";
 import { DataFormatError } from "./errors.js";
 import { parseIntId, parseNumber, requireFields } from "./fields.js";
-import { NO_GENRE } from "./movielens-dat.js";
-import { InteractionBuffer, ItemMetaTable, yearFromTitle, type RawDataset } from "./raw.js";
+import { setMovie } from "./movielens-dat.js";
+import { InteractionBuffer, ItemMetaTable, type RawDataset } from "./raw.js";
 import {
   assertPresent,
   isIdField,
@@ -126,11 +126,7 @@ export const movielensCsvLoader: DatasetLoader = {
         if (line <= 1 && cols.header(f, line)) return;
         requireFields(f, cols.width, movies, line, "3 comma-separated fields (movieId, title, genres)", raw);
         const id = String(parseIntId(f[cols.at(0)], movies, line, "movieId"));
-        const m = items.get(id);
-        m.title = f[cols.at(1)].trim();
-        const year = yearFromTitle(m.title);
-        if (year) m.year = year;
-        m.genres = f[cols.at(2)].split("|").filter((g) => !NO_GENRE.has(g));
+        setMovie(items, id, f[cols.at(1)], f[cols.at(2)]);
       });
     } else {
       notes.push("movies.csv absent: no titles, years or genres");

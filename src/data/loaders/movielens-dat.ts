@@ -1,18 +1,23 @@
 import { basename } from "node:path";
-import { parseIntId, parseNumber, requireFields } from "./fields.js";
+import { parseIntId, requireFields } from "./fields.js";
 import { InteractionBuffer, ItemMetaTable, yearFromTitle, type RawDataset } from "./raw.js";
-import {
-  assertPresent,
-  isIdField,
-  pick,
-  readNumericRecords,
-  readRecords,
-  sourceFiles,
-} from "./read-records.js";
+import { assertPresent, pick, readInteractionFile, readRecords, sourceFiles } from "./read-records.js";
 import type { DatasetLoader, LoaderOptions } from "./spec.js";
 
 /** Genre placeholders that mean "no genre". */
 export const NO_GENRE = new Set(["(no genres listed)", "unknown", ""]);
+
+/**
+ * Records a MovieLens movie: the trimmed title, the year from its "(1995)" suffix when present and
+ * the "|"-separated genres without the {@link NO_GENRE} placeholders.
+ */
+export function setMovie(items: ItemMetaTable, id: string, title: string, genres: string): void {
+  const m = items.get(id);
+  m.title = title.trim();
+  const year = yearFromTitle(m.title);
+  if (year) m.year = year;
+  m.genres = genres.split("|").filter((g) => !NO_GENRE.has(g));
+}
 
 /**
  * MovieLens 1M (and 10M) `::`-separated files, latin-1 in the original release: ratings.dat
@@ -33,29 +38,11 @@ export const movielensDatLoader: DatasetLoader = {
     const buf = new InteractionBuffer("rating", true);
     const ratings = pick(files, "ratings.dat");
     if (ratings && !opts.skipInteractions) {
-      await readNumericRecords(
+      await readInteractionFile(
         ratings,
         { delim: "::", encoding },
-        (v) => {
-          if (v.count < 4 || !isIdField(v, 0) || !isIdField(v, 1)) return false;
-          buf.push(buf.users.intern(v.values[0]), buf.items.intern(v.values[1]), v.values[2], v.values[3]);
-          return true;
-        },
-        (f, line, raw) => {
-          requireFields(
-            f,
-            4,
-            ratings,
-            line,
-            "4 '::'-separated fields (UserID, MovieID, Rating, Timestamp)",
-            raw,
-          );
-          const u = parseIntId(f[0], ratings, line, "UserID");
-          const i = parseIntId(f[1], ratings, line, "MovieID");
-          const r = parseNumber(f[2], ratings, line, "Rating");
-          const t = parseNumber(f[3], ratings, line, "Timestamp");
-          buf.push(buf.users.intern(u), buf.items.intern(i), r, t);
-        },
+        { columns: ["UserID", "MovieID", "Rating", "Timestamp"], delimName: "'::'-separated" },
+        buf,
       );
     }
     const items = new ItemMetaTable();
@@ -65,11 +52,7 @@ export const movielensDatLoader: DatasetLoader = {
       await readRecords(movies, { delim: "::", encoding }, (f, line, raw) => {
         requireFields(f, 3, movies, line, "3 '::'-separated fields (MovieID, Title, Genres)", raw);
         const id = String(parseIntId(f[0], movies, line, "MovieID"));
-        const m = items.get(id);
-        m.title = f[1].trim();
-        const year = yearFromTitle(m.title);
-        if (year) m.year = year;
-        m.genres = f[2].split("|").filter((g) => !NO_GENRE.has(g));
+        setMovie(items, id, f[1], f[2]);
       });
     } else {
       notes.push("movies.dat absent: no titles, years or genres");

@@ -1,7 +1,15 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { DataFileMissingError } from "./errors.js";
-import { parseNumericLine, RecordAssembler, splitDelimited } from "./fields.js";
+import {
+  parseIntId,
+  parseNumber,
+  parseNumericLine,
+  RecordAssembler,
+  requireFields,
+  splitDelimited,
+} from "./fields.js";
+import type { InteractionBuffer } from "./raw.js";
 import type { SourceFiles } from "./spec.js";
 import { forEachLine, type TextEncoding } from "./text-lines.js";
 
@@ -102,6 +110,56 @@ export async function readNumericRecords(
     { encoding: format.encoding },
   );
   return records;
+}
+
+/** How an interaction file's leading columns are named in error messages, and how it is laid out. */
+export interface InteractionFile {
+  /** Names of the user id, item id and value columns, then the timestamp column if there is one. */
+  columns: readonly [string, string, string] | readonly [string, string, string, string];
+  /** How the delimiter is described in errors, e.g. "tab-separated". */
+  delimName: string;
+  /** Records to drop before parsing (a header line), given the split fields and line number. */
+  skip?: (fields: string[], line: number) => boolean;
+}
+
+/**
+ * Streams a file whose records start with user id, item id, value and (when `layout.columns` names
+ * one) a timestamp into `buf`, interning the integer ids; the time is 0 without a timestamp column.
+ * Bad records throw DataFormatError naming the file, line and column.
+ */
+export async function readInteractionFile(
+  path: string,
+  format: RecordFormat,
+  layout: InteractionFile,
+  buf: InteractionBuffer,
+): Promise<void> {
+  const { columns, skip } = layout;
+  const width = columns.length;
+  const timed = width === 4;
+  const expected = `${width} ${layout.delimName} fields (${columns.join(", ")})`;
+  await readNumericRecords(
+    path,
+    format,
+    (v) => {
+      if (v.count < width || !isIdField(v, 0) || !isIdField(v, 1)) return false;
+      buf.push(
+        buf.users.intern(v.values[0]),
+        buf.items.intern(v.values[1]),
+        v.values[2],
+        timed ? v.values[3] : 0,
+      );
+      return true;
+    },
+    (f, line, raw) => {
+      if (skip?.(f, line)) return;
+      requireFields(f, width, path, line, expected, raw);
+      const u = parseIntId(f[0], path, line, columns[0]);
+      const i = parseIntId(f[1], path, line, columns[1]);
+      const r = parseNumber(f[2], path, line, columns[2]);
+      const t = timed ? parseNumber(f[3], path, line, columns[3] as string) : 0;
+      buf.push(buf.users.intern(u), buf.items.intern(i), r, t);
+    },
+  );
 }
 
 /** File names in a directory (empty when it does not exist). */

@@ -1,8 +1,7 @@
 import type { SaeConfig } from "../types.js";
 import { SaeConfigError, checkEnum } from "../validate.js";
-import { topKCode } from "../activations.js";
 import { DEFAULT_THRESHOLD_LR, batchTopKActivation, validateBatchTopK } from "./batchtopk.js";
-import { defaultK } from "./topk.js";
+import { defaultK, topKActivation } from "./topk.js";
 import type { SaeArchitecture } from "./types.js";
 
 /** Default nested prefixes: dSae/8, dSae/4, dSae/2, dSae (dropping sizes below k or duplicates). */
@@ -71,14 +70,7 @@ export const matryoshkaArchitecture: SaeArchitecture = {
   },
   activation(cfg) {
     if ((cfg.matryoshkaActivation ?? "batchtopk") === "batchtopk") return batchTopKActivation(cfg);
-    const k = cfg.k as number;
-    return {
-      train: (pre) => topKCode(pre, k),
-      infer: (pre) => topKCode(pre, k),
-      afterStep: () => undefined,
-      tensors: () => ({}),
-      load: () => undefined,
-    };
+    return topKActivation(cfg.k as number);
   },
   prefixes: (cfg) => (cfg.prefixes as number[]).slice(),
 };

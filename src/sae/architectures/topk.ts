@@ -1,7 +1,7 @@
 import type { SaeConfig } from "../types.js";
 import { checkInt } from "../validate.js";
 import { topKCode } from "../activations.js";
-import type { SaeArchitecture } from "./types.js";
+import type { Activation, SaeArchitecture } from "./types.js";
 
 /** Checks `k` in [1, dSae]. */
 export function validateK(cfg: SaeConfig, source: string, max = cfg.dSae): number {
@@ -11,6 +11,17 @@ export function validateK(cfg: SaeConfig, source: string, max = cfg.dSae): numbe
 /** Default k: about 1/16 of dIn, at least 1 and at most dSae. */
 export function defaultK(dIn: number, dSae: number): number {
   return Math.max(1, Math.min(dSae, Math.round(dIn / 16) || 1, 32));
+}
+
+/** The TopK activation: the same per-row top-k code in training and inference; no state. */
+export function topKActivation(k: number): Activation {
+  return {
+    train: (pre) => topKCode(pre, k),
+    infer: (pre) => topKCode(pre, k),
+    afterStep: () => undefined,
+    tensors: () => ({}),
+    load: () => undefined,
+  };
 }
 
 /** TopK SAE (Gao et al. 2024): ReLU then the k largest latents of each row; encoder bias kept. */
@@ -26,15 +37,6 @@ export const topkArchitecture: SaeArchitecture = {
     bDecInit: "mean",
   }),
   validate: (cfg, source) => void validateK(cfg, source),
-  activation: (cfg) => {
-    const k = cfg.k as number;
-    return {
-      train: (pre) => topKCode(pre, k),
-      infer: (pre) => topKCode(pre, k),
-      afterStep: () => undefined,
-      tensors: () => ({}),
-      load: () => undefined,
-    };
-  },
+  activation: (cfg) => topKActivation(cfg.k as number),
   prefixes: (cfg) => [cfg.dSae],
 };

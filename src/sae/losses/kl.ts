@@ -1,3 +1,4 @@
+import { bernoulliKlOfMeans } from "../../tensor/autograd/loss-regularisers.js";
 import type { SparseCode } from "../types.js";
 
 const CLAMP = 1e-6;
@@ -15,15 +16,8 @@ export function klLoss(code: SparseCode, target: number, dVals: Float32Array | n
   const nnz = code.indptr[B];
   const soft = new Float64Array(m);
   for (let p = 0; p < nnz; p++) soft[code.indices[p]] += Math.tanh(code.values[p]);
-  const rho = target;
   const dRho = new Float64Array(m);
-  let total = 0;
-  for (let j = 0; j < m; j++) {
-    const raw = soft[j] / B;
-    const q = Math.min(Math.max(raw, CLAMP), 1 - CLAMP);
-    total += rho * Math.log(rho / q) + (1 - rho) * Math.log((1 - rho) / (1 - q));
-    dRho[j] = raw === q ? -rho / q + (1 - rho) / (1 - q) : 0;
-  }
+  const total = bernoulliKlOfMeans(soft, B, target, CLAMP, dRho);
   if (dVals) {
     for (let p = 0; p < nnz; p++) {
       const t = Math.tanh(code.values[p]);

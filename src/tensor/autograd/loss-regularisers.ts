@@ -29,6 +29,27 @@ export function gaussianKl(r: Recorder, muIn: Input, logvarIn: Input): Variable 
 }
 
 /**
+ * sum_j KL(Bernoulli(rho) || Bernoulli(q_j)) with q_j = sums[j] / count clamped to [eps, 1 - eps];
+ * writes d/d(sums[j] / count) into grad[j] (0 where the clamp is active). Returns the sum.
+ */
+export function bernoulliKlOfMeans(
+  sums: Float64Array,
+  count: number,
+  rho: number,
+  eps: number,
+  grad: Float64Array,
+): number {
+  let s = 0;
+  for (let j = 0; j < sums.length; j++) {
+    const raw = sums[j] / count;
+    const q = Math.min(Math.max(raw, eps), 1 - eps);
+    s += rho * Math.log(rho / q) + (1 - rho) * Math.log((1 - rho) / (1 - q));
+    grad[j] = raw === q ? -rho / q + (1 - rho) / (1 - q) : 0;
+  }
+  return s;
+}
+
+/**
  * Sparse-autoencoder KL sparsity penalty (Ng's sparse autoencoder notes): with rho_hat_j the mean
  * activation of column j over the batch, clamped to [eps, 1 - eps],
  * sum_j rho log(rho / rho_hat_j) + (1 - rho) log((1 - rho) / (1 - rho_hat_j)) -> 1x1.
@@ -46,13 +67,7 @@ export function bernoulliKlSparsity(r: Recorder, actIn: Input, rho: number, eps 
   const dRhoHat = new Float64Array(cols);
   const rhoHat = new Float64Array(cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) rhoHat[j] += av[i * cols + j];
-  let s = 0;
-  for (let j = 0; j < cols; j++) {
-    const raw = rhoHat[j] / rows;
-    const q = Math.min(Math.max(raw, eps), 1 - eps);
-    s += rho * Math.log(rho / q) + (1 - rho) * Math.log((1 - rho) / (1 - q));
-    dRhoHat[j] = raw === q ? -rho / q + (1 - rho) / (1 - q) : 0;
-  }
+  const s = bernoulliKlOfMeans(rhoHat, rows, rho, eps, dRhoHat);
   return r.record(scalarMatrix(s), [a], (g) => {
     const ga = gradOf(a).data;
     const c = g.data[0] / rows;

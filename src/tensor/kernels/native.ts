@@ -3,6 +3,23 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 /**
+ * Signature of the addon's sparse x dense products (csrMm: out = alpha * A * B + beta * out; csrTMm:
+ * the same with A transposed); A is CSR (indptr/indices/values, rows x cols), B has n columns.
+ */
+type CsrDenseProduct = (
+  indptr: Int32Array,
+  indices: Int32Array,
+  values: Float32Array,
+  rows: number,
+  cols: number,
+  b: Float32Array,
+  n: number,
+  alpha: number,
+  beta: number,
+  out: Float32Array,
+) => void;
+
+/**
  * The functions the N-API addon (native/src/*.cc) exports. Matrices are row-major Float32Arrays
  * (views are fine: the addon honours byteOffset); every function checks its array lengths and throws
  * a RangeError/TypeError instead of touching memory out of bounds.
@@ -35,30 +52,8 @@ export interface NativeAddon {
     out: Float32Array,
     useDouble: boolean,
   ): void;
-  csrMm(
-    indptr: Int32Array,
-    indices: Int32Array,
-    values: Float32Array,
-    rows: number,
-    cols: number,
-    b: Float32Array,
-    n: number,
-    alpha: number,
-    beta: number,
-    out: Float32Array,
-  ): void;
-  csrTMm(
-    indptr: Int32Array,
-    indices: Int32Array,
-    values: Float32Array,
-    rows: number,
-    cols: number,
-    b: Float32Array,
-    n: number,
-    alpha: number,
-    beta: number,
-    out: Float32Array,
-  ): void;
+  csrMm: CsrDenseProduct;
+  csrTMm: CsrDenseProduct;
   denseCsrT(
     d: Float32Array,
     m: number,
