@@ -1,7 +1,7 @@
 /**
  * Data-layer benchmark (not a test): `npm run bench:data [-- --data-dir DIR] [-- --synthetic N] [-- --write]`.
  *
- * For each local dataset (default folder /work/shared/data, or $RECLENS_BENCH_DATA): parse time
+ * For each local dataset (default folder ../shared/data beside the repository, or $RECLENS_BENCH_DATA): parse time
  * (loader + processing, cache off), cached reload time (binary cache), and users / items /
  * interactions / density as read and after binarisation (ratings >= 4, play counts > 0). Folders whose
  * interaction file is missing are listed with the reason. --synthetic N also times a generated
@@ -23,7 +23,7 @@ const flag = (name: string): string | undefined => {
   const k = args.indexOf(name);
   return k >= 0 ? args[k + 1] : undefined;
 };
-const dataDir = flag("--data-dir") ?? process.env.RECLENS_BENCH_DATA ?? "/work/shared/data";
+const dataDir = flag("--data-dir") ?? process.env.RECLENS_BENCH_DATA ?? fileURLToPath(new URL("../../shared/data", import.meta.url));
 const synthetic = Number(flag("--synthetic") ?? 0);
 const PARSE_REPEATS = 3;
 const RELOAD_REPEATS = 7;
