@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { labelsPath, setLabelInFile } from "../concepts/labels.js";
 import { LlmNotConfiguredError } from "../concepts/llm.js";
+import { DEFAULT_MIN_SUPPORT } from "../concepts/activations.js";
 import { labelRun } from "../pipeline/label-run.js";
 import { runLayout } from "../store/manifest.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
@@ -19,6 +20,7 @@ interface LabelCliOptions {
   sae?: string;
   dataDir?: string;
   json?: boolean;
+  minSupport: number;
 }
 
 /**
@@ -34,7 +36,13 @@ export function registerLabel(program: Command): void {
     .option("--llm", "also label with an OpenAI-compatible LLM (RECLENS_LLM_BASE_URL, RECLENS_LLM_MODEL)")
     .option("--top <n>", "top-activating items shown per neuron to the LLM", positiveIntArg, 10)
     .option("--sae <dir>", "SAE directory (default <run>/sae)")
-    .option("--json", "print the purity summary as JSON");
+    .option(
+      "--min-support <n>",
+      "items a neuron must fire on to be a concept's best neuron or a tag's TF-IDF match",
+      positiveIntArg,
+      DEFAULT_MIN_SUPPORT,
+    )
+    .option("--json", "print the purity and selectivity summaries as JSON");
   addDataDirOption(label);
   label.action(async (run: string, o: LabelCliOptions) => {
     const ctx = await openRunFromCli(run, o);
@@ -43,6 +51,7 @@ export function registerLabel(program: Command): void {
       r = await labelRun(ctx, {
         ...(o.llm ? { llm: true } : {}),
         top: o.top,
+        minSupport: o.minSupport,
         ...(o.sae ? { saeDir: o.sae } : {}),
       });
     } catch (err) {
@@ -52,7 +61,12 @@ export function registerLabel(program: Command): void {
     if (o.json) {
       console.log(
         JSON.stringify(
-          { labels: r.files.labels, purity: { ...r.purity, neurons: undefined }, files: r.files },
+          {
+            labels: r.files.labels,
+            purity: { ...r.purity, neurons: undefined },
+            selectivity: r.selectivity,
+            files: r.files,
+          },
           null,
           2,
         ),
@@ -68,12 +82,48 @@ export function registerLabel(program: Command): void {
     console.log(
       textTable([
         ["purity", ...p.ks.map((k) => `@${k}`), ""],
+        ["neurons", ...p.ks.map((k) => String(p.counted[String(k)])), "(support >= K)"],
         ["mean", ...p.ks.map((k) => fmtNumber(p.meanPurity[String(k)])), ""],
         [">= 0.9", ...p.ks.map((k) => fmtNumber(p.shareAbove90[String(k)])), ""],
       ]),
     );
     console.log(
       `concepts   ${p.concepts.length} concepts label at least one neuron; see ${r.files.purityMarkdown}`,
+    );
+    const s = r.selectivity;
+    console.log(
+      textTable([
+        [
+          "selectivity",
+          "tags",
+          "live",
+          "with mass",
+          `KL >= ${s.klThreshold}`,
+          "share",
+          "median KL",
+          "mean norm. H",
+        ],
+        ...s.families.map((f) => [
+          f.family,
+          String(f.tags),
+          String(f.liveNeurons),
+          String(f.withMass),
+          String(f.klAtLeast),
+          fmtNumber(f.shareKlAtLeast),
+          fmtNumber(f.medianKl),
+          fmtNumber(f.meanNormalisedEntropy),
+        ]),
+        [
+          "any family",
+          "",
+          String(s.families[0]?.liveNeurons ?? r.labeller.activity.live.length),
+          "",
+          String(s.anyFamily.klAtLeast),
+          fmtNumber(s.anyFamily.shareKlAtLeast),
+          "",
+          "",
+        ],
+      ]),
     );
   });
 

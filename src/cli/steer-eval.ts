@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { DEFAULT_MIN_SUPPORT } from "../concepts/activations.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { runItemActivations } from "../pipeline/run-labels.js";
 import { steerEvalRun, tradeoffMarkdown } from "../pipeline/steer-eval-run.js";
@@ -21,6 +22,12 @@ export function registerSteerEval(program: Command): void {
     .option("--family <kind>", "concept family of the target segments (default genre, else the first)")
     .option("--sae <dir>", "SAE directory (default <run>/sae)")
     .option("--out <dir>", "output directory (default <run>/steer)")
+    .option(
+      "--min-support <n>",
+      "items a neuron must fire on to be mapped to a tag",
+      positiveIntArg,
+      DEFAULT_MIN_SUPPORT,
+    )
     .option("--json", "print the table rows as JSON");
   addDataDirOption(cmd);
   cmd.action(
@@ -33,11 +40,13 @@ export function registerSteerEval(program: Command): void {
       out?: string;
       json?: boolean;
       dataDir?: string;
+      minSupport: number;
     }) => {
       const ctx = await openRunFromCli(o.run, o);
       const loaded = loadRunSae(ctx, o.sae);
       const r = steerEvalRun(ctx, loaded, runItemActivations(ctx, loaded), {
         k: o.k,
+        minSupport: o.minSupport,
         ...(o.alphas ? { alphas: o.alphas } : {}),
         ...(o.family ? { family: o.family } : {}),
         ...(o.out ? { out: o.out } : {}),
@@ -47,6 +56,7 @@ export function registerSteerEval(program: Command): void {
         return;
       }
       process.stdout.write(tradeoffMarkdown(r.rows, o.k, r.family));
+      console.log(`\nmapped neurons fire on >= ${r.minSupport} items (--min-support)`);
       console.log(`\nwrote ${r.files.markdown}, ${r.files.json}, ${r.files.svg}`);
     },
   );

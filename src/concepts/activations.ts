@@ -56,6 +56,29 @@ export function neuronActivity(z: Matrix): NeuronActivity {
 }
 
 /**
+ * Default minimum item support of a neuron that may be picked as the best neuron of a concept (the
+ * tag -> neuron steering mappings, the purest neuron per concept). 20 is the default list length of
+ * evaluation and steering (top-20): boosting a neuron that fires on fewer items than the list holds
+ * can bring at most that many items of its segment into the list, and a neuron that fires on 2-3
+ * items carrying a tag gets a maximal TF-IDF tf and purity@K (the failure seen on ml-latest-small:
+ * Thriller and War mapped to a 2-item neuron). It is also >= the largest purity K used to pick a
+ * label (10), so every eligible neuron has a full top-10 list.
+ */
+export const DEFAULT_MIN_SUPPORT = 20;
+
+/**
+ * Which neurons fire on at least `minSupport` items (1 = eligible, 0 = not), from `support` (items
+ * with z > 0 per neuron). `minSupport` must be a positive integer (1 keeps every live neuron).
+ */
+export function eligibleNeurons(support: ArrayLike<number>, minSupport: number): Uint8Array {
+  if (!Number.isInteger(minSupport) || minSupport < 1)
+    throw new RangeError(`minSupport must be a positive integer, got ${minSupport}`);
+  const out = new Uint8Array(support.length);
+  for (let j = 0; j < support.length; j++) out[j] = support[j] >= minSupport ? 1 : 0;
+  return out;
+}
+
+/**
  * The top-k activating items of every neuron. Row j of `items`/`values` (k slots) lists neuron j's
  * items with z > 0 by activation descending (ties: lower item id first); `count[j]` = min(k, support)
  * slots are filled, the rest hold item -1 and value 0.

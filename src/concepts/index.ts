@@ -11,4 +11,5 @@ export * from "./monosemanticity.js";
 export * from "./plots.js";
 export * from "./purity.js";
 export * from "./selectivity.js";
+export * from "./selectivity-summary.js";
 export * from "./tfidf.js";

@@ -37,13 +37,24 @@ describe("default labeller on a hand example", () => {
       [1, "Drama"],
     ]);
     const noir = r.labels[0].scores;
-    // purity 1 (2 of 2 active items), base rate 2/10 -> excess 0.8
-    expect(noir["purity@10"]).toBe(1);
+    // selection purity 1 (2 of 2 active items), base rate 2/10 -> excess 0.8; purity@10 itself is
+    // not reported: the neuron fires on 2 < 10 items (and neuron 1 on 8 < 10)
+    expect(noir["purity@10"]).toBeUndefined();
+    expect(r.labels[1].scores["purity@10"]).toBeUndefined();
     expect(noir.baseRate).toBeCloseTo(0.2, 12);
     expect(noir.excessPurity).toBeCloseTo(0.8, 12);
     expect(noir.support).toBe(2);
     // neuron 0's tag distribution (joint P): M[Drama] = 2 * 1/12, M[Noir] = 2 * 1/12 -> uniform over 2 tags
     expect(noir.entropy).toBeCloseTo(Math.log(2), 6);
+    // KL per family for every neuron: d0 = [.5, .5], d1 = [1, 0], mean [.75, .25]
+    expect(noir["kl:genre"]).toBeCloseTo(0.5 * Math.log(0.5 / 0.75) + 0.5 * Math.log(2), 6); // 0.1438410
+    expect(r.labels[1].scores["kl:genre"]).toBeCloseTo(Math.log(4 / 3), 6); // 0.2876821
+    // tag -> neuron matches only among neurons with support >= minSupport (default 20): none here
+    expect(Array.from(r.families[0].matches.representativeNeuronOfTag)).toEqual([-1, -1]);
+    const all = labelNeurons(z, [genre], { minSupport: 1 }).families[0].matches;
+    expect(Array.from(all.representativeNeuronOfTag)).toEqual([1, 0]);
+    const big = labelNeurons(z, [genre], { minSupport: 3 }).families[0].matches;
+    expect(Array.from(big.representativeNeuronOfTag)).toEqual([1, -1]); // Noir only on the 2-item neuron
     expect(noir.monosemanticity).toBeCloseTo(1, 6); // both items have identical metadata
   });
 });

@@ -2,6 +2,8 @@ import type { ItemConcepts } from "../data/types.js";
 import type { Csr } from "../tensor/csr.js";
 import type { Matrix } from "../tensor/matrix.js";
 import {
+  DEFAULT_MIN_SUPPORT,
+  eligibleNeurons,
   type NeuronActivity,
   neuronActivity,
   type TopItems,
@@ -10,7 +12,14 @@ import {
 } from "./activations.js";
 import { type LabelEntry, type LabelsDoc, emptyLabels, mergeLabels } from "./labels.js";
 import { metadataVectors, monosemanticity } from "./monosemanticity.js";
-import { conceptBaseRates, PURITY_KS, popularityPercentiles, popularityScores, purityAtK } from "./purity.js";
+import {
+  conceptBaseRates,
+  PURITY_KS,
+  popularityPercentiles,
+  popularityScores,
+  purityAtK,
+  reportedPurityAtK,
+} from "./purity.js";
 import { neuronSelectivity, type Selectivity, tagSelectivity } from "./selectivity.js";
 import {
   rankTagsOfNeuron,
@@ -45,6 +54,11 @@ export interface LabellerOptions {
   itemVectors?: Csr;
   /** Top items per neuron in the monosemanticity score. */
   monosemanticityTopN: number;
+  /**
+   * Neurons firing on fewer items are not candidates of the tag -> neuron matches
+   * (`FamilyAnalysis.matches.uniqueNeuronOfTag` / `representativeNeuronOfTag`); see DEFAULT_MIN_SUPPORT.
+   */
+  minSupport: number;
 }
 
 /** Defaults of the labeller. */
@@ -57,6 +71,7 @@ export const DEFAULT_LABELLER_OPTIONS: LabellerOptions = {
   popularityThreshold: 0.9,
   popularityMaxExcessPurity: 0.5,
   monosemanticityTopN: 20,
+  minSupport: DEFAULT_MIN_SUPPORT,
 };
 
 /** TF-IDF and selectivity of one concept family (for tables and plots). */
@@ -90,11 +105,15 @@ export interface LabellerResult {
   readonly labels: NeuronLabel[];
 }
 
-/** TF-IDF, matches and selectivity of one family against Z. */
+/**
+ * TF-IDF, matches and selectivity of one family against Z. With `eligible` (see `eligibleNeurons`)
+ * the tag -> neuron matches pick among the eligible neurons only.
+ */
 export function analyseFamily(
   z: Matrix,
   family: ItemConcepts,
   distribution: TagDistribution,
+  eligible?: Uint8Array,
 ): FamilyAnalysis {
   const m = tagNeuronMatrix(tagItemDistribution(family, distribution), z);
   const s = tfidf(m);
@@ -102,7 +121,7 @@ export function analyseFamily(
     family,
     m,
     tfidf: s,
-    matches: tfidfMatches(s),
+    matches: tfidfMatches(s, eligible),
     neuronSelectivity: neuronSelectivity(m),
     tagSelectivity: tagSelectivity(m),
     baseRates: conceptBaseRates(family.matrix),
@@ -118,9 +137,10 @@ export function analyseFamily(
  * item list would show, wins (ties: earlier family, then higher TF-IDF). With popularity counts, a
  * neuron whose top items average >= popularityThreshold popularity percentile and whose best excess
  * purity is below popularityMaxExcessPurity is labelled "popular items" (Arviv et al.). Scores of the
- * chosen label: tfidf, tfidfRank, purity@K, baseRate, excessPurity, entropy/normalisedEntropy/kl
- * (of the neuron's distribution over the chosen family's tags), monosemanticity, popularity, support,
- * maxActivation. Dead neurons get no label.
+ * chosen label: tfidf, tfidfRank, purity@K (only for K <= support, see `reportedPurityAtK`), baseRate,
+ * excessPurity, entropy/normalisedEntropy/kl (of the neuron's distribution over the chosen family's
+ * tags), monosemanticity, popularity, support, maxActivation; and, whatever the label, `kl:<family>`
+ * for every family the neuron has mass in. Dead neurons get no label.
  */
 export function labelNeurons(
   z: Matrix,
@@ -139,7 +159,8 @@ export function labelNeurons(
   const activity = neuronActivity(z);
   const maxK = Math.max(o.selectionK, o.popularityK, o.monosemanticityTopN, ...o.ks);
   const top = topActivatingItems(z, maxK);
-  const analyses = families.map((f) => analyseFamily(z, f, o.distribution));
+  const eligible = eligibleNeurons(activity.support, o.minSupport);
+  const analyses = families.map((f) => analyseFamily(z, f, o.distribution, eligible));
   const pct = o.popularity ? popularityPercentiles(o.popularity) : undefined;
   if (pct && pct.length !== z.rows)
     throw new RangeError(`labelNeurons: popularity has ${pct.length} items but Z has ${z.rows}`);
@@ -170,12 +191,19 @@ export function labelNeurons(
     const scores: Record<string, number> = { support: activity.support[n], maxActivation: activity.max[n] };
     if (monoOf.has(n)) scores.monosemanticity = monoOf.get(n) as number;
     if (pop) scores.popularity = pop[n];
+    for (const a of analyses) {
+      const r = indexOf(a.neuronSelectivity.ids, n);
+      if (r >= 0) scores[`kl:${a.family.kind}`] = a.neuronSelectivity.kl[r];
+    }
     if (chosen) {
       const a = analyses[chosen.f];
       const m = a.family.matrix;
       scores.tfidf = a.tfidf.byNeuron.get(chosen.t, n);
       scores.tfidfRank = chosen.rank + 1;
-      for (const k of o.ks) scores[`purity@${k}`] = purityAtK(top, m, n, chosen.t, k);
+      for (const k of o.ks) {
+        const p = reportedPurityAtK(top, m, n, chosen.t, k);
+        if (p !== undefined) scores[`purity@${k}`] = p;
+      }
       scores.baseRate = a.baseRates[chosen.t];
       scores.excessPurity = chosen.excess;
       const r = indexOf(a.neuronSelectivity.ids, n);

@@ -3,6 +3,7 @@ import { Csr } from "../tensor/csr.js";
 import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
 import {
+  eligibleNeurons,
   neuronActivity,
   topActivatingItems,
   topItemsOf,
@@ -16,6 +17,7 @@ import {
   popularityScores,
   purityAtK,
   purityTable,
+  reportedPurityAtK,
 } from "./purity.js";
 
 // 6 items x 2 neurons; neuron 1 is dead.
@@ -85,6 +87,21 @@ describe("purity@K", () => {
     expect(purityAtK(top, concepts, 1, 0, 10)).toBe(0); // dead neuron
     expect(purityAtK(top, concepts, 0, -1, 10)).toBe(0); // no concept
     expect(() => purityAtK(top, concepts, 0, 0, 11)).toThrow(/asked for 11 items but only 10/);
+  });
+
+  it("reported purity@K is undefined below K items of support", () => {
+    // neuron 0 fires on 5 items: defined up to K = 5, n/a above; the dead neuron is n/a at every K
+    expect(reportedPurityAtK(top, concepts, 0, 0, 4)).toBe(3 / 4);
+    expect(reportedPurityAtK(top, concepts, 0, 0, 5)).toBe(3 / 5);
+    expect(reportedPurityAtK(top, concepts, 0, 0, 6)).toBeUndefined();
+    expect(reportedPurityAtK(top, concepts, 1, 0, 1)).toBeUndefined();
+    expect(() => reportedPurityAtK(top, concepts, 0, 0, 11)).toThrow(/K = 11 but only 10/);
+  });
+
+  it("eligible neurons by minimum support", () => {
+    expect(Array.from(eligibleNeurons([0, 2, 19, 20, 300], 20))).toEqual([0, 0, 0, 1, 1]);
+    expect(Array.from(eligibleNeurons([0, 1], 1))).toEqual([0, 1]);
+    expect(() => eligibleNeurons([1], 0)).toThrow(/minSupport must be a positive integer, got 0/);
   });
 
   it("table over neurons and K", () => {

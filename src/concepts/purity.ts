@@ -34,6 +34,26 @@ export function purityAtK(top: TopItems, concepts: Csr, neuron: number, concept:
   return hit / items.length;
 }
 
+/**
+ * Purity@K as reported (labels.json scores, purity tables): defined only when the neuron fires on at
+ * least K items, i.e. when its top-K list is full; undefined ("n/a") otherwise. The raw `purityAtK`
+ * of a neuron with support s < K is a share over s items (a 2-item neuron scores 1 at every K), which
+ * is not comparable with a share over K items and made tiny neurons look purest. `purityAtK` is still
+ * what compares candidate tags of one neuron (same items for all of them).
+ */
+export function reportedPurityAtK(
+  top: TopItems,
+  concepts: Csr,
+  neuron: number,
+  concept: number,
+  k: number,
+): number | undefined {
+  if (k > top.k)
+    throw new RangeError(`reportedPurityAtK: asked for K = ${k} but only ${top.k} items were kept`);
+  if (top.count[neuron] < k) return undefined;
+  return purityAtK(top, concepts, neuron, concept, k);
+}
+
 /** Purity@K for every neuron given its assigned concept (-1: none, scored 0), one array per K. */
 export function purityTable(
   top: TopItems,

@@ -142,6 +142,16 @@ describe("TF-IDF in both orientations", () => {
     expect(Array.from(rankTagsOfNeuron(s.byNeuron, 3, 5))).toEqual([]);
   });
 
+  it("tag -> neuron matches restricted to eligible neurons", () => {
+    // neuron 0 ineligible: t0 -> byNeuron n2 0.4292 (over n0 1.0301), byTag n2 0.2575; t1 unchanged;
+    // t2 has mass only on neuron 0 -> -1. Neuron -> tag matches are unaffected.
+    const mt = tfidfMatches(s, Uint8Array.from([0, 1, 1, 1]));
+    expect(Array.from(mt.representativeNeuronOfTag)).toEqual([2, 1, -1]);
+    expect(Array.from(mt.uniqueNeuronOfTag)).toEqual([2, 1, -1]);
+    expect(Array.from(mt.distinctiveTagOfNeuron)).toEqual([0, 1, 1, -1]);
+    expect(() => tfidfMatches(s, new Uint8Array(3))).toThrow(/eligibility for 3 neurons, M has 4/);
+  });
+
   it("an empty tag matches nothing", () => {
     const mt = tfidfMatches(
       tfidf(

@@ -138,7 +138,8 @@ export function tfidf(m: Matrix): TfIdf {
  * - neuron -> most distinctive tag: argmax_t byNeuron[t, n] (the default label);
  * - neuron -> most characteristic tag: argmax_t byTag[t, n] (the tag whose document the neuron
  *   dominates).
- * Ties go to the lower index.
+ * Ties go to the lower index. With `eligible` (see `tfidfMatches`), the two tag -> neuron argmaxes
+ * run over the eligible neurons only; the neuron -> tag matches are unaffected.
  */
 export interface TfIdfMatches {
   readonly uniqueNeuronOfTag: Int32Array;
@@ -147,11 +148,18 @@ export interface TfIdfMatches {
   readonly characteristicTagOfNeuron: Int32Array;
 }
 
-/** Row-wise and column-wise argmaxes of both TF-IDF matrices (see `TfIdfMatches`). */
-export function tfidfMatches(s: TfIdf): TfIdfMatches {
+/**
+ * Row-wise and column-wise argmaxes of both TF-IDF matrices (see `TfIdfMatches`). `eligible[n]` = 0
+ * removes neuron n from the tag -> neuron candidates (e.g. neurons below a minimum item support,
+ * see `eligibleNeurons`): the TF-IDF scores themselves (and the IDF) still count every neuron, only
+ * the pick is restricted, so a tag whose neurons are all ineligible maps to -1.
+ */
+export function tfidfMatches(s: TfIdf, eligible?: Uint8Array): TfIdfMatches {
+  if (eligible && eligible.length !== s.neurons)
+    throw new RangeError(`tfidfMatches: eligibility for ${eligible.length} neurons, M has ${s.neurons}`);
   return {
-    uniqueNeuronOfTag: argmaxRows(s.byTag),
-    representativeNeuronOfTag: argmaxRows(s.byNeuron),
+    uniqueNeuronOfTag: argmaxRows(s.byTag, eligible),
+    representativeNeuronOfTag: argmaxRows(s.byNeuron, eligible),
     distinctiveTagOfNeuron: argmaxCols(s.byNeuron),
     characteristicTagOfNeuron: argmaxCols(s.byTag),
   };
@@ -165,13 +173,13 @@ export function rankTagsOfNeuron(scores: Matrix, neuron: number, k: number): Int
   return Int32Array.from(idx.slice(0, k));
 }
 
-function argmaxRows(s: Matrix): Int32Array {
+function argmaxRows(s: Matrix, eligible?: Uint8Array): Int32Array {
   const out = new Int32Array(s.rows).fill(-1);
   for (let t = 0; t < s.rows; t++) {
     let best = 0;
     const off = t * s.cols;
     for (let n = 0; n < s.cols; n++) {
-      if (s.data[off + n] > best) {
+      if (s.data[off + n] > best && (!eligible || eligible[n] === 1)) {
         best = s.data[off + n];
         out[t] = n;
       }

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_MIN_SUPPORT } from "../concepts/activations.js";
 import { labelEntries, labelNeurons, type LabellerResult } from "../concepts/labeller.js";
 import {
   emptyLabels,
@@ -13,6 +14,7 @@ import { LlmClient, resolveLlmConfig, type LlmConfig, type LlmDeps } from "../co
 import { llmLabelNeurons } from "../concepts/llm-labeller.js";
 import { histogramSvg, selectivityCharts } from "../concepts/plots.js";
 import { PURITY_KS } from "../concepts/purity.js";
+import { selectivitySummary, type SelectivitySummary } from "../concepts/selectivity-summary.js";
 import { writeFileAtomic } from "../store/atomic.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { CONCEPTS_SUMMARY_FILE, recordedSaeFingerprint } from "./concepts-summary.js";
@@ -42,6 +44,8 @@ export interface LabelRunOptions {
   readonly top?: number;
   /** K values of the purity table (default 10, 20, 50). */
   readonly ks?: readonly number[];
+  /** Minimum item support of a concept's best neuron and of the TF-IDF tag -> neuron matches (default 20). */
+  readonly minSupport?: number;
 }
 
 /** What {@link labelRun} produced. */
@@ -51,6 +55,8 @@ export interface LabelRunResult {
   readonly itemActivations: Matrix;
   readonly itemVectors: ItemVectorSource;
   readonly purity: PurityReport;
+  /** Per-family KL/entropy selectivity of the live neurons (KL >= 2 nats share). */
+  readonly selectivity: SelectivitySummary;
   /** Firing rate of each latent over the training users. */
   readonly firing: Float64Array;
   readonly llm?: { readonly labelled: number; readonly failures: Map<number, string> };
@@ -81,7 +87,9 @@ function existingLabels(
  * `<run>/concepts/` atomically: labels.json (hand-set labels are kept unless the existing labels were
  * made for another SAE, which are replaced), purity.md / purity.json
  * (purity@10/20/50), selectivity SVG charts per family (<kind>-neuron-entropy.svg, ...),
- * purity histogram, item-activations.safetensors and summary.json.
+ * purity histogram, item-activations.safetensors and summary.json (with the per-family selectivity
+ * summary: share of live neurons whose tag distribution is >= 2 nats KL from the mean, mean
+ * normalised entropy).
  */
 export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {}): Promise<LabelRunResult> {
   const families = ctx.dataset.concepts;
@@ -96,7 +104,16 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
   const ks = opts.ks ?? PURITY_KS;
   const popularity = new Float64Array(ctx.dataset.items.length);
   for (const i of ctx.split.train.indices) popularity[i]++;
-  const labeller = labelNeurons(z, families, { ks, popularity });
+  const minSupport = opts.minSupport ?? DEFAULT_MIN_SUPPORT;
+  const labeller = labelNeurons(z, families, { ks, popularity, minSupport });
+  const selectivity = selectivitySummary(
+    labeller.families.map((a) => ({
+      kind: a.family.kind,
+      tags: a.family.names.length,
+      neurons: a.neuronSelectivity,
+    })),
+    labeller.activity.live,
+  );
   const firing = firingRates(sae, trainingRepresentations(ctx.model, ctx.split.train));
   const dir = ctx.layout.concepts;
   const labelsFile = labelsPath(dir);
@@ -118,7 +135,7 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
   }
   writeLabels(labelsFile, doc);
   const files: Record<string, string> = { labels: labelsFile };
-  const purity = purityReport(labeller, ks);
+  const purity = purityReport(labeller, ks, minSupport);
   files.purityMarkdown = join(dir, "purity.md");
   files.purityJson = join(dir, "purity.json");
   writeFileAtomic(files.purityMarkdown, purityMarkdown(purity));
@@ -161,7 +178,9 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
         liveOnItems: labeller.activity.live.length,
         labelled: Object.keys(doc.labels).length,
         keptManual,
-        purity: { mean: purity.meanPurity, shareAbove90: purity.shareAbove90 },
+        minSupport,
+        purity: { counted: purity.counted, mean: purity.meanPurity, shareAbove90: purity.shareAbove90 },
+        selectivity,
         ...(llm ? { llm: { labelled: llm.labelled, failures: Object.fromEntries(llm.failures) } } : {}),
         files,
       },
@@ -175,6 +194,7 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
     itemActivations: z,
     itemVectors: source,
     purity,
+    selectivity,
     firing,
     ...(llm ? { llm } : {}),
     files,

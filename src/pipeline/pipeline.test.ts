@@ -225,7 +225,7 @@ describe("steering", () => {
     // the purest neuron of a concept the user's list does not already lead with
     const top = planted.truth.itemConcept[own[0]];
     const other = labelled.purity.concepts.find(
-      (c) => c.kind === "genre" && c.concept !== planted.truth.conceptNames[top],
+      (c) => c.kind === "genre" && c.bestNeuron >= 0 && c.concept !== planted.truth.conceptNames[top],
     );
     if (!other) throw new Error("no other concept");
     const boosted = recommendForUser(ctx, loaded, doc, id, { n: 10, boosts: [`${other.bestNeuron}:0.6`] });

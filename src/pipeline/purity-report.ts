@@ -1,3 +1,4 @@
+import { DEFAULT_MIN_SUPPORT } from "../concepts/activations.js";
 import type { LabellerResult } from "../concepts/labeller.js";
 
 /** One labelled neuron's purity (the default labeller's concept). */
@@ -6,20 +7,27 @@ export interface NeuronPurity {
   readonly label: string;
   /** Concept family of the label ("genre", "tag", "popularity"); undefined without a concept. */
   readonly kind?: string;
-  /** purity@K by K (empty for neurons without a concept). */
+  /** purity@K by K; a K is absent for neurons without a concept or firing on fewer than K items. */
   readonly purity: Record<string, number>;
   readonly baseRate?: number;
   readonly support: number;
 }
 
-/** Best neuron of one concept: the highest purity at the first K among neurons labelled with it (ties: larger support, then lower id). */
+/**
+ * Best neuron of one concept: the highest purity at the first K among the neurons labelled with it
+ * that fire on at least `minSupport` items (ties: larger support, then lower id); -1 when none does.
+ */
 export interface ConceptCoverage {
   readonly kind: string;
   readonly concept: string;
+  /** Neurons labelled with the concept. */
   readonly neurons: number;
+  /** Of those, the ones with support >= minSupport and a defined purity at the first K. */
+  readonly eligible: number;
+  /** -1 when no labelled neuron is eligible. */
   readonly bestNeuron: number;
   readonly bestPurity: Record<string, number>;
-  /** Items activating the best neuron. */
+  /** Items activating the best neuron (0 when there is none). */
   readonly bestSupport: number;
 }
 
@@ -28,7 +36,11 @@ export interface PurityReport {
   readonly ks: readonly number[];
   readonly liveNeurons: number;
   readonly withConcept: number;
-  /** Mean purity@K over neurons whose label comes from a concept family (not popularity). */
+  /** Minimum support of a concept's best neuron. */
+  readonly minSupport: number;
+  /** Neurons labelled with a concept whose purity@K is defined (support >= K), by K. */
+  readonly counted: Record<string, number>;
+  /** Mean purity@K over the neurons labelled with a concept (not popularity) and support >= K. */
   readonly meanPurity: Record<string, number>;
   /** Share of those with purity@K >= 0.9. */
   readonly shareAbove90: Record<string, number>;
@@ -38,10 +50,16 @@ export interface PurityReport {
 }
 
 /**
- * Purity@K (K in `ks`) of each live neuron for the concept the default labeller chose, with means,
- * the share of neurons at or above 0.9 and, per concept, its purest neuron (ties: lower id).
+ * Purity@K (K in `ks`) of each live neuron for the concept the default labeller chose, with means
+ * and the share of neurons at or above 0.9 (each over the neurons where purity@K is defined, i.e.
+ * support >= K; see `reportedPurityAtK`) and, per concept, its purest neuron among those firing on at
+ * least `minSupport` items (ties: larger support, then lower id).
  */
-export function purityReport(result: LabellerResult, ks: readonly number[]): PurityReport {
+export function purityReport(
+  result: LabellerResult,
+  ks: readonly number[],
+  minSupport = DEFAULT_MIN_SUPPORT,
+): PurityReport {
   const neurons: NeuronPurity[] = result.labels.map((l) => {
     const purity: Record<string, number> = {};
     for (const k of ks)
@@ -55,29 +73,39 @@ export function purityReport(result: LabellerResult, ks: readonly number[]): Pur
       support: l.scores.support,
     };
   });
-  const scored = neurons.filter(
-    (n) => n.kind !== undefined && n.kind !== "popularity" && Object.keys(n.purity).length > 0,
-  );
+  const scored = neurons.filter((n) => n.kind !== undefined && n.kind !== "popularity");
   const meanPurity: Record<string, number> = {};
   const shareAbove90: Record<string, number> = {};
+  const counted: Record<string, number> = {};
   for (const k of ks) {
-    const vals = scored.map((n) => n.purity[String(k)]);
+    const vals = scored.map((n) => n.purity[String(k)]).filter((v) => v !== undefined);
+    counted[String(k)] = vals.length;
     meanPurity[String(k)] = vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : 0;
     shareAbove90[String(k)] = vals.length ? vals.filter((v) => v >= 0.9).length / vals.length : 0;
   }
   const byConcept = new Map<string, ConceptCoverage>();
+  const first = String(ks[0]);
   for (const n of scored) {
     const key = `${n.kind}\u0000${n.label}`;
-    const prev = byConcept.get(key);
-    const first = String(ks[0]);
-    const best = { bestNeuron: n.neuron, bestPurity: n.purity, bestSupport: n.support };
-    if (!prev) byConcept.set(key, { kind: n.kind as string, concept: n.label, neurons: 1, ...best });
-    else {
-      const a = n.purity[first];
-      const b = prev.bestPurity[first];
-      const better = a > b || (a === b && n.support > prev.bestSupport);
-      byConcept.set(key, { ...prev, neurons: prev.neurons + 1, ...(better ? best : {}) });
-    }
+    const prev = byConcept.get(key) ?? {
+      kind: n.kind as string,
+      concept: n.label,
+      neurons: 0,
+      eligible: 0,
+      bestNeuron: -1,
+      bestPurity: {},
+      bestSupport: 0,
+    };
+    const ok = n.support >= minSupport && n.purity[first] !== undefined;
+    const a = n.purity[first];
+    const b = prev.bestPurity[first];
+    const better = ok && (prev.bestNeuron < 0 || a > b || (a === b && n.support > prev.bestSupport));
+    byConcept.set(key, {
+      ...prev,
+      neurons: prev.neurons + 1,
+      eligible: prev.eligible + (ok ? 1 : 0),
+      ...(better ? { bestNeuron: n.neuron, bestPurity: n.purity, bestSupport: n.support } : {}),
+    });
   }
   const concepts = [...byConcept.values()].sort(
     (a, b) => a.kind.localeCompare(b.kind) || a.concept.localeCompare(b.concept),
@@ -86,6 +114,8 @@ export function purityReport(result: LabellerResult, ks: readonly number[]): Pur
     ks: [...ks],
     liveNeurons: result.labels.length,
     withConcept: scored.length,
+    minSupport,
+    counted,
     meanPurity,
     shareAbove90,
     neurons,
@@ -101,20 +131,23 @@ export function purityMarkdown(r: PurityReport): string {
   const lines = [
     `# Neuron purity`,
     ``,
-    `${r.liveNeurons} live neurons, ${r.withConcept} labelled with a concept.`,
+    `${r.liveNeurons} live neurons, ${r.withConcept} labelled with a concept. Purity@K is n/a ("-") for a`,
+    `neuron firing on fewer than K items; means and shares are over the neurons where it is defined.`,
+    `A concept's best neuron is its purest at K = ${r.ks[0]} among neurons firing on >= ${r.minSupport} items.`,
     ``,
     `| | ${kCols.join(" | ")} |`,
     `|---|${r.ks.map(() => "---").join("|")}|`,
+    `| neurons | ${r.ks.map((k) => String(r.counted[String(k)])).join(" | ")} |`,
     `| mean | ${r.ks.map((k) => f(r.meanPurity[String(k)])).join(" | ")} |`,
     `| share >= 0.9 | ${r.ks.map((k) => f(r.shareAbove90[String(k)])).join(" | ")} |`,
     ``,
     `## Concepts`,
     ``,
-    `| family | concept | neurons | best neuron | its support | ${kCols.join(" | ")} |`,
-    `|---|---|---|---|---|${r.ks.map(() => "---").join("|")}|`,
+    `| family | concept | neurons | with support >= ${r.minSupport} | best neuron | its support | ${kCols.join(" | ")} |`,
+    `|---|---|---|---|---|---|${r.ks.map(() => "---").join("|")}|`,
     ...r.concepts.map(
       (c) =>
-        `| ${c.kind} | ${esc(c.concept)} | ${c.neurons} | ${c.bestNeuron} | ${c.bestSupport} | ${r.ks.map((k) => f(c.bestPurity[String(k)])).join(" | ")} |`,
+        `| ${c.kind} | ${esc(c.concept)} | ${c.neurons} | ${c.eligible} | ${c.bestNeuron < 0 ? "-" : c.bestNeuron} | ${c.bestNeuron < 0 ? "-" : c.bestSupport} | ${r.ks.map((k) => f(c.bestPurity[String(k)])).join(" | ")} |`,
     ),
     ``,
     `## Neurons`,

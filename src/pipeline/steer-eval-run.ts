@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { DEFAULT_MIN_SUPPORT, eligibleNeurons, neuronActivity } from "../concepts/activations.js";
 import { analyseFamily } from "../concepts/labeller.js";
 import type { ItemConcepts } from "../data/types.js";
 import {
@@ -24,11 +25,14 @@ export interface SteerEvalOptions {
   readonly family?: string;
   /** Output directory (default `<run>/steer`). */
   readonly out?: string;
+  /** Mapped neurons must fire on at least this many items (default DEFAULT_MIN_SUPPORT = 20). */
+  readonly minSupport?: number;
 }
 
 /** What {@link steerEvalRun} produced. */
 export interface SteerEvalResult {
   readonly family: string;
+  readonly minSupport: number;
   readonly mappings: NeuronMapping[];
   readonly report: TradeoffReport;
   readonly rows: TradeoffRow[];
@@ -49,10 +53,18 @@ export function pickFamily(families: readonly ItemConcepts[], name?: string): It
 
 /**
  * The "unique" and "representative" tag -> neuron mappings of a family from the TF-IDF matches of Z
- * (Knots to Knobs 3.2): argmax over neurons of the tag-as-document and neuron-as-document scores.
+ * (Knots to Knobs 3.2): argmax over neurons of the tag-as-document and neuron-as-document scores,
+ * among the neurons that fire on at least `minSupport` items (a tag with no such neuron maps to -1
+ * and is not steered). Without the floor the representative pick favours neurons firing on 2-3 items
+ * of the tag (tf close to 1), which cannot move a top-20 list (see DEFAULT_MIN_SUPPORT).
  */
-export function tfidfMappings(z: Matrix, family: ItemConcepts): NeuronMapping[] {
-  const m = analyseFamily(z, family, "joint").matches;
+export function tfidfMappings(
+  z: Matrix,
+  family: ItemConcepts,
+  minSupport = DEFAULT_MIN_SUPPORT,
+): NeuronMapping[] {
+  const eligible = eligibleNeurons(neuronActivity(z).support, minSupport);
+  const m = analyseFamily(z, family, "joint", eligible).matches;
   return [
     { name: "unique", tagToNeuron: m.uniqueNeuronOfTag },
     { name: "representative", tagToNeuron: m.representativeNeuronOfTag },
@@ -91,7 +103,9 @@ export function steerEvalRun(
   opts: SteerEvalOptions = {},
 ): SteerEvalResult {
   const family = pickFamily(ctx.dataset.concepts, opts.family);
-  const mappings = tfidfMappings(z, family);
+  const minSupport = opts.minSupport ?? DEFAULT_MIN_SUPPORT;
+  const mappings = tfidfMappings(z, family, minSupport);
+  const support = neuronActivity(z).support;
   const k = opts.k ?? 20;
   const part = ctx.split.test.foldIn.rows > 0 ? ctx.split.test : ctx.split.validation;
   if (part.foldIn.rows === 0)
@@ -110,12 +124,15 @@ export function steerEvalRun(
   const mapped = mappings.map((m) => ({
     name: m.name,
     tags: Object.fromEntries(Array.from(m.tagToNeuron, (j, t) => [family.names[t], j])),
+    support: Object.fromEntries(
+      Array.from(m.tagToNeuron, (j, t) => [family.names[t], j >= 0 ? support[j] : 0]),
+    ),
   }));
   writeFileAtomic(
     files.json,
-    `${JSON.stringify({ family: family.kind, k, sae: loaded.dir, mappings: mapped, report, rows }, null, 2)}\n`,
+    `${JSON.stringify({ family: family.kind, k, minSupport, sae: loaded.dir, mappings: mapped, report, rows }, null, 2)}\n`,
   );
   writeFileAtomic(files.markdown, tradeoffMarkdown(rows, k, family.kind));
   writeFileAtomic(files.svg, tradeoffSvg(report));
-  return { family: family.kind, mappings, report, rows, files };
+  return { family: family.kind, minSupport, mappings, report, rows, files };
 }

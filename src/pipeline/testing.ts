@@ -1,6 +1,9 @@
 import { join } from "node:path";
 import { writeSynthetic } from "../cli/data-synth.js";
 import { generateSynthetic, type SynthTruth } from "../data/synth.js";
+import type { ItemConcepts } from "../data/types.js";
+import { Csr } from "../tensor/csr.js";
+import { Matrix } from "../tensor/matrix.js";
 import { trainRun } from "../models/runs.js";
 import { modelRunContext, type ModelRunContext } from "./run-context.js";
 import type { SaeSettingsInput } from "./sae-settings.js";
@@ -50,4 +53,31 @@ export async function plantedRun(root: string, model: "elsa" | "mf" = "elsa", se
     patience: 100,
   });
   return { ctx: modelRunContext(dir, r.manifest, syn.dataset, r.model), truth: syn.truth, dataFile };
+}
+
+/**
+ * 60 items: Thriller on 0-29, Drama on 30-59. Neuron 0 fires on items 0-1 only (a 2-item Thriller
+ * neuron), neuron 1 on Thriller 0-29 (z = 1) and Drama 30-34 (z = 2), neuron 2 on Drama 30-59.
+ */
+export function tinyNeuronFixture(): { z: Matrix; genre: ItemConcepts } {
+  const items = 60;
+  const rows = Array.from({ length: items }, (_, i) => i);
+  const genre: ItemConcepts = {
+    kind: "genre",
+    names: ["Thriller", "Drama"],
+    matrix: Csr.fromTriplets(
+      items,
+      2,
+      rows,
+      rows.map((i) => (i < 30 ? 0 : 1)),
+    ),
+  };
+  const z = new Matrix(items, 3);
+  for (let i = 0; i < items; i++) {
+    if (i < 2) z.set(i, 0, 1);
+    if (i < 30) z.set(i, 1, 1);
+    else if (i < 35) z.set(i, 1, 2);
+    if (i >= 30) z.set(i, 2, 1);
+  }
+  return { z, genre };
 }
