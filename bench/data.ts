@@ -23,7 +23,10 @@ const flag = (name: string): string | undefined => {
   const k = args.indexOf(name);
   return k >= 0 ? args[k + 1] : undefined;
 };
-const dataDir = flag("--data-dir") ?? process.env.RECLENS_BENCH_DATA ?? fileURLToPath(new URL("../../shared/data", import.meta.url));
+const dataDir =
+  flag("--data-dir") ??
+  process.env.RECLENS_BENCH_DATA ??
+  fileURLToPath(new URL("../../shared/data", import.meta.url));
 const synthetic = Number(flag("--synthetic") ?? 0);
 const PARSE_REPEATS = 3;
 const RELOAD_REPEATS = 7;

@@ -15,7 +15,8 @@ export const ElsaConfigSchema = z
   .object({
     /** Width d of the item embeddings and of the probing site. */
     dim: z.number().int().min(1).max(65536).default(256),
-    epochs: z.number().int().min(1).default(20),
+    /** Upper bound on epochs; early stopping on validation keeps the best one (Last.FM needs ~30). */
+    epochs: z.number().int().min(1).default(50),
     /**
      * Users per Adam step. The official code (NAdam, lr 0.1) targets datasets with 10^5+ users and
      * large batches; on the small MovieLens/Last.fm sets batch 64 with lr 0.02 was best or within
