@@ -29,7 +29,7 @@ export const MultVaeConfigSchema = z
     dropout: z.number().min(0).lt(1).default(0.5),
     /** Largest KL weight beta. */
     annealCap: z.number().min(0).finite().default(0.2),
-    /** Updates over which beta rises linearly from 0 to annealCap. */
+    /** beta = min(annealCap, updates / annealSteps) (Liang et al.'s total_anneal_steps: updates to reach 1). */
     annealSteps: z.number().int().min(1).default(200000),
     /** L2 penalty (Adam weight decay) on all parameters; the paper's VAE uses 0. */
     weightDecay: z.number().min(0).finite().default(0),
@@ -81,7 +81,7 @@ function normalizeAndDrop(x: Csr, dropout: number, rng?: Rng): Csr {
  * L2-normalised interaction row (with input dropout while training) goes through a tanh layer
  * [items -> hidden] and two linear heads [hidden -> d] for the mean and log-variance of q(z|x);
  * the decoder [d -> hidden (tanh) -> items] gives logits of a multinomial over items. Loss:
- * -log-likelihood + beta * KL, beta annealed linearly to `annealCap` over `annealSteps` updates.
+ * -log-likelihood + beta * KL, beta = min(annealCap, updates / annealSteps) (linear, capped).
  * Probing site: the mean head. decode(z) returns the logits (softmax is monotone, so rankings agree).
  * Trained with the autograd tape and Adam.
  */
