@@ -18,9 +18,3 @@ export function userIndex(dataset: Dataset, id: string): number {
 export function itemIndex(dataset: Dataset, id: string): number {
   return lookup(dataset.items, id, "item", dataset.name);
 }
-
-/** Display name of item i: "<id> <title>" when a title is known, else the id. */
-export function itemDisplay(dataset: Dataset, i: number): string {
-  const title = dataset.itemTitles?.[i];
-  return title && title !== dataset.items[i] ? `${dataset.items[i]}  ${title}` : dataset.items[i];
-}

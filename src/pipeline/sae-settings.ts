@@ -145,8 +145,3 @@ export function modelScorer(model: Recommender): FrozenScorer {
     );
   return new LinearScorer(model.encodeItems());
 }
-
-/** The settings as plain JSON for manifests (the scorer is not serialisable and never part of them). */
-export function settingsJson(settings: SaeSettings): Record<string, unknown> {
-  return { ...settings };
-}

@@ -34,10 +34,3 @@ export interface SaeArchitecture {
   /** Nested prefix sizes whose reconstructions are each trained ([dSae] when not nested). */
   prefixes(cfg: SaeConfig): number[];
 }
-
-/** Shapes of an activation's saved tensors, for load-time validation. */
-export function activationShapes(act: Activation): Record<string, number[]> {
-  const out: Record<string, number[]> = {};
-  for (const [k, v] of Object.entries(act.tensors())) out[k] = v.shape;
-  return out;
-}
