@@ -3,6 +3,7 @@ import { labelsPath, setLabelInFile } from "../concepts/labels.js";
 import { LlmNotConfiguredError } from "../concepts/llm.js";
 import { DEFAULT_MIN_SUPPORT } from "../concepts/activations.js";
 import { labelRun } from "../pipeline/label-run.js";
+import { conceptsDirOf } from "../pipeline/sae-ref.js";
 import { runLayout } from "../store/manifest.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
 import { positiveIntArg } from "./args.js";
@@ -25,7 +26,8 @@ interface LabelCliOptions {
 
 /**
  * `reclens label <run>`: labels every live SAE neuron (TF-IDF/purity over the dataset's concepts;
- * LLM labels with --llm) and writes <run>/concepts/ (labels.json, purity table, plots);
+ * LLM labels with --llm) and writes <run>/concepts/ (labels.json, purity table, plots), or
+ * <sae>/concepts/ with --sae <sae> outside <run>/sae;
  * `reclens label set <run> <neuron> "<label>"` sets a label by hand.
  */
 export function registerLabel(program: Command): void {
@@ -134,8 +136,9 @@ export function registerLabel(program: Command): void {
     .argument("<neuron>", "neuron id", neuronArg)
     .argument("<label>", "the new label")
     .option("--description <text>", "a longer description")
-    .action((run: string, neuron: number, text: string, o: { description?: string }) => {
-      const path = labelsPath(runLayout(run).concepts);
+    .option("--sae <dir>", "SAE directory (default <run>/sae): its labels are edited")
+    .action((run: string, neuron: number, text: string, o: { description?: string; sae?: string }) => {
+      const path = labelsPath(conceptsDirOf(runLayout(run), o.sae));
       const entry = setLabelInFile(
         path,
         neuron,

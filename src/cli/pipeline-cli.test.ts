@@ -82,7 +82,7 @@ describe("reclens sae", () => {
 
   it("sweep trains the grid and writes the table and plot", async () => {
     const out = join(root, "sweep");
-    const points = await json<{ name: string; l0: number; recallKept: number }[]>(
+    const points = await json<{ name: string; l0: number; recallKept: number; users: string }[]>(
       "sae",
       "sweep",
       "--run",
@@ -115,6 +115,9 @@ describe("reclens sae", () => {
     ).toHaveLength(2);
     expect(readFileSync(join(out, "sweep.svg"), "utf8").match(/<polyline/g)).toHaveLength(1); // x = k: relu has no k
     expect(readFileSync(join(out, "sweep.svg"), "utf8")).toContain(">topk x2 l2<");
+    expect(readFileSync(join(out, "sweep.svg"), "utf8")).toContain("vs sparsity (test users)");
+    expect(readFileSync(join(out, "sweep.md"), "utf8")).toMatch(/^Nested metrics on test users;/);
+    expect(points.every((p) => p.users === "test")).toBe(true);
   });
 
   it("trains on a CSV of embeddings and reports bad files precisely", async () => {

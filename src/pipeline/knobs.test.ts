@@ -32,6 +32,23 @@ describe("resolveNeuron", () => {
     expect(() => resolveNeuron(DOC, "10")).toThrow("neuron 10 out of range [0, 10)");
     expect(() => resolveNeuron(emptyLabels(4), "noir")).toThrow(/no labels yet/);
   });
+
+  it("picks the purest of several neurons sharing a label, and stays ambiguous on ties", () => {
+    const scored = (scores: Record<number, Record<string, number>>): LabelsDoc => {
+      const labels: LabelsDoc["labels"] = {};
+      for (const [n, sc] of Object.entries(scores))
+        labels[n] = { label: "Drama", source: "tfidf", scores: sc, updatedAt: "2026-01-01T00:00:00.000Z" };
+      return { ...emptyLabels(10), labels };
+    };
+    expect(
+      resolveNeuron(scored({ 2: { excessPurity: 0.3 }, 4: { excessPurity: 0.5 }, 7: {} }), "drama"),
+    ).toBe(4);
+    expect(resolveNeuron(scored({ 2: { "purity@10": 0.9 }, 4: { "purity@10": 0.6 } }), "Drama")).toBe(2);
+    expect(() =>
+      resolveNeuron(scored({ 2: { excessPurity: 0.5 }, 4: { excessPurity: 0.5 } }), "drama"),
+    ).toThrow(/ambiguous: 2 neurons match/);
+    expect(() => resolveNeuron(scored({ 2: {}, 4: {} }), "drama")).toThrow(/ambiguous/);
+  });
 });
 
 describe("steering specs", () => {

@@ -2,10 +2,18 @@ import type { LabelsDoc } from "../concepts/labels.js";
 import type { Knob } from "../steer/boost.js";
 import type { SteerOp } from "../steer/ops.js";
 
+/** Score that picks among neurons sharing one label: the labeller's excess purity, else purity@10. */
+function labelStrength(doc: LabelsDoc, id: number): number {
+  const s = doc.labels[String(id)]?.scores ?? {};
+  return s.excessPurity ?? s["purity@10"] ?? Number.NaN;
+}
+
 /**
  * Resolves a neuron reference: a latent id ("17"), or a label matched case-insensitively — first
- * exactly, else as a substring. Errors: unknown id range, no match (listing a few labels), several
- * neurons matching (listing the candidates with their ids).
+ * exactly, else as a substring. Several neurons can carry the same label (the labeller names many
+ * neurons "Drama"); among exact matches the one with the highest excess purity (else purity@10)
+ * wins, the label's most faithful knob. Errors: unknown id range, no match (listing a few labels),
+ * several neurons matching without a strictly best score (listing the candidates with their ids).
  */
 export function resolveNeuron(doc: LabelsDoc, ref: string): number {
   const text = ref.trim();
@@ -20,6 +28,13 @@ export function resolveNeuron(doc: LabelsDoc, ref: string): number {
   const exact = entries.filter((e) => e.label.toLowerCase() === q);
   const candidates = exact.length > 0 ? exact : entries.filter((e) => e.label.toLowerCase().includes(q));
   if (candidates.length === 1) return candidates[0].id;
+  if (exact.length > 1) {
+    const ranked = exact
+      .map((e) => ({ id: e.id, score: labelStrength(doc, e.id) }))
+      .filter((e) => Number.isFinite(e.score))
+      .sort((a, b) => b.score - a.score);
+    if (ranked.length > 0 && (ranked.length === 1 || ranked[0].score > ranked[1].score)) return ranked[0].id;
+  }
   const show = (list: { id: number; label: string }[]): string =>
     list
       .slice(0, 12)

@@ -28,7 +28,7 @@ import {
 import { purityMarkdown, purityReport, type PurityReport } from "./purity-report.js";
 import { trainingRepresentations } from "./representations.js";
 import type { ModelRunContext } from "./run-context.js";
-import { loadRunSae } from "./sae-ref.js";
+import { conceptsDirOf, loadRunSae } from "./sae-ref.js";
 import { firingRates } from "./sae-metrics.js";
 
 /** Options of {@link labelRun}. */
@@ -84,7 +84,7 @@ function existingLabels(
  * `reclens label`: item activations Z of the run's SAE (onehot pseudo-users, or item embeddings for
  * two-tower models), the default TF-IDF/purity labeller over the dataset's concept families (and, with
  * `llm`, LLM labels on top), user firing rates as a "firingRate" score, then writes into
- * `<run>/concepts/` atomically: labels.json (hand-set labels are kept unless the existing labels were
+ * the SAE's concepts directory (`<run>/concepts/`, or `<sae>/concepts/` for an SAE outside `<run>/sae`; see conceptsDirOf) atomically: labels.json (hand-set labels are kept unless the existing labels were
  * made for another SAE, which are replaced), purity.md / purity.json
  * (purity@10/20/50), selectivity SVG charts per family (<kind>-neuron-entropy.svg, ...),
  * purity histogram, item-activations.safetensors and summary.json (with the per-family selectivity
@@ -115,7 +115,7 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
     labeller.activity.live,
   );
   const firing = firingRates(sae, trainingRepresentations(ctx.model, ctx.split.train));
-  const dir = ctx.layout.concepts;
+  const dir = conceptsDirOf(ctx.layout, saeDir);
   const labelsFile = labelsPath(dir);
   const previous = existingLabels(labelsFile, dir, sae.dSae, fingerprint);
   const entries = labelEntries(labeller);

@@ -18,7 +18,7 @@ import { openModelRun, type ModelRunContext } from "./run-context.js";
 import { readRunLabels, runItemActivations } from "./run-labels.js";
 import { evaluateSaeOnRun } from "./sae-eval.js";
 import { firingRates } from "./sae-metrics.js";
-import { loadRunSae, type LoadedSae } from "./sae-ref.js";
+import { conceptsDirOf, loadRunSae, type LoadedSae } from "./sae-ref.js";
 import { trainSaeOnEmbeddings, trainSaeOnRun, type SaeRunResult } from "./sae-run.js";
 import { modelScorer } from "./sae-settings.js";
 import { steerEvalRun } from "./steer-eval-run.js";
@@ -283,6 +283,24 @@ describe("steering", () => {
     expect(u.points[2].segmentShare.mean).toBeGreaterThan(u.points[0].segmentShare.mean);
     expect(r.rows).toHaveLength(6);
     expect(readFileSync(r.files.svg, "utf8")).toContain("<polyline");
+  });
+});
+
+describe("a second SAE of the same run", () => {
+  it("is labelled into <sae>/concepts and leaves the run's own labels alone", async () => {
+    const other = join(root, "other-sae");
+    await trainSaeOnRun(ctx, { ...PLANTED_SAE, seed: 5, epochs: 3 }, { progress: "never", out: other });
+    const before = readFileSync(labelsPath(ctx.layout.concepts), "utf8");
+    expect(conceptsDirOf(ctx.layout)).toBe(ctx.layout.concepts);
+    expect(conceptsDirOf(ctx.layout, join(ctx.dir, "sae", "."))).toBe(ctx.layout.concepts);
+    expect(conceptsDirOf(ctx.layout, other)).toBe(join(other, "concepts"));
+    const r = await labelRun(ctx, { saeDir: other });
+    expect(r.files.labels).toBe(labelsPath(join(other, "concepts")));
+    expect(readFileSync(labelsPath(ctx.layout.concepts), "utf8")).toBe(before);
+    const otherSae = loadRunSae(ctx, other);
+    expect(readRunLabels(ctx, otherSae)).toEqual(r.doc);
+    expect(readRunLabels(ctx, loaded).labels).toEqual(readLabels(labelsPath(ctx.layout.concepts)).labels);
+    expect(Array.from(runItemActivations(ctx, otherSae).data)).toEqual(Array.from(r.itemActivations.data));
   });
 });
 

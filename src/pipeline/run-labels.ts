@@ -5,17 +5,18 @@ import type { Matrix } from "../tensor/matrix.js";
 import { ITEM_ACTIVATIONS_FILE, itemActivations, loadItemActivations } from "./item-activations.js";
 import { recordedSaeFingerprint } from "./concepts-summary.js";
 import type { ModelRunContext } from "./run-context.js";
-import type { LoadedSae } from "./sae-ref.js";
+import { conceptsDirOf, type LoadedSae } from "./sae-ref.js";
 
 /**
- * The labels of a run for the loaded SAE: `<run>/concepts/labels.json`, or no labels when there is
- * none yet (neuron ids still work). Throws when the labels were computed for another SAE (the
+ * The labels of a run for the loaded SAE: labels.json in its concepts directory ({@link conceptsDirOf}),
+ * or no labels when there is none yet (neuron ids still work). Throws when the labels were computed for another SAE (the
  * fingerprint recorded in concepts/summary.json differs) or for another number of neurons.
  */
 export function readRunLabels(ctx: ModelRunContext, loaded: LoadedSae): LabelsDoc {
-  const path = labelsPath(ctx.layout.concepts);
+  const dir = conceptsDirOf(ctx.layout, loaded.dir);
+  const path = labelsPath(dir);
   if (!existsSync(path)) return emptyLabels(loaded.sae.dSae);
-  const recorded = recordedSaeFingerprint(ctx.layout.concepts);
+  const recorded = recordedSaeFingerprint(dir);
   if (recorded !== undefined && recorded !== loaded.fingerprint)
     throw new Error(
       `${path}: these labels were made for another SAE than ${loaded.dir}; run \`reclens label ${ctx.dir}\` again`,
@@ -28,10 +29,10 @@ export function readRunLabels(ctx: ModelRunContext, loaded: LoadedSae): LabelsDo
   return doc;
 }
 
-/** Item activations Z of the loaded SAE: the stored concepts/item-activations.safetensors when it matches, else computed. */
+/** Item activations Z of the loaded SAE: the stored item-activations.safetensors of its concepts directory when it matches, else computed. */
 export function runItemActivations(ctx: ModelRunContext, loaded: LoadedSae): Matrix {
   const stored = loadItemActivations(
-    join(ctx.layout.concepts, ITEM_ACTIVATIONS_FILE),
+    join(conceptsDirOf(ctx.layout, loaded.dir), ITEM_ACTIVATIONS_FILE),
     loaded.fingerprint,
     ctx.model.nItems,
     loaded.sae.dSae,

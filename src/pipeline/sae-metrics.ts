@@ -7,12 +7,20 @@ import type { Sae } from "../sae/types.js";
 import type { Matrix } from "../tensor/matrix.js";
 
 /**
+ * Firings per latent below which a dead fraction says nothing: with users * L0 firings spread
+ * uniformly over dSae latents, a share exp(-users * L0 / dSae) would still never fire (e^-5 < 0.7%).
+ */
+export const MIN_FIRINGS_PER_LATENT = 5;
+
+/**
  * Flat metrics of a nested evaluation under `prefix` ("test", "val"): original and nested
  * Recall@k/nDCG@k (with standard errors), the share kept, RBO, Kendall tau, reconstruction
- * (cosine, FVE, MSE) and sparsity (L0, dead fraction). Ratios that are undefined (original 0) are
- * left out rather than written as NaN.
+ * (cosine, FVE, MSE) and sparsity (L0; the dead fraction only when the users' codes hold at least
+ * {@link MIN_FIRINGS_PER_LATENT} firings per latent of the `dSae`, so that "never fired" can mean
+ * dead rather than "too few users"). Ratios that are undefined (original 0) are left out rather
+ * than written as NaN.
  */
-export function nestedMetrics(prefix: string, r: NestedEvalReport): Record<string, number> {
+export function nestedMetrics(prefix: string, r: NestedEvalReport, dSae: number): Record<string, number> {
   const k = r.k;
   const out: Record<string, number> = {
     [`${prefix}/users`]: r.users,
@@ -30,8 +38,9 @@ export function nestedMetrics(prefix: string, r: NestedEvalReport): Record<strin
     [`${prefix}/fve`]: r.reconstruction.fve,
     [`${prefix}/mse`]: r.reconstruction.mse,
     [`${prefix}/l0`]: r.sparsity.meanL0,
-    [`${prefix}/deadFraction`]: r.sparsity.deadFraction,
   };
+  if (r.users * r.sparsity.meanL0 >= MIN_FIRINGS_PER_LATENT * dSae)
+    out[`${prefix}/deadFraction`] = r.sparsity.deadFraction;
   if (r.kept.recall !== null) out[`${prefix}/kept/recall@${k}`] = r.kept.recall;
   if (r.kept.ndcg !== null) out[`${prefix}/kept/ndcg@${k}`] = r.kept.ndcg;
   return out;
@@ -46,7 +55,7 @@ export function evaluateNestedMetrics(
   k = 20,
 ): { report: NestedEvalReport; metrics: Record<string, number> } {
   const report = evaluateNested(model, sae, part, { k });
-  return { report, metrics: nestedMetrics(prefix, report) };
+  return { report, metrics: nestedMetrics(prefix, report, sae.dSae) };
 }
 
 /** Share of rows of `x` in which each latent of the SAE fires (codes computed in batches). */

@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { loadSae, SAE_WEIGHTS_FILE } from "../sae/io.js";
 import type { SparseAutoencoder } from "../sae/model.js";
+import type { RunLayout } from "../store/manifest.js";
 import type { ModelRunContext } from "./run-context.js";
 
 /** A trained SAE loaded from its directory, with a fingerprint of its weights. */
@@ -33,4 +34,13 @@ export function loadRunSae(ctx: ModelRunContext, dir: string = ctx.layout.sae): 
       `${dir}: the SAE reads ${sae.dIn}-wide inputs but ${ctx.model.name}'s probing site is ${ctx.model.dim} wide`,
     );
   return { dir, sae, fingerprint: saeFingerprint(dir) };
+}
+
+/**
+ * Where the concepts (labels.json, item activations, purity tables) of an SAE live: `<run>/concepts`
+ * for the run's own SAE (`<run>/sae`), `<saeDir>/concepts` for any other SAE of the run (a sweep
+ * point, a second configuration), so labelling one SAE never overwrites another's labels.
+ */
+export function conceptsDirOf(layout: RunLayout, saeDir: string = layout.sae): string {
+  return resolve(saeDir) === resolve(layout.sae) ? layout.concepts : join(saeDir, "concepts");
 }

@@ -26,6 +26,8 @@ export interface SweepConfig {
 
 /** Outcome of one configuration (test users unless the run has none; then validation users). */
 export interface SweepPoint extends SweepConfig {
+  /** Users the nested metrics are on: "test", or "val" when the run has no test users. */
+  readonly users: "test" | "val";
   readonly dSae: number;
   readonly l0: number;
   /** Nested Recall@k / original Recall@k; null when the original is 0. */
@@ -116,6 +118,7 @@ export async function runSaeSweep(
     const p = m["test/users"] !== undefined ? "test" : "val";
     const point: SweepPoint = {
       ...c,
+      users: p,
       dSae: r.fitted.config.dSae,
       l0: m[`${p}/l0`],
       recallKept: m[`${p}/kept/recall@${k}`] ?? null,
@@ -145,8 +148,18 @@ export async function runSaeSweep(
 
 const f4 = (v: number | null): string => (v === null ? "-" : v.toFixed(4));
 
-/** The sweep as a markdown table, one row per configuration, sorted by architecture, expansion, loss, L0. */
+/** "test users" / "validation users" for the points' nested metrics (the same for every point of a sweep). */
+function usersOf(points: readonly SweepPoint[]): string {
+  return points.some((p) => p.users === "val") ? "validation users" : "test users";
+}
+
+/**
+ * The sweep as a markdown table, one row per configuration, sorted by architecture, expansion, loss,
+ * L0, under a line saying which users the nested metrics are on (dead: share of latents that never
+ * fire on the training users).
+ */
 export function sweepMarkdown(points: readonly SweepPoint[], k = 20): string {
+  const note = `Nested metrics on ${usersOf(points)}; dead = latents that never fire on the training users.\n\n`;
   const head = `| arch | k | expansion | dSae | loss | L0 | Recall@${k} kept | nDCG@${k} kept | RBO | Kendall tau | FVE | cosine | dead | epochs |`;
   const sep = `|${head
     .split("|")
@@ -165,7 +178,7 @@ export function sweepMarkdown(points: readonly SweepPoint[], k = 20): string {
       (p) =>
         `| ${p.architecture} | ${p.k ?? "-"} | ${p.expansion} | ${p.dSae} | ${p.loss} | ${p.l0.toFixed(2)} | ${f4(p.recallKept)} | ${f4(p.ndcgKept)} | ${f4(p.rbo)} | ${f4(p.kendallTau)} | ${f4(p.fve)} | ${f4(p.cosine)} | ${(100 * p.deadFraction).toFixed(1)}% | ${p.epochs} |`,
     );
-  return `${[head, sep, ...rows].join("\n")}\n`;
+  return `${note}${[head, sep, ...rows].join("\n")}\n`;
 }
 
 /**
@@ -174,6 +187,7 @@ export function sweepMarkdown(points: readonly SweepPoint[], k = 20): string {
  * are left out.
  */
 export function sweepSvg(points: readonly SweepPoint[], x: "l0" | "k" = "l0", k = 20): string {
+  const users = usersOf(points);
   const groups = new Map<string, [number, number][]>();
   for (const p of points) {
     const xv = x === "l0" ? p.l0 : p.k;
@@ -189,12 +203,13 @@ export function sweepSvg(points: readonly SweepPoint[], x: "l0" | "k" = "l0", k 
   }));
   return lineChartSvg(
     {
-      title: `Recall@${k} kept by the nested model vs sparsity`,
+      title: `Recall@${k} kept by the nested model vs sparsity (${users})`,
       xLabel: x === "l0" ? "L0 (mean active latents per user)" : "k",
       yLabel: `Recall@${k} kept`,
       series,
+      legend: "right",
     },
-    720,
+    820,
     420,
   );
 }

@@ -2,7 +2,7 @@ import { labelsPath } from "../concepts/labels.js";
 import type { LoadOptions } from "../data/load.js";
 import { openModelRun } from "../pipeline/run-context.js";
 import { readRunLabels, runItemActivations } from "../pipeline/run-labels.js";
-import { loadRunSae } from "../pipeline/sae-ref.js";
+import { conceptsDirOf, loadRunSae } from "../pipeline/sae-ref.js";
 import { buildWorkspace, type Workspace } from "./workspace.js";
 
 /** Options of {@link loadWorkspace}. */
@@ -31,7 +31,7 @@ export async function loadWorkspace(runDir: string, opts: LoadWorkspaceOptions =
     model: ctx.model,
     sae: loaded.sae,
     labels: readRunLabels(ctx, loaded),
-    labelsPath: labelsPath(ctx.layout.concepts),
+    labelsPath: labelsPath(conceptsDirOf(ctx.layout, loaded.dir)),
     itemActivations: runItemActivations(ctx, loaded),
     users: { ids: ctx.dataset.users, rows: ctx.dataset.matrix, modelUserIds: ctx.modelUserIds },
     metrics: ctx.manifest.metrics,

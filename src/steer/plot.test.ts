@@ -52,6 +52,24 @@ describe("lineChartSvg", () => {
     expect(svg).toContain(`points="${CHART_MARGIN.left},${y} ${480 - CHART_MARGIN.right},${y}"`);
   });
 
+  it("puts a right legend in its own column, sized by the longest name", () => {
+    const series = [
+      {
+        name: "abcdefghij",
+        points: [
+          [0, 0],
+          [1, 1],
+        ] as [number, number][],
+      },
+    ];
+    const svg = lineChartSvg({ series, xDomain: [0, 1], yDomain: [0, 1], legend: "right" }, 400, 300);
+    const right = 400 - CHART_MARGIN.right - (34 + 6.5 * 10); // 285: the plot ends before the legend
+    expect(svg).toContain(
+      `points="${CHART_MARGIN.left},${300 - CHART_MARGIN.bottom} ${right},${CHART_MARGIN.top}"`,
+    );
+    expect(svg).toContain(`<text x="${right + 34}" y="${CHART_MARGIN.top + 14}">abcdefghij</text>`);
+  });
+
   it("rejects non-finite points and bad domains", () => {
     expect(() => lineChartSvg({ series: [{ name: "s", points: [[0, NaN]] }] })).toThrow(
       /series "s" point 0 is \(0, NaN\)/,

@@ -20,6 +20,8 @@ export interface LineChart {
   /** Axis ranges; default: the data's range (a flat range is widened by 1 on each side). */
   readonly xDomain?: readonly [number, number];
   readonly yDomain?: readonly [number, number];
+  /** Legend inside the plot area's top-right corner (default) or in a column right of the plot. */
+  readonly legend?: "inside" | "right";
 }
 
 /** Where a chart is drawn inside the SVG document (pixels). */
@@ -68,8 +70,9 @@ function domainOf(chart: LineChart, axis: 0 | 1): [number, number] {
 
 /**
  * The chart as an SVG `<g>` fragment drawn in `frame`: the plot area is the frame minus
- * {@link CHART_MARGIN}; x maps linearly left to right, y bottom to top; 5 ticks per axis; a legend
- * in the top-right corner. Throws on a non-finite point, naming the series and point.
+ * {@link CHART_MARGIN} (and, with `legend: "right"`, a legend column wide enough for the longest
+ * series name); x maps linearly left to right, y bottom to top; 5 ticks per axis. Throws on a
+ * non-finite point, naming the series and point.
  */
 export function lineChartGroup(chart: LineChart, frame: Frame): string {
   chart.series.forEach((s) =>
@@ -81,7 +84,9 @@ export function lineChartGroup(chart: LineChart, frame: Frame): string {
   const [x0, x1] = domainOf(chart, 0);
   const [y0, y1] = domainOf(chart, 1);
   const left = frame.x + CHART_MARGIN.left;
-  const right = frame.x + frame.width - CHART_MARGIN.right;
+  const outside = chart.legend === "right";
+  const legendWidth = outside ? 34 + 6.5 * Math.max(0, ...chart.series.map((s) => s.name.length)) : 0;
+  const right = frame.x + frame.width - CHART_MARGIN.right - legendWidth;
   const top = frame.y + CHART_MARGIN.top;
   const bottom = frame.y + frame.height - CHART_MARGIN.bottom;
   const px = (v: number): number => scaleLinear(v, x0, x1, left, right);
@@ -128,10 +133,11 @@ export function lineChartGroup(chart: LineChart, frame: Frame): string {
     for (const p of s.points)
       out.push(`<circle cx="${fmt(px(p[0]))}" cy="${fmt(py(p[1]))}" r="2.5" fill="${color}"/>`);
     const ly = top + 14 + 14 * q;
+    const lx = outside ? right + 12 : right - 110;
     out.push(
-      `<line x1="${fmt(right - 110)}" y1="${fmt(ly - 4)}" x2="${fmt(right - 92)}" y2="${fmt(ly - 4)}" stroke="${color}" stroke-width="2"/>`,
+      `<line x1="${fmt(lx)}" y1="${fmt(ly - 4)}" x2="${fmt(lx + 18)}" y2="${fmt(ly - 4)}" stroke="${color}" stroke-width="2"/>`,
     );
-    out.push(`<text x="${fmt(right - 88)}" y="${fmt(ly)}">${escapeXml(s.name)}</text>`);
+    out.push(`<text x="${fmt(lx + 22)}" y="${fmt(ly)}">${escapeXml(s.name)}</text>`);
   });
   out.push("</g>");
   return out.join("\n");
