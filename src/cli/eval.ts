@@ -30,7 +30,7 @@ export function registerEval(program: Command): void {
             {
               run: dir,
               model: r.model.name,
-              ...flattenReport("val", r.validation),
+              ...(r.validation ? flattenReport("val", r.validation) : {}),
               ...flattenReport("test", r.test),
             },
             null,
@@ -44,6 +44,7 @@ export function registerEval(program: Command): void {
         ["val", r.validation],
         ["test", r.test],
       ] as const) {
+        if (!rep) continue;
         console.log(`${part}: ${rep.users} users`);
         for (const k of ks) {
           const cell = (name: string) =>

@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
 import { modelFactory, modelNames } from "../models/index.js";
+import { SPLIT_NAMES, type SplitInput } from "../models/run-split.js";
 import { trainRun } from "../models/runs.js";
+import type { FitProgress } from "../models/types.js";
 import { addLoadOptions, toLoadOptions, type LoadCliOptions } from "./data-options.js";
 import { countArg, numberArg } from "./args.js";
 
@@ -38,7 +40,12 @@ function readConfigFile(path: string): Record<string, unknown> {
 const fmt = (s: number): string => (s >= 90 ? `${(s / 60).toFixed(1)}m` : `${s.toFixed(1)}s`);
 
 interface TrainCliOptions extends LoadCliOptions {
-  model: string;
+  model?: string;
+  dataset?: string;
+  split: string;
+  k?: number;
+  valK?: number;
+  order?: string;
   set: string[];
   config?: string;
   out: string;
@@ -51,16 +58,96 @@ interface TrainCliOptions extends LoadCliOptions {
   quiet?: boolean;
 }
 
+/** The split asked for on the command line; options of the other split kind are refused. */
+export function splitFromCli(o: TrainCliOptions): SplitInput {
+  const kind = SPLIT_NAMES[o.split as keyof typeof SPLIT_NAMES];
+  if (!kind)
+    throw new InvalidArgumentError(
+      `--split must be one of ${Object.keys(SPLIT_NAMES).join(", ")}, got "${o.split}"`,
+    );
+  const heldOut = {
+    "--val-fraction": o.valFraction,
+    "--test-fraction": o.testFraction,
+    "--fold-in": o.foldIn,
+  };
+  const leaveK = { "--k": o.k, "--val-k": o.valK, "--order": o.order };
+  const misplaced = Object.entries(kind === "heldOutUsers" ? leaveK : heldOut).find(
+    ([, v]) => v !== undefined,
+  );
+  if (misplaced) throw new InvalidArgumentError(`${misplaced[0]} does not apply to --split ${o.split}`);
+  if (kind === "leaveKOut") {
+    if (o.k !== undefined && o.k < 1) throw new InvalidArgumentError(`--k must be at least 1, got ${o.k}`);
+    if (o.order !== undefined && o.order !== "random" && o.order !== "recent")
+      throw new InvalidArgumentError(`--order must be random or recent, got "${o.order}"`);
+    return {
+      kind,
+      ...(o.k !== undefined ? { k: o.k } : {}),
+      ...(o.valK !== undefined ? { valK: o.valK } : {}),
+      ...(o.order !== undefined ? { order: o.order as "random" | "recent" } : {}),
+    };
+  }
+  return {
+    kind,
+    ...(o.valFraction !== undefined ? { valFraction: o.valFraction } : {}),
+    ...(o.testFraction !== undefined ? { testFraction: o.testFraction } : {}),
+    ...(o.foldIn !== undefined ? { foldInFraction: o.foldIn } : {}),
+  };
+}
+
 /**
- * `reclens train <dataset> --model <name> --out <run>`: held-out-users split, training with early
- * stopping on validation nDCG@20, test evaluation, and a run directory (manifest.json + model/).
+ * Model and dataset from `train <dataset> --model <name>` or `train <model> --dataset <ref>`
+ * (the issue tracker's spelling); exactly one of each, clearly reported otherwise.
+ */
+export function modelAndDataset(
+  positional: string | undefined,
+  o: TrainCliOptions,
+): { model: string; data: string } {
+  if (o.dataset !== undefined) {
+    if (o.model !== undefined && positional !== undefined)
+      throw new InvalidArgumentError(`give the model once: "${positional}" and --model ${o.model}`);
+    const model = o.model ?? positional;
+    if (model === undefined)
+      throw new InvalidArgumentError(`no model: reclens train <model> --dataset ${o.dataset}`);
+    return { model, data: o.dataset };
+  }
+  if (positional === undefined)
+    throw new InvalidArgumentError(
+      "no dataset: reclens train <dataset> --model <name> (or <model> --dataset <ref>)",
+    );
+  if (o.model === undefined)
+    throw new InvalidArgumentError(
+      `no model: reclens train ${positional} --model <${modelNames().join("|")}>`,
+    );
+  return { model: o.model, data: positional };
+}
+
+function progressLine(p: FitProgress): string {
+  const val = p.valMetrics
+    ? Object.entries(p.valMetrics)
+        .map(([name, v]) => `  val ${name} ${v.toFixed(4)}`)
+        .join("")
+    : p.valScore !== undefined
+      ? `  val ndcg@20 ${p.valScore.toFixed(4)}`
+      : "";
+  return `epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toPrecision(5)}${val}  ${fmt(p.elapsedSec)} elapsed, ETA ${fmt(p.etaSec)}\n`;
+}
+
+/**
+ * `reclens train <dataset> --model <name> --out <run>` (or `train <model> --dataset <ref>`): a
+ * held-out-users or leave-k-out split, training with early stopping on validation nDCG@20 (progress:
+ * epoch, loss, validation Recall@20 and nDCG@20, ETA), test evaluation, and a run directory
+ * (manifest.json + model/).
  */
 export function registerTrain(program: Command): void {
   const cmd = program
     .command("train")
     .description("train a recommender on a dataset and write a run directory (model + manifest)")
-    .argument("<dataset>", "registered name, recbole:<path>, csv:<path>, or a folder/file path")
-    .requiredOption("--model <name>", `recommender: ${modelNames().join(", ")}`)
+    .argument(
+      "[dataset]",
+      "registered name, recbole:<path>, csv:<path>, or a folder/file path (or the model, with --dataset)",
+    )
+    .option("--model <name>", `recommender: ${modelNames().join(", ")}`)
+    .option("--dataset <ref>", "the dataset, when the model is given as the argument")
     .option(
       "--set <key=value>",
       "model hyperparameter (repeatable), e.g. --set dim=64",
@@ -70,42 +157,36 @@ export function registerTrain(program: Command): void {
     .option("--config <file>", "model hyperparameters as a JSON object (--set overrides)")
     .requiredOption("--out <dir>", "run directory to write")
     .option("--seed <n>", "seed of the split, initialisation and sampling", countArg, 42)
-    .option("--val-fraction <f>", "share of users held out for validation (default 0.1)", numberArg)
-    .option("--test-fraction <f>", "share of users held out for testing (default 0.1)", numberArg)
+    .option("--split <kind>", "held-out-users (strong generalisation) or leave-k-out", "held-out-users")
+    .option("--val-fraction <f>", "held-out-users: share of users for validation (default 0.1)", numberArg)
+    .option("--test-fraction <f>", "held-out-users: share of users for testing (default 0.1)", numberArg)
     .option(
       "--fold-in <f>",
-      "share of a held-out user's interactions given as input (default 0.8)",
+      "held-out-users: share of a held-out user's interactions given as input (default 0.8)",
       numberArg,
     )
+    .option("--k <n>", "leave-k-out: test interactions held out per user (default 5)", countArg)
+    .option("--val-k <n>", "leave-k-out: further interactions per user for validation (default k)", countArg)
+    .option("--order <order>", "leave-k-out: random (default) or recent (latest by timestamp)")
     .option("--patience <n>", "early stopping: epochs without validation improvement", countArg, 5)
     .option("--json", "print the manifest as JSON")
     .option("--quiet", "no per-epoch progress");
   addLoadOptions(cmd);
-  cmd.action(async (ref: string, o: TrainCliOptions) => {
-    modelFactory(o.model); // unknown name: fail before loading data
+  cmd.action(async (positional: string | undefined, o: TrainCliOptions) => {
+    const { model, data } = modelAndDataset(positional, o);
+    modelFactory(model); // unknown name: fail before loading data
+    const split = splitFromCli(o);
     const modelConfig = { ...(o.config ? readConfigFile(o.config) : {}), ...parseSettings(o.set) };
-    const split = {
-      ...(o.valFraction !== undefined ? { valFraction: o.valFraction } : {}),
-      ...(o.testFraction !== undefined ? { testFraction: o.testFraction } : {}),
-      ...(o.foldIn !== undefined ? { foldInFraction: o.foldIn } : {}),
-    };
     const r = await trainRun({
-      data: ref,
+      data,
       load: toLoadOptions(o),
-      model: o.model,
+      model,
       modelConfig,
       seed: o.seed,
       split,
       patience: o.patience,
       out: o.out,
-      onProgress: o.quiet
-        ? undefined
-        : (p) =>
-            process.stderr.write(
-              `epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toPrecision(5)}` +
-                `${p.valScore !== undefined ? `  val ndcg@20 ${p.valScore.toFixed(4)}` : ""}` +
-                `  ${fmt(p.elapsedSec)} elapsed, ETA ${fmt(p.etaSec)}\n`,
-            ),
+      onProgress: o.quiet ? undefined : (p) => process.stderr.write(progressLine(p)),
     });
     if (o.json) {
       console.log(JSON.stringify(r.manifest, null, 2));
@@ -115,9 +196,11 @@ export function registerTrain(program: Command): void {
     const d = r.manifest.data;
     console.log(`run        ${o.out}`);
     console.log(`data       ${d.name}: ${d.users} users, ${d.items} items, ${d.interactions} interactions`);
-    console.log(`model      ${o.model} ${JSON.stringify(r.model.config)}`);
+    console.log(`split      ${JSON.stringify(r.manifest.config.split)}`);
+    console.log(`model      ${model} ${JSON.stringify(r.model.config)}`);
     console.log(`training   ${r.fit.epochsRun} epochs (best ${r.fit.bestEpoch}) in ${fmt(r.fit.seconds)}`);
     for (const part of ["val", "test"]) {
+      if (m[`${part}/users`] === undefined) continue;
       const cols = ["recall@20", "ndcg@20"].map(
         (k) => `${k} ${m[`${part}/${k}`].toFixed(4)} ± ${m[`${part}/${k}/se`].toFixed(4)}`,
       );

@@ -89,7 +89,16 @@ export class Ease extends BaseRecommender<EaseConfig> {
     const loss = reconstructionError(train, this.weights);
     const seconds = (performance.now() - t0) / 1000;
     const valScore = ctx.validation?.evaluate(this);
-    ctx.onProgress?.({ epoch: 1, epochs: 1, loss, elapsedSec: seconds, etaSec: 0, valScore });
+    const valMetrics = ctx.validation?.lastMetrics?.();
+    ctx.onProgress?.({
+      epoch: 1,
+      epochs: 1,
+      loss,
+      elapsedSec: seconds,
+      etaSec: 0,
+      valScore,
+      ...(valMetrics ? { valMetrics } : {}),
+    });
     return {
       epochsRun: 1,
       bestEpoch: 1,

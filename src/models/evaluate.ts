@@ -8,11 +8,13 @@ export interface HeldOutUsers {
   readonly foldIn: Csr;
   /** users x items to retrieve. */
   readonly target: Csr;
+  /** Rows of the model's training matrix (leave-k-out): id-based models use their learned user vectors. */
+  readonly userIds?: Int32Array;
 }
 
 /**
- * Strong-generalisation evaluation: each held-out user is encoded from their fold-in rows as an
- * unseen user (no user ids; MF folds them in), scored over all items with the fold-in items
+ * Held-out evaluation: each user is encoded from their fold-in rows (as an unseen user, which MF
+ * folds in, unless the part carries `userIds`), scored over all items with the fold-in items
  * excluded, and the target ranked (Recall@K normalised by min(K, |target|), nDCG@K binary gains).
  */
 export function evaluateHeldOut(
@@ -25,7 +27,11 @@ export function evaluateHeldOut(
     fullRanking?: boolean;
   } = {},
 ): RankingReport {
-  return evaluateRanking(part.target, (s, e) => model.scoreUsers({ rows: part.foldIn.rowRange(s, e) }), {
+  const batch = (s: number, e: number) => ({
+    rows: part.foldIn.rowRange(s, e),
+    ...(part.userIds ? { userIds: part.userIds.subarray(s, e) } : {}),
+  });
+  return evaluateRanking(part.target, (s, e) => model.scoreUsers(batch(s, e)), {
     ks: opts.ks ?? [20],
     exclude: part.foldIn,
     batchSize: opts.batchSize ?? 512,
@@ -34,9 +40,13 @@ export function evaluateHeldOut(
   });
 }
 
-/** An early-stopping callback that scores `metric` (e.g. "ndcg@20") on held-out validation users. */
+/**
+ * An early-stopping callback that scores `metric` (e.g. "ndcg@20") on held-out validation users;
+ * Recall and nDCG at the metric's cut-off of the latest call are kept for progress lines.
+ */
 export function heldOutValidation(part: HeldOutUsers, metric = "ndcg@20", patience = 5): Validation {
   const k = Number(/@(\d+)$/.exec(metric)?.[1] ?? 20);
+  let last: Record<string, number> = {};
   return {
     patience,
     evaluate: (model) => {
@@ -46,7 +56,13 @@ export function heldOutValidation(part: HeldOutUsers, metric = "ndcg@20", patien
         throw new Error(
           `heldOutValidation: unknown metric "${metric}" (have ${Object.keys(report.metrics).join(", ")})`,
         );
+      last = Object.fromEntries(
+        Object.entries(report.metrics)
+          .filter(([name]) => name.startsWith("recall@") || name.startsWith("ndcg@"))
+          .map(([name, v]) => [name, v.mean]),
+      );
       return m.mean;
     },
+    lastMetrics: () => last,
   };
 }

@@ -50,8 +50,49 @@ describe("train and evaluate runs", () => {
     expect(m.metrics["test/recall@10"]).toBe(1);
     const again = await evaluateRun(out, { ks: [10, 20] });
     expect(again.test.metrics["ndcg@10"].mean).toBe(m.metrics["test/ndcg@10"]);
-    expect(again.validation.metrics["recall@10"].mean).toBe(m.metrics["val/recall@10"]);
+    expect(again.validation?.metrics["recall@10"].mean).toBe(m.metrics["val/recall@10"]);
     expect(r.test.users).toBe(m.metrics["test/users"]);
+  });
+
+  it("leave-k-out: every user trains, test users find their k held-out items, evaluateRun agrees", async () => {
+    const lko = join(dir, "run-lko");
+    const progress: (Readonly<Record<string, number>> | undefined)[] = [];
+    const r = await trainRun({
+      data: `csv:${csv}`,
+      load: { cache: false },
+      model: "ease",
+      modelConfig: { lambda: 5 },
+      seed: 3,
+      split: { kind: "leaveKOut", k: 2, valK: 1 },
+      out: lko,
+      onProgress: (p) => progress.push(p.valMetrics),
+    });
+    const m = readManifest(lko);
+    expect(m.config).toMatchObject({ split: { kind: "leaveKOut", seed: 3, k: 2, valK: 1, order: "random" } });
+    expect(r.fit.bestEpoch).toBe(1);
+    // every user with > 3 interactions is a validation user, > 2 a test user; all 80 train
+    expect(m.metrics["test/users"]).toBeGreaterThan(70);
+    expect(m.metrics["test/recall@10"]).toBeGreaterThan(0.8); // own group first; random ranking ~0.4
+    expect(Object.keys(progress[0] ?? {})).toEqual(["recall@20", "ndcg@20"]);
+    expect(progress[0]?.["ndcg@20"]).toBe(m.metrics["val/ndcg@20"]);
+    const again = await evaluateRun(lko, { ks: [10, 20] });
+    expect(again.test.metrics["ndcg@10"].mean).toBe(m.metrics["test/ndcg@10"]);
+    expect(again.validation?.users).toBe(m.metrics["val/users"]);
+  });
+
+  it("leave-k-out without a validation set trains without early stopping and reports test only", async () => {
+    const r = await trainRun({
+      data: `csv:${csv}`,
+      load: { cache: false },
+      model: "ease",
+      seed: 3,
+      split: { kind: "leaveKOut", k: 1, valK: 0 },
+      out: join(dir, "run-lko-noval"),
+    });
+    expect(r.validation).toBeUndefined();
+    expect(r.manifest.metrics["val/users"]).toBeUndefined();
+    expect(r.manifest.config).toMatchObject({ training: { earlyStopping: null } });
+    expect((await evaluateRun(join(dir, "run-lko-noval"))).validation).toBeUndefined();
   });
 
   it("refuses to re-evaluate when the data changed since training", async () => {

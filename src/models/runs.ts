@@ -1,6 +1,4 @@
 import { loadDatasetWithReport, type LoadOptions } from "../data/load.js";
-import { heldOutUsersSplit, type HeldOutUsersSplit } from "../data/splits/index.js";
-import type { Dataset } from "../data/types.js";
 import type { RankingReport } from "../eval/ranking.js";
 import {
   createManifest,
@@ -13,15 +11,8 @@ import {
 import { Rng } from "../tensor/rng.js";
 import { evaluateHeldOut, heldOutValidation } from "./evaluate.js";
 import { createModel, loadModel } from "./index.js";
+import { resolveSplitSettings, splitForRun, splitSettingsOf, type SplitInput } from "./run-split.js";
 import type { FitProgress, FitReport, Recommender } from "./types.js";
-
-/** How a training run splits the data (held-out users, Liang et al. 2018). */
-export interface SplitSettings {
-  readonly seed: number;
-  readonly valFraction: number;
-  readonly testFraction: number;
-  readonly foldInFraction: number;
-}
 
 /** Everything `trainRun` needs. */
 export interface TrainRunOptions {
@@ -32,7 +23,8 @@ export interface TrainRunOptions {
   /** Raw hyperparameters (validated by the model's schema; defaults applied). */
   readonly modelConfig?: unknown;
   readonly seed: number;
-  readonly split?: Partial<Omit<SplitSettings, "seed">>;
+  /** How to split (default: held-out users 0.1 / 0.1 with 0.8 fold-in). */
+  readonly split?: SplitInput;
   /** Early stopping on validation nDCG@20: epochs without improvement (default 5). */
   readonly patience?: number;
   /** Cut-offs reported (default [10, 20, 50]). */
@@ -46,7 +38,8 @@ export interface TrainRunOptions {
 export interface TrainRunResult {
   readonly model: Recommender;
   readonly fit: FitReport;
-  readonly validation: RankingReport;
+  /** Absent when the split has no validation users (leave-k-out with valK 0): no early stopping then. */
+  readonly validation?: RankingReport;
   readonly test: RankingReport;
   readonly manifest: Manifest;
 }
@@ -62,35 +55,32 @@ export function flattenReport(prefix: string, r: RankingReport): Record<string, 
   return out;
 }
 
-function splitData(dataset: Dataset, s: SplitSettings): HeldOutUsersSplit {
-  return heldOutUsersSplit(dataset, s);
-}
-
 /**
- * Loads and splits the data, trains the model on the training users with early stopping on the
- * validation users' nDCG@20, evaluates validation and test users (strong generalisation: fold-in
- * 80% / target 20%), and writes the run directory: `model/` and `manifest.json` (config, data
- * fingerprint, seed, metrics, versions).
+ * Loads and splits the data (held-out users: fold-in 80% / target 20% of each validation and test
+ * user; or leave-k-out: every user trains, k items per user to find), trains the model on the
+ * training rows with early stopping on the validation part's nDCG@20, evaluates validation and test,
+ * and writes the run directory: `model/` and `manifest.json` (config, data fingerprint, seed,
+ * metrics, versions).
  */
 export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const loaded = await loadDatasetWithReport(o.data, o.load ?? {});
   const dataset = loaded.dataset;
-  const split: SplitSettings = {
-    seed: o.seed,
-    valFraction: o.split?.valFraction ?? 0.1,
-    testFraction: o.split?.testFraction ?? 0.1,
-    foldInFraction: o.split?.foldInFraction ?? 0.8,
-  };
-  const parts = splitData(dataset, split);
+  const split = resolveSplitSettings(o.seed, o.split);
+  const parts = splitForRun(dataset, split);
+  if (parts.test.users.length === 0)
+    throw new Error(
+      `${dataset.name}: the ${split.kind} split leaves no test users (too few interactions per user?)`,
+    );
   const model = createModel(o.model, o.modelConfig ?? {});
   const patience = o.patience ?? 5;
+  const hasValidation = parts.validation.users.length > 0;
   const fit = await model.fit(parts.train, {
     rng: new Rng(o.seed),
-    validation: heldOutValidation(parts.validation, "ndcg@20", patience),
+    ...(hasValidation ? { validation: heldOutValidation(parts.validation, "ndcg@20", patience) } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
   const ks = o.ks ?? [10, 20, 50];
-  const validation = evaluateHeldOut(model, parts.validation, { ks });
+  const validation = hasValidation ? evaluateHeldOut(model, parts.validation, { ks }) : undefined;
   const test = evaluateHeldOut(model, parts.test, { ks });
   const layout = runLayout(o.out);
   model.save(layout.model);
@@ -101,8 +91,8 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       model: o.model,
       modelConfig: model.config,
       data: { ref: o.data, load: o.load ?? {} },
-      split: { kind: "heldOutUsers", ...split },
-      training: { earlyStopping: "val/ndcg@20", patience },
+      split,
+      training: hasValidation ? { earlyStopping: "val/ndcg@20", patience } : { earlyStopping: null },
       ks,
     },
     data: {
@@ -118,7 +108,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       "fit/epochs": fit.epochsRun,
       "fit/bestEpoch": fit.bestEpoch,
       "fit/finalLoss": fit.losses[fit.losses.length - 1],
-      ...flattenReport("val", validation),
+      ...(validation ? flattenReport("val", validation) : {}),
       ...flattenReport("test", test),
     },
   });
@@ -130,7 +120,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
 export interface EvalRunResult {
   readonly manifest: Manifest;
   readonly model: Recommender;
-  readonly validation: RankingReport;
+  readonly validation?: RankingReport;
   readonly test: RankingReport;
 }
 
@@ -144,17 +134,11 @@ export async function evaluateRun(
   opts: { ks?: readonly number[]; load?: LoadOptions } = {},
 ): Promise<EvalRunResult> {
   const manifest = readManifest(dir);
-  const cfg = manifest.config as {
-    data?: { ref?: unknown; load?: unknown };
-    split?: Partial<SplitSettings> & { kind?: unknown };
-  };
+  const where = runLayout(dir).manifest;
+  const cfg = manifest.config as { data?: { ref?: unknown; load?: unknown } };
   const ref = cfg.data?.ref;
-  if (typeof ref !== "string")
-    throw new Error(`${runLayout(dir).manifest}: config.data.ref is missing; not a model run?`);
-  if (cfg.split?.kind !== "heldOutUsers")
-    throw new Error(
-      `${runLayout(dir).manifest}: config.split.kind is ${JSON.stringify(cfg.split?.kind)}, expected "heldOutUsers"`,
-    );
+  if (typeof ref !== "string") throw new Error(`${where}: config.data.ref is missing; not a model run?`);
+  const settings = splitSettingsOf(manifest, where);
   const load = { ...((cfg.data?.load ?? {}) as LoadOptions), ...opts.load };
   const dataset = (await loadDatasetWithReport(ref, load)).dataset;
   const hash = dataFingerprint(dataset.matrix);
@@ -163,18 +147,15 @@ export async function evaluateRun(
       `${dir}: the data "${ref}" no longer matches the run (fingerprint ${hash.slice(0, 12)} vs ${manifest.data.hash.slice(0, 12)})`,
     );
   }
-  const parts = splitData(dataset, {
-    seed: manifest.seed,
-    valFraction: cfg.split.valFraction ?? 0.1,
-    testFraction: cfg.split.testFraction ?? 0.1,
-    foldInFraction: cfg.split.foldInFraction ?? 0.8,
-  });
+  const parts = splitForRun(dataset, settings);
   const model = loadModel(runLayout(dir).model);
   const ks = opts.ks ?? [10, 20, 50, 100];
   return {
     manifest,
     model,
-    validation: evaluateHeldOut(model, parts.validation, { ks }),
+    ...(parts.validation.users.length > 0
+      ? { validation: evaluateHeldOut(model, parts.validation, { ks }) }
+      : {}),
     test: evaluateHeldOut(model, parts.test, { ks }),
   };
 }

@@ -40,8 +40,10 @@ export async function runEpochs(loop: EpochLoop): Promise<FitReport> {
     }
     losses.push(loss);
     let valScore: number | undefined;
+    let valMetrics: Readonly<Record<string, number>> | undefined;
     if (ctx.validation) {
       valScore = ctx.validation.evaluate(loop.model);
+      valMetrics = ctx.validation.lastMetrics?.();
       valScores.push(valScore);
       if (valScore > best) {
         best = valScore;
@@ -54,7 +56,15 @@ export async function runEpochs(loop: EpochLoop): Promise<FitReport> {
     const elapsedSec = (performance.now() - t0) / 1000;
     const stopping = ctx.validation !== undefined && epoch - bestEpoch >= ctx.validation.patience;
     const remaining = stopping ? 0 : epochs - epoch;
-    ctx.onProgress?.({ epoch, epochs, loss, elapsedSec, etaSec: (elapsedSec / epoch) * remaining, valScore });
+    ctx.onProgress?.({
+      epoch,
+      epochs,
+      loss,
+      elapsedSec,
+      etaSec: (elapsedSec / epoch) * remaining,
+      valScore,
+      ...(valMetrics ? { valMetrics } : {}),
+    });
     if (stopping) break;
     await yieldToEventLoop();
   }

@@ -45,11 +45,15 @@ export interface FitProgress {
   readonly etaSec: number;
   /** Validation score of this epoch, when a validation callback is set. */
   readonly valScore?: number;
+  /** Every metric the validation computed this epoch (e.g. recall@20 and ndcg@20), when it reports them. */
+  readonly valMetrics?: Readonly<Record<string, number>>;
 }
 
 /** Early stopping: `evaluate` scores the model after each epoch (higher is better). */
 export interface Validation {
   readonly evaluate: (model: Recommender) => number;
+  /** The metrics of the latest `evaluate` call (shown in progress lines); optional. */
+  readonly lastMetrics?: () => Readonly<Record<string, number>>;
   /** Stop after this many epochs without improvement; the best epoch's weights are restored. */
   readonly patience: number;
 }

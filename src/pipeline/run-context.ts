@@ -2,10 +2,9 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { readDatasetCache } from "../data/cache.js";
 import { loadDatasetWithReport, type LoadOptions } from "../data/load.js";
-import { heldOutUsersSplit, type HeldOutUsersSplit } from "../data/splits/index.js";
 import type { Dataset } from "../data/types.js";
 import { loadModel } from "../models/index.js";
-import type { SplitSettings } from "../models/runs.js";
+import { splitForRun, splitSettingsOf, type RunSplit, type SplitSettings } from "../models/run-split.js";
 import type { Recommender } from "../models/types.js";
 import {
   dataFingerprint,
@@ -20,7 +19,7 @@ export const RUN_DATASET_FILE = "dataset.rlds";
 
 /**
  * A model run opened for the later stages: its manifest, the data (fingerprint checked), the
- * held-out-users split rebuilt exactly as `trainRun` made it, and the fitted model.
+ * split rebuilt exactly as `trainRun` made it (held-out users or leave-k-out), and the fitted model.
  */
 export interface ModelRunContext {
   readonly dir: string;
@@ -28,7 +27,7 @@ export interface ModelRunContext {
   readonly manifest: Manifest;
   readonly dataset: Dataset;
   readonly splitSettings: SplitSettings;
-  readonly split: HeldOutUsersSplit;
+  readonly split: RunSplit;
   readonly model: Recommender;
   /** Row of the model's training matrix for each dataset user, -1 for held-out users. */
   readonly modelUserIds: Int32Array;
@@ -38,24 +37,6 @@ export interface ModelRunContext {
 export interface OpenRunOptions {
   /** Overrides of how the data are reloaded (e.g. another dataDir), merged over the manifest's. */
   readonly load?: LoadOptions;
-}
-
-/**
- * The split settings a model run recorded (config.split), with `trainRun`'s defaults for missing
- * fractions. Throws naming the manifest unless the run used a held-out-users split.
- */
-export function runSplitSettings(manifest: Manifest, where = "manifest.json"): SplitSettings {
-  const split = (manifest.config as { split?: Partial<SplitSettings> & { kind?: unknown } }).split;
-  if (split?.kind !== "heldOutUsers")
-    throw new Error(
-      `${where}: config.split.kind is ${JSON.stringify(split?.kind)}, expected "heldOutUsers" (not a model run?)`,
-    );
-  return {
-    seed: manifest.seed,
-    valFraction: split.valFraction ?? 0.1,
-    testFraction: split.testFraction ?? 0.1,
-    foldInFraction: split.foldInFraction ?? 0.8,
-  };
 }
 
 async function runDataset(dir: string, manifest: Manifest, load: LoadOptions | undefined): Promise<Dataset> {
@@ -90,8 +71,8 @@ export function modelRunContext(
   model: Recommender,
 ): ModelRunContext {
   const layout = runLayout(dir);
-  const splitSettings = runSplitSettings(manifest, layout.manifest);
-  const split = heldOutUsersSplit(dataset, splitSettings);
+  const splitSettings = splitSettingsOf(manifest, layout.manifest);
+  const split = splitForRun(dataset, splitSettings);
   if (model.nItems !== dataset.items.length)
     throw new RangeError(
       `${layout.model}: the model has ${model.nItems} items, the data ${dataset.items.length}`,
@@ -104,11 +85,11 @@ export function modelRunContext(
 /**
  * Opens a model run directory written by `trainRun`: reads manifest.json, reloads the data
  * (`<run>/dataset.rlds` when present, else the manifest's data reference; the fingerprint must
- * match), rebuilds the held-out-users split from the recorded seed and fractions, and loads model/.
+ * match), rebuilds the split from the recorded seed and settings, and loads model/.
  */
 export async function openModelRun(dir: string, opts: OpenRunOptions = {}): Promise<ModelRunContext> {
   const manifest = readManifest(dir);
-  runSplitSettings(manifest, runLayout(dir).manifest);
+  splitSettingsOf(manifest, runLayout(dir).manifest);
   const dataset = await runDataset(dir, manifest, opts.load);
   const model = loadModel(runLayout(dir).model);
   return modelRunContext(dir, manifest, dataset, model);

@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import type { Dataset } from "../data/types.js";
+import { createManifest } from "../store/manifest.js";
+import { Csr } from "../tensor/csr.js";
+import { Matrix } from "../tensor/matrix.js";
+import { evaluateHeldOut } from "./evaluate.js";
+import { resolveSplitSettings, splitForRun, splitSettingsOf } from "./run-split.js";
+import type { Recommender, UserBatch } from "./types.js";
+
+/** User u has items 0..u+1 (u + 2 interactions): user 0 has 2, user 7 has 9. */
+function staircase(): Dataset {
+  const r: number[] = [];
+  const c: number[] = [];
+  for (let u = 0; u < 8; u++)
+    for (let i = 0; i < u + 2; i++) {
+      r.push(u);
+      c.push(i);
+    }
+  const matrix = Csr.fromTriplets(8, 12, r, c);
+  return { name: "stairs", source: "test", users: [], items: [], matrix, concepts: [] };
+}
+
+const row = (m: Csr, r: number): number[] => Array.from(m.rowIndices(r));
+
+describe("run splits", () => {
+  it("fills defaults for both kinds", () => {
+    expect(resolveSplitSettings(3)).toEqual({
+      kind: "heldOutUsers",
+      seed: 3,
+      valFraction: 0.1,
+      testFraction: 0.1,
+      foldInFraction: 0.8,
+    });
+    expect(resolveSplitSettings(3, { kind: "leaveKOut", k: 2 })).toEqual({
+      kind: "leaveKOut",
+      seed: 3,
+      k: 2,
+      valK: 2,
+      order: "random",
+    });
+  });
+
+  it("leave-k-out: every user trains; validation sees train, test sees train + validation", () => {
+    const ds = staircase();
+    const s = splitForRun(ds, resolveSplitSettings(1, { kind: "leaveKOut", k: 2, valK: 1 }));
+    expect(Array.from(s.trainUsers)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(s.train.rows).toBe(8);
+    // > k = 2 interactions gives a test set (users 1..7), > k + valK = 3 a validation set (users 2..7)
+    expect(Array.from(s.test.users)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(Array.from(s.validation.users)).toEqual([2, 3, 4, 5, 6, 7]);
+    expect(Array.from(s.test.userIds ?? [])).toEqual(Array.from(s.test.users));
+    s.test.users.forEach((u, r) => {
+      expect(s.test.target.rowNnz(r)).toBe(2);
+      const seen = row(s.test.foldIn, r);
+      const all = [...seen, ...row(s.test.target, r)].sort((a, b) => a - b);
+      expect(all).toEqual(row(ds.matrix, u)); // fold-in (train + validation) and target cover the user
+    });
+    s.validation.users.forEach((u, r) => {
+      expect(row(s.validation.foldIn, r)).toEqual(row(s.train, u));
+      expect(s.validation.target.rowNnz(r)).toBe(1);
+      expect(row(s.validation.target, r).some((i) => row(s.train, u).includes(i))).toBe(false);
+    });
+    expect(s.train.rowNnz(0)).toBe(2); // too small: keeps everything
+  });
+
+  it("held-out users: the same parts as heldOutUsersSplit, without user ids", () => {
+    const s = splitForRun(staircase(), resolveSplitSettings(2, { valFraction: 0.25, testFraction: 0.25 }));
+    expect(s.test.userIds).toBeUndefined();
+    expect(s.train.rows + s.validation.users.length + s.test.users.length).toBe(8);
+  });
+
+  it("reads the recorded settings back and names bad fields", () => {
+    const manifest = (split: unknown) =>
+      createManifest({
+        kind: "model",
+        seed: 9,
+        config: { split },
+        data: { name: "d", source: "s", hash: "a".repeat(64), users: 1, items: 1, interactions: 1 },
+        metrics: {},
+      });
+    expect(splitSettingsOf(manifest({ kind: "leaveKOut", k: 3 }))).toEqual({
+      kind: "leaveKOut",
+      seed: 9,
+      k: 3,
+      valK: 3,
+      order: "random",
+    });
+    expect(splitSettingsOf(manifest({ kind: "heldOutUsers", foldInFraction: 0.5 })).kind).toBe(
+      "heldOutUsers",
+    );
+    expect(() =>
+      splitSettingsOf(manifest({ kind: "leaveKOut", order: "oldest" }), "run/manifest.json"),
+    ).toThrow('run/manifest.json: config.split.order is "oldest", not a valid value');
+    expect(() => splitSettingsOf(manifest({ kind: "temporal" }))).toThrow(
+      /config.split.kind is "temporal", expected "heldOutUsers" or "leaveKOut"/,
+    );
+    expect(() => splitSettingsOf(manifest(undefined))).toThrow(/config.split is missing/);
+  });
+
+  it("evaluation hands a part's user ids to the model (learned vectors instead of fold-in)", () => {
+    const seen: (number[] | undefined)[] = [];
+    const model = {
+      scoreUsers(b: UserBatch): Matrix {
+        seen.push(b.userIds ? Array.from(b.userIds) : undefined);
+        const out = new Matrix(b.rows.rows, 3);
+        for (let r = 0; r < b.rows.rows; r++) out.data[r * 3 + 2] = 1; // item 2 first
+        return out;
+      },
+    } as unknown as Recommender;
+    const foldIn = Csr.fromTriplets(2, 3, [0, 1], [0, 1]);
+    const target = Csr.fromTriplets(2, 3, [0, 1], [2, 0]);
+    const r = evaluateHeldOut(model, { foldIn, target, userIds: Int32Array.of(4, 6) }, { ks: [1] });
+    expect(seen).toEqual([[4, 6]]);
+    expect(r.metrics["recall@1"].mean).toBe(0.5); // user 0 finds item 2, user 1 wants item 0
+    evaluateHeldOut(model, { foldIn, target }, { ks: [1] });
+    expect(seen[1]).toBeUndefined();
+  });
+});
