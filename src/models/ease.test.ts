@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Csr } from "../tensor/csr.js";
 import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
-import { Ease, easeWeights, gramMatrix } from "./ease.js";
+import { Ease, easeWeights, gramMatrix, reconstructionError } from "./ease.js";
 import { randomCsr } from "./testing.js";
 import { userBatch } from "./types.js";
 
@@ -29,6 +29,24 @@ describe("EASE", () => {
     await model.fit(x, { rng: new Rng(0) });
     // Scores of user 0 = [1,1,0] B = row0 + row1 of B = [0.5, 0.5, 0.5].
     for (const s of model.scoreUsers(userBatch(x)).row(0)) expect(s).toBeCloseTo(0.5, 6);
+  });
+
+  it("reports the reconstruction error over all users, or over evenly spaced ones beyond the cap", () => {
+    const x = randomCsr(10, 6, 0.5, 4);
+    const b = easeWeights(x, 2);
+    const perUser = Array.from({ length: 10 }, (_, u) => {
+      const row = x.toDense().row(u);
+      let e = 0;
+      for (let j = 0; j < 6; j++) {
+        let pred = 0;
+        for (let i = 0; i < 6; i++) pred += row[i] * b.get(i, j);
+        e += (pred - row[j]) ** 2;
+      }
+      return e;
+    });
+    const mean = (us: number[]) => us.reduce((a, u) => a + perUser[u], 0) / us.length;
+    expect(reconstructionError(x, b)).toBeCloseTo(mean([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]), 5);
+    expect(reconstructionError(x, b, 4)).toBeCloseTo(mean([0, 2, 5, 7]), 5); // floor(t * 10 / 4)
   });
 
   it("computes X^T X sparsely, equal to the dense product for weighted data", () => {
