@@ -39,7 +39,12 @@ export const SaeSettingsSchema = z
     prediction: z.number().min(0).finite().default(0),
     /** Items sampled per batch by the prediction-aware loss. */
     predictionItems: z.number().int().min(1).default(256),
-    epochs: z.number().int().min(1).default(20),
+    /**
+     * Upper bound on epochs. Early stopping on the validation loss (`patience`) normally ends training
+     * first: on the small public sets an epoch is only 3-6 Adam steps, and 20 epochs stopped every run
+     * while its validation loss was still falling (docs/quality.md).
+     */
+    epochs: z.number().int().min(1).default(100),
     lr: z.number().positive().finite().default(1e-3),
     batchSize: z.number().int().min(1).default(256),
     seed: z.number().int().default(42),
