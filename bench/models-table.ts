@@ -1,12 +1,14 @@
 /**
  * Quality table for the recommenders (not a test): held-out users 80/10/10 with 80/20 fold-in,
  * Recall@20 and nDCG@20 on the test users (mean ± standard error over users), EASE's lambda picked
- * on validation nDCG@20 from a grid, iterative models early-stopped on validation nDCG@20.
+ * on validation nDCG@20 from a grid (MultVAE's batch size too, with --multvae-batches), iterative
+ * models early-stopped on validation nDCG@20.
  * Each (seed, model) result is appended as one JSON line to the output file, with the per-user test
  * values so that paired differences (e.g. ELSA - EASE on the same users) can be computed later.
  *
  *   npx tsx bench/models-table.ts <dataset> --out <file.jsonl> [--seeds 42,1,2] [--lambdas 50,100,200]
  *       [--models ease,elsa64,elsa128,elsa256,multvae,mf] [--elsa '{"epochs":50}'] [--multvae '{"batchSize":500}']
+ *       [--multvae-batches 100,32,16,8] [--patience 5]
  *       [--suffix=-b32]   (appended to the model name in the output, to keep variants apart)
  */
 import { appendFileSync, mkdirSync } from "node:fs";
@@ -30,6 +32,7 @@ const { values: opts, positionals } = parseArgs({
     lambdas: { type: "string", default: "50,100,200,500,1000" },
     models: { type: "string", default: "ease,elsa64,elsa128,elsa256,multvae,mf" },
     multvae: { type: "string", default: "{}" },
+    "multvae-batches": { type: "string", default: "" },
     elsa: { type: "string", default: "{}" },
     suffix: { type: "string", default: "" },
     patience: { type: "string", default: "5" },
@@ -47,6 +50,7 @@ const lambdas = opts.lambdas.split(",").map(Number);
 const models = opts.models.split(",");
 const patience = Number(opts.patience);
 const multvaeConfig = JSON.parse(opts.multvae) as Record<string, unknown>;
+const multvaeBatches = opts["multvae-batches"] ? opts["multvae-batches"].split(",").map(Number) : [];
 const elsaConfig = JSON.parse(opts.elsa) as Record<string, unknown>;
 
 /** Test evaluation at K = 20 keeping per-user values. */
@@ -76,7 +80,12 @@ for (const seed of seeds) {
         : spec.startsWith("elsa")
           ? [{ name: "elsa", config: { ...elsaConfig, dim: Number(spec.slice(4) || 256) } }]
           : spec === "multvae"
-            ? [{ name: "multvae", config: multvaeConfig }]
+            ? multvaeBatches.length > 0
+              ? multvaeBatches.map((batchSize) => ({
+                  name: "multvae",
+                  config: { ...multvaeConfig, batchSize },
+                }))
+              : [{ name: "multvae", config: multvaeConfig }]
             : [{ name: spec, config: {} }];
     let best:
       { model: Recommender; val: number; fitSec: number; bestEpoch: number; epochs: number } | undefined;
@@ -115,7 +124,7 @@ for (const seed of seeds) {
     appendFileSync(out, `${JSON.stringify(line)}\n`);
     const f = (m: { mean: number; stderr: number }) => `${m.mean.toFixed(4)} ± ${m.stderr.toFixed(4)}`;
     console.log(
-      `  ${spec.padEnd(8)} ${JSON.stringify(grid.length > 1 ? { lambda: (best.model.config as { lambda?: number }).lambda } : c0(best.model.config))}` +
+      `  ${spec.padEnd(8)} ${JSON.stringify(c0(best.model.config))}` +
         ` | Recall@20 ${f(line.recall20)} | nDCG@20 ${f(line.ndcg20)} | val nDCG@20 ${best.val.toFixed(4)}` +
         ` | epoch ${best.bestEpoch}/${best.epochs} | fit ${best.fitSec.toFixed(1)}s` +
         (grid.length > 1
