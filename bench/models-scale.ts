@@ -301,6 +301,11 @@ if (o.phase) {
   if (o.write) writeResultsSection(fileURLToPath(new URL("./RESULTS.md", import.meta.url)), "Models", text);
 }
 
+/** How many timings a phase recorded under `key` (0 when the phase did not run). */
+function runsOf(r: Result | undefined, key: string): number {
+  return Array.isArray(r?.[key]) ? (r[key] as unknown[]).length : 0;
+}
+
 /** The markdown report of a run's results. */
 function render(results: Record<string, Result>): string {
   const m = results.meta;
@@ -311,8 +316,9 @@ function render(results: Record<string, Result>): string {
       `backend ${String(m.backend)}, ${num(m, "threads")} thread(s) on both sides; node ${String(m.node)}. ` +
       `ELSA: d ${elsaConfig.dim}, batch ${elsaConfig.batchSize}, Adam lr ${elsaConfig.lr}; PyTorch runs the official formulation ` +
       `(dense batch, autograd, torch.optim.Adam) in a child process (bench/models-elsa-torch.py). ` +
-      `"PyTorch / reclens" is PyTorch's time over reclens' time (above 1: reclens is faster). Times are medians of ${repeats} runs ` +
-      `(ELSA on ML-latest-small: after one warm-up epoch; synthetic ELSA: of 2 epochs).`,
+      `"PyTorch / reclens" is PyTorch's time over reclens' time (above 1: reclens is faster). ` +
+      `Times are medians of ${runsOf(results.small, "elsaSec")} run(s) on ML-latest-small (ELSA after one warm-up epoch) ` +
+      `and of ${runsOf(results.elsa, "elsaSec")} full epoch(s) on the synthetic data; EASE is one fit.`,
     "",
   );
   const rows: string[][] = [];
