@@ -1,6 +1,6 @@
 import { evaluateRanking, type RankingReport } from "../eval/ranking.js";
 import type { Csr } from "../tensor/csr.js";
-import type { Recommender, Validation } from "./types.js";
+import { partBatch, type Recommender, type Validation } from "./types.js";
 
 /** Held-out users to score: the interactions the model sees and those it must find. */
 export interface HeldOutUsers {
@@ -27,11 +27,7 @@ export function evaluateHeldOut(
     fullRanking?: boolean;
   } = {},
 ): RankingReport {
-  const batch = (s: number, e: number) => ({
-    rows: part.foldIn.rowRange(s, e),
-    ...(part.userIds ? { userIds: part.userIds.subarray(s, e) } : {}),
-  });
-  return evaluateRanking(part.target, (s, e) => model.scoreUsers(batch(s, e)), {
+  return evaluateRanking(part.target, (s, e) => model.scoreUsers(partBatch(part, s, e)), {
     ks: opts.ks ?? [20],
     exclude: part.foldIn,
     batchSize: opts.batchSize ?? 512,

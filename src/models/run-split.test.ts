@@ -5,7 +5,7 @@ import { Csr } from "../tensor/csr.js";
 import { Matrix } from "../tensor/matrix.js";
 import { evaluateHeldOut } from "./evaluate.js";
 import { resolveSplitSettings, splitForRun, splitSettingsOf } from "./run-split.js";
-import type { Recommender, UserBatch } from "./types.js";
+import { partBatch, type Recommender, type UserBatch } from "./types.js";
 
 /** User u has items 0..u+1 (u + 2 interactions): user 0 has 2, user 7 has 9. */
 function staircase(): Dataset {
@@ -114,5 +114,17 @@ describe("run splits", () => {
     expect(r.metrics["recall@1"].mean).toBe(0.5); // user 0 finds item 2, user 1 wants item 0
     evaluateHeldOut(model, { foldIn, target }, { ks: [1] });
     expect(seen[1]).toBeUndefined();
+  });
+
+  it("partBatch slices a part's fold-in rows and, when present, its user ids", () => {
+    const foldIn = Csr.fromTriplets(4, 3, [0, 1, 2, 3], [0, 1, 2, 0]);
+    const b = partBatch({ foldIn, userIds: Int32Array.of(9, 8, 7, 6) }, 1, 3);
+    expect([b.rows.rows, Array.from(b.rows.rowIndices(0)), Array.from(b.rows.rowIndices(1))]).toEqual([
+      2,
+      [1],
+      [2],
+    ]);
+    expect(Array.from(b.userIds ?? [])).toEqual([8, 7]);
+    expect(partBatch({ foldIn }, 0, 2).userIds).toBeUndefined();
   });
 });

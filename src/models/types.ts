@@ -27,6 +27,19 @@ export function userBatch(rows: Csr, userIds?: ArrayLike<number>): UserBatch {
   return { rows, userIds: userIds instanceof Int32Array ? userIds : Int32Array.from(userIds) };
 }
 
+/**
+ * Rows [start, end) of an evaluation part as a batch: the fold-in rows, with the part's user ids
+ * when it has them (leave-k-out parts do; held-out users are unseen and have none).
+ */
+export function partBatch(
+  part: { readonly foldIn: Csr; readonly userIds?: Int32Array },
+  start: number,
+  end: number,
+): UserBatch {
+  const rows = part.foldIn.rowRange(start, end);
+  return part.userIds ? { rows, userIds: part.userIds.subarray(start, end) } : { rows };
+}
+
 /** The training users [start, end) of `train` as a batch (rows plus their ids). */
 export function trainingBatch(train: Csr, start = 0, end = train.rows): UserBatch {
   const ids = new Int32Array(end - start);

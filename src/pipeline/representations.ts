@@ -42,8 +42,3 @@ export function trainingRepresentations(model: Recommender, train: Csr, batchSiz
   const ids = Int32Array.from({ length: train.rows }, (_, r) => r);
   return encodeRows(model, train, ids, batchSize);
 }
-
-/** Representations of held-out users from their fold-in rows (unseen users: no ids). */
-export function heldOutRepresentations(model: Recommender, foldIn: Csr, batchSize = ENCODE_BATCH): Matrix {
-  return encodeRows(model, foldIn, undefined, batchSize);
-}

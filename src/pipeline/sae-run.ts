@@ -12,7 +12,7 @@ import { createManifest, readManifest, writeManifest, type Manifest } from "../s
 import type { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
 import { importEmbeddings, type EmbeddingsImportOptions } from "./embeddings-import.js";
-import { heldOutRepresentations, trainingRepresentations } from "./representations.js";
+import { encodeRows, trainingRepresentations } from "./representations.js";
 import type { ModelRunContext } from "./run-context.js";
 import { evaluateNestedMetrics, firingRates, firingRateSvg } from "./sae-metrics.js";
 import {
@@ -147,11 +147,13 @@ export interface SaeRunResult {
   readonly manifest: Manifest;
 }
 
-/** The SAE training data of a model run: training users (with ids) and validation users' fold-in. */
+/** The SAE training data of a model run: training users (with ids) and validation users' fold-in (with their ids, if any). */
 export function runSaeData(ctx: ModelRunContext): SaeTrainingData {
   const train = trainingRepresentations(ctx.model, ctx.split.train);
-  const val = ctx.split.validation.foldIn;
-  return val.rows > 0 ? { train, validation: heldOutRepresentations(ctx.model, val) } : { train };
+  const val = ctx.split.validation;
+  return val.foldIn.rows > 0
+    ? { train, validation: encodeRows(ctx.model, val.foldIn, val.userIds) }
+    : { train };
 }
 
 /**

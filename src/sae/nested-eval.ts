@@ -2,7 +2,7 @@ import { kendallTauTopN, rankBiasedOverlap } from "../eval/fidelity.js";
 import { RankingEvaluator } from "../eval/ranking.js";
 import { LatentActivity, meanCosineSimilarity } from "../eval/sae.js";
 import { meanStderr, type MeanStderr } from "../eval/stats.js";
-import type { Recommender } from "../models/types.js";
+import { partBatch, type Recommender } from "../models/types.js";
 import type { Csr } from "../tensor/csr.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { codeToCsr } from "./code.js";
@@ -16,6 +16,8 @@ export interface HeldOutRows {
   readonly foldIn: Csr;
   /** users x items: what should be recommended. */
   readonly target: Csr;
+  /** Rows of the model's training matrix (leave-k-out parts): id-based models use learned user vectors. */
+  readonly userIds?: Int32Array;
 }
 
 /** Options of {@link evaluateNested}. */
@@ -106,7 +108,7 @@ export function evaluateNested(
 
   for (let s = 0; s < foldIn.rows; s += batchSize) {
     const e = Math.min(foldIn.rows, s + batchSize);
-    const batch = { rows: foldIn.rowRange(s, e) };
+    const batch = partBatch(part, s, e);
     const enc = nested.encodeWithError(batch);
     const orig = model.decode(enc.z, batch);
     const nest = nested.scoresFromCode(enc.code, batch, addError ? { addError: enc } : {});

@@ -1,5 +1,5 @@
 import { meanStderr, type MeanStderr } from "../eval/stats.js";
-import type { Recommender } from "../models/types.js";
+import { partBatch, type Recommender } from "../models/types.js";
 import type { HeldOutRows } from "../sae/nested-eval.js";
 import { topNItems, topNUnseen } from "../sae/nested-rank.js";
 import { NestedRecommender } from "../sae/nested.js";
@@ -130,7 +130,7 @@ export function evaluateTradeoff(
 
   for (let s = 0; s < foldIn.rows; s += batchSize) {
     const e = Math.min(foldIn.rows, s + batchSize);
-    const batch = { rows: foldIn.rowRange(s, e) };
+    const batch = partBatch(part, s, e);
     const enc = nested.encodeWithError(batch);
     mappings.forEach((m, mi) => {
       const neuronOf = (r: number): number => (segments[s + r] >= 0 ? m.tagToNeuron[segments[s + r]] : -1);
