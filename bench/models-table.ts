@@ -1,14 +1,14 @@
 /**
  * Quality table for the recommenders (not a test): held-out users 80/10/10 with 80/20 fold-in,
  * Recall@20 and nDCG@20 on the test users (mean ± standard error over users), EASE's lambda picked
- * on validation nDCG@20 from a grid (MultVAE's batch size too, with --multvae-batches), iterative
- * models early-stopped on validation nDCG@20.
+ * on validation nDCG@20 from a grid (and any other model's settings from --grid), iterative models
+ * early-stopped on validation nDCG@20.
  * Each (seed, model) result is appended as one JSON line to the output file, with the per-user test
  * values so that paired differences (e.g. ELSA - EASE on the same users) can be computed later.
  *
  *   npx tsx bench/models-table.ts <dataset> --out <file.jsonl> [--seeds 42,1,2] [--lambdas 50,100,200]
  *       [--models ease,elsa64,elsa128,elsa256,multvae,mf] [--elsa '{"epochs":50}'] [--multvae '{"batchSize":500}']
- *       [--multvae-batches 100,32,16,8] [--patience 5]
+ *       [--grid '{"multvae":{"batchSize":[100,32,16,8]},"elsa":{"lr":[0.02,0.01]}}'] [--patience 5]
  *       [--suffix=-b32]   (appended to the model name in the output, to keep variants apart)
  */
 import { appendFileSync, mkdirSync } from "node:fs";
@@ -32,7 +32,7 @@ const { values: opts, positionals } = parseArgs({
     lambdas: { type: "string", default: "50,100,200,500,1000" },
     models: { type: "string", default: "ease,elsa64,elsa128,elsa256,multvae,mf" },
     multvae: { type: "string", default: "{}" },
-    "multvae-batches": { type: "string", default: "" },
+    grid: { type: "string", default: "{}" },
     elsa: { type: "string", default: "{}" },
     suffix: { type: "string", default: "" },
     patience: { type: "string", default: "5" },
@@ -50,7 +50,16 @@ const lambdas = opts.lambdas.split(",").map(Number);
 const models = opts.models.split(",");
 const patience = Number(opts.patience);
 const multvaeConfig = JSON.parse(opts.multvae) as Record<string, unknown>;
-const multvaeBatches = opts["multvae-batches"] ? opts["multvae-batches"].split(",").map(Number) : [];
+/** Per model name, settings to try (every combination), picked on validation nDCG@20. */
+const grids = JSON.parse(opts.grid) as Record<string, Record<string, unknown[]>>;
+
+/** `base` crossed with every combination of the grid's values for `name` (just `base` without one). */
+function expand(name: string, base: Record<string, unknown>): Record<string, unknown>[] {
+  let configs = [base];
+  for (const [key, values] of Object.entries(grids[name] ?? {}))
+    configs = configs.flatMap((c) => values.map((v) => ({ ...c, [key]: v })));
+  return configs;
+}
 const elsaConfig = JSON.parse(opts.elsa) as Record<string, unknown>;
 
 /** Test evaluation at K = 20 keeping per-user values. */
@@ -78,15 +87,13 @@ for (const seed of seeds) {
       spec === "ease"
         ? lambdas.map((lambda) => ({ name: "ease", config: { lambda } }))
         : spec.startsWith("elsa")
-          ? [{ name: "elsa", config: { ...elsaConfig, dim: Number(spec.slice(4) || 256) } }]
+          ? expand("elsa", { ...elsaConfig, dim: Number(spec.slice(4) || 256) }).map((config) => ({
+              name: "elsa",
+              config,
+            }))
           : spec === "multvae"
-            ? multvaeBatches.length > 0
-              ? multvaeBatches.map((batchSize) => ({
-                  name: "multvae",
-                  config: { ...multvaeConfig, batchSize },
-                }))
-              : [{ name: "multvae", config: multvaeConfig }]
-            : [{ name: spec, config: {} }];
+            ? expand("multvae", multvaeConfig).map((config) => ({ name: "multvae", config }))
+            : expand(spec, {}).map((config) => ({ name: spec, config }));
     let best:
       { model: Recommender; val: number; fitSec: number; bestEpoch: number; epochs: number } | undefined;
     const grid: { config: Record<string, unknown>; val: number; fitSec: number }[] = [];
