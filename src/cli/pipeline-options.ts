@@ -39,7 +39,11 @@ function normalisationArg(v: string): "none" | "per-sample" | "dataset" {
 /** Adds the training flags shared by `sae train` and `sae sweep` (defaults live in SaeSettingsSchema). */
 export function addSaeTrainingOptions(cmd: Command): Command {
   return cmd
-    .option("--epochs <n>", "most training epochs; early stopping usually ends sooner (default 100)", positiveIntArg)
+    .option(
+      "--epochs <n>",
+      "most training epochs; early stopping usually ends sooner (default 100)",
+      positiveIntArg,
+    )
     .option("--lr <x>", "Adam learning rate (default 1e-3)", numberArg)
     .option("--batch-size <n>", "rows per mini-batch (default 256)", positiveIntArg)
     .option("--seed <n>", "seed of initialisation and shuffling (default: the run's seed, else 42)", countArg)
