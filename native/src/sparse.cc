@@ -244,9 +244,52 @@ Napi::Value DenseCsrT(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// csrGram(indptr, indices, values, rows, cols, out): out (cols x cols, row-major) = A^T A.
+// Row i of A^T A is the sum over the users u holding item i of a_ui * (row u of A), so each output
+// row is accumulated by one thread into its own cache-resident dense row (no races, no mirror pass),
+// from the transpose. Rows are visited in a fixed pseudo-random order so that the heavy rows of
+// popular items spread over the pool's chunks; the result does not depend on the order.
+Napi::Value CsrGram(const Napi::CallbackInfo& info) {
+  const char* op = "csrGram";
+  requireArgs(info, 6, op);
+  Napi::Env env = info.Env();
+  CsrView a = csrArgs(info, 0, op);
+  View<float> out = arrayArg<float>(info, 5, op, "out");
+  requireLength(env, out, a.cols * a.cols, op, "out");
+  CsrOwned t = transposeCsr(a);
+  const CsrView at = t.view(a.cols, a.rows);
+  std::vector<size_t> order(a.cols);
+  for (size_t i = 0; i < a.cols; ++i) order[i] = i;
+  uint64_t state = 0x9E3779B97F4A7C15ull;
+  for (size_t i = a.cols; i > 1; --i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    std::swap(order[i - 1], order[static_cast<size_t>((state >> 33) % i)]);
+  }
+  double work = 0;
+  for (size_t u = 0; u < a.rows; ++u) {
+    const double n = static_cast<double>(a.indptr[u + 1] - a.indptr[u]);
+    work += n * n;
+  }
+  float* g = out.data;
+  parallelFor(a.cols, work + static_cast<double>(a.cols) * a.cols, [&](size_t b, size_t e) {
+    for (size_t k = b; k < e; ++k) {
+      const size_t i = order[k];
+      float* row = g + i * a.cols;
+      std::fill(row, row + a.cols, 0.0f);
+      for (int32_t p = at.indptr[i]; p < at.indptr[i + 1]; ++p) {
+        const size_t u = static_cast<size_t>(at.indices[p]);
+        const float w = at.values[p];
+        for (int32_t q = a.indptr[u]; q < a.indptr[u + 1]; ++q) row[a.indices[q]] += w * a.values[q];
+      }
+    }
+  });
+  return env.Undefined();
+}
+
 }  // namespace
 
 void registerSparse(Napi::Env env, Napi::Object exports) {
+  exports.Set("csrGram", Napi::Function::New(env, CsrGram, "csrGram"));
   exports.Set("csrMm", Napi::Function::New(env, CsrMm, "csrMm"));
   exports.Set("csrTMm", Napi::Function::New(env, CsrTMm, "csrTMm"));
   exports.Set("denseCsrT", Napi::Function::New(env, DenseCsrT, "denseCsrT"));

@@ -19,22 +19,9 @@ export const EaseConfigSchema = z
 /** Complete EASE config. */
 export type EaseConfig = z.infer<typeof EaseConfigSchema>;
 
-/** Gram matrix X^T X (items x items) accumulated from the sparse rows, without densifying X. */
+/** Gram matrix X^T X (items x items) from the sparse rows, without densifying X (the csrGram kernel). */
 export function gramMatrix(x: Csr): Matrix {
-  const n = x.cols;
-  const g = new Matrix(n, n);
-  const gd = g.data;
-  for (let u = 0; u < x.rows; u++) {
-    const s = x.indptr[u];
-    const e = x.indptr[u + 1];
-    for (let p = s; p < e; p++) {
-      const off = x.indices[p] * n;
-      const vp = x.values[p];
-      for (let q = p; q < e; q++) gd[off + x.indices[q]] += vp * x.values[q];
-    }
-  }
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) gd[j * n + i] = gd[i * n + j]; // mirror upper -> lower
-  return g;
+  return kernels().csrGram(x);
 }
 
 /**

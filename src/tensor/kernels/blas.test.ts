@@ -173,6 +173,24 @@ describe.skipIf(!load.ok)(title, () => {
       });
     }
 
+    it("csrGram equals the dense A^T A, for weighted rows and for a threaded size", () => {
+      for (const [rows, cols, density] of [
+        [6, 4, 0.5],
+        [400, 300, 0.05],
+      ] as const) {
+        const s = randomCsr(rng, rows, cols, density, [2]);
+        const dense = s.toDense();
+        const want = R.gemm(true, false, 1, dense, dense, 0, new Matrix(cols, cols));
+        const scale = R.gemm(true, false, 1, absMatrix(dense), absMatrix(dense), 0, new Matrix(cols, cols));
+        for (const K of [R, B])
+          expectWithin(K.csrGram(s).data, want.data, scale.data, 1e-5, 1e-30, `csrGram ${K.name}`);
+      }
+      const bad = new Csr(1, 2, new Int32Array([0, 1]), new Int32Array([2]), new Float32Array([1]));
+      expect(() => B.csrGram(bad)).toThrow(
+        /csrGram: column index 2 at position 0 \(row 0\) out of range \[0, 2\)/,
+      );
+    });
+
     it("denseCsrT on a large dense operand (threaded transposes) matches the reference", () => {
       const s = randomCsr(rng, 40, 1000, 0.02, [3]);
       const d = randomMatrix(rng, 300, 1000);

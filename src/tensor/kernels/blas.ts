@@ -78,6 +78,12 @@ export const blasKernels: Kernels = {
     return c;
   },
 
+  csrGram(a, out) {
+    const g = outMatrix("csrGram", out, a.cols, a.cols);
+    native().csrGram(a.indptr, a.indices, a.values, a.rows, a.cols, g.data);
+    return g;
+  },
+
   denseCsrT(a, b, out) {
     assertShape(a.cols === b.cols, "denseCsrT", a, b);
     const c = outMatrix("denseCsrT", out, a.rows, b.rows);

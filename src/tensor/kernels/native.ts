@@ -54,6 +54,14 @@ export interface NativeAddon {
   ): void;
   csrMm: CsrDenseProduct;
   csrTMm: CsrDenseProduct;
+  csrGram(
+    indptr: Int32Array,
+    indices: Int32Array,
+    values: Float32Array,
+    rows: number,
+    cols: number,
+    out: Float32Array,
+  ): void;
   denseCsrT(
     d: Float32Array,
     m: number,

@@ -102,6 +102,15 @@ describe("reference sparse products", () => {
     ]);
   });
 
+  it("csrGram: S^T S, symmetric", () => {
+    // S^T S for S = [[1, 0, 2], [0, 3, 0]]: column products 1*1, 1*2, 3*3, 2*2
+    expect(K.csrGram(S()).toArray()).toEqual([
+      [1, 0, 2],
+      [0, 9, 0],
+      [2, 0, 4],
+    ]);
+  });
+
   it("denseCsrT: D * S^T", () => {
     const d = Matrix.fromRows([
       [1, 1, 1],

@@ -128,6 +128,27 @@ export const referenceKernels: Kernels = {
     return c;
   },
 
+  csrGram(a, out) {
+    const n = a.cols;
+    const g = outMatrix("csrGram", out, n, n);
+    const gd = g.data;
+    gd.fill(0);
+    for (let u = 0; u < a.rows; u++) {
+      const s = a.indptr[u];
+      const e = a.indptr[u + 1];
+      for (let p = s; p < e; p++) {
+        const i = a.indices[p];
+        const vp = a.values[p];
+        for (let q = s; q < e; q++) {
+          const j = a.indices[q];
+          if (j >= i) gd[i * n + j] += vp * a.values[q]; // upper triangle, then mirrored
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) gd[j * n + i] = gd[i * n + j];
+    return g;
+  },
+
   denseCsrT(a, b, out) {
     assertShape(a.cols === b.cols, "denseCsrT", a, b);
     const c = outMatrix("denseCsrT", out, a.rows, b.rows);

@@ -51,6 +51,8 @@ export interface Kernels {
   csrTMm(a: Csr, b: Matrix, out?: Matrix, alpha?: number, beta?: number): Matrix;
   /** A (dense m x k) * B^T (B sparse n x k) -> m x n. */
   denseCsrT(a: Matrix, b: Csr, out?: Matrix): Matrix;
+  /** Gram matrix A^T A (A sparse m x k) -> dense k x k, symmetric. */
+  csrGram(a: Csr, out?: Matrix): Matrix;
 
   /** Top-k entries of each row (ties broken by lower column index; NaN ranks after every number). */
   rowTopK(a: Matrix, k: number): TopK;
