@@ -243,7 +243,63 @@ Napi::Value Dot(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+// scaleRows(A, rows, cols, s, out): out[i, :] = s[i] * A[i, :]; out may be A.
+Napi::Value ScaleRows(const Napi::CallbackInfo& info) {
+  const char* op = "scaleRows";
+  requireArgs(info, 5, op);
+  Napi::Env env = info.Env();
+  View<float> a = arrayArg<float>(info, 0, op, "A");
+  size_t rows = sizeArg(info, 1, op, "rows");
+  size_t cols = sizeArg(info, 2, op, "cols");
+  View<float> sc = arrayArg<float>(info, 3, op, "s");
+  View<float> out = arrayArg<float>(info, 4, op, "out");
+  requireLength(env, a, rows * cols, op, "A");
+  requireLength(env, sc, rows, op, "s");
+  requireLength(env, out, rows * cols, op, "out");
+  parallelFor(rows, static_cast<double>(rows) * cols, [&](size_t r0, size_t r1) {
+    for (size_t i = r0; i < r1; ++i) {
+      const float f = sc.data[i];
+      const float* x = a.data + i * cols;
+      float* y = out.data + i * cols;
+      for (size_t j = 0; j < cols; ++j) y[j] = f * x[j];
+    }
+  });
+  return env.Undefined();
+}
+
+// projectRows(G, A, rows, cols, s, out): out[i, :] = s[i] * (G[i, :] - (G[i, :] . A[i, :]) A[i, :]),
+// the part of each row of G orthogonal to the (unit) row of A, scaled; out may be G (row i is read
+// completely before it is written).
+Napi::Value ProjectRows(const Napi::CallbackInfo& info) {
+  const char* op = "projectRows";
+  requireArgs(info, 6, op);
+  Napi::Env env = info.Env();
+  View<float> g = arrayArg<float>(info, 0, op, "G");
+  View<float> a = arrayArg<float>(info, 1, op, "A");
+  size_t rows = sizeArg(info, 2, op, "rows");
+  size_t cols = sizeArg(info, 3, op, "cols");
+  View<float> sc = arrayArg<float>(info, 4, op, "s");
+  View<float> out = arrayArg<float>(info, 5, op, "out");
+  requireLength(env, g, rows * cols, op, "G");
+  requireLength(env, a, rows * cols, op, "A");
+  requireLength(env, sc, rows, op, "s");
+  requireLength(env, out, rows * cols, op, "out");
+  parallelFor(rows, 2.0 * rows * cols, [&](size_t r0, size_t r1) {
+    for (size_t i = r0; i < r1; ++i) {
+      const float* gi = g.data + i * cols;
+      const float* ai = a.data + i * cols;
+      float* y = out.data + i * cols;
+      const float proj = static_cast<float>(dotRange(gi, ai, cols));
+      const float f = sc.data[i];
+      for (size_t j = 0; j < cols; ++j) y[j] = f * (gi[j] - proj * ai[j]);
+    }
+  });
+  return env.Undefined();
+}
+
 void registerElementwise(Napi::Env env, Napi::Object exports) {
+  exports.Set("scaleRows", Napi::Function::New(env, ScaleRows, "scaleRows"));
+  exports.Set("projectRows", Napi::Function::New(env, ProjectRows, "projectRows"));
   exports.Set("axpby", Napi::Function::New(env, Axpby, "axpby"));
   exports.Set("mul", Napi::Function::New(env, Mul, "mul"));
   exports.Set("relu", Napi::Function::New(env, Relu, "relu"));

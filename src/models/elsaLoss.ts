@@ -16,17 +16,14 @@ import { Matrix } from "../tensor/matrix.js";
  * times the number of items, a constant that Adam's update is invariant to (up to its epsilon).
  */
 
-/** Unit-normalised rows of `w` and the original row norms (zero rows stay zero). */
-export function normalizeRows(w: Matrix): { a: Matrix; norms: Float32Array } {
-  const norms = kernels().rowNorms(w);
-  const a = new Matrix(w.rows, w.cols);
-  for (let i = 0; i < w.rows; i++) {
-    const inv = norms[i] > 0 ? 1 / norms[i] : 0;
-    const src = w.row(i);
-    const dst = a.row(i);
-    for (let j = 0; j < w.cols; j++) dst[j] = src[j] * inv;
-  }
-  return { a, norms };
+/**
+ * Unit-normalised rows of `w` (zero rows stay zero) and `inverse` = 1 / row norm (0 for a zero row),
+ * which the gradient's projection reuses.
+ */
+export function normalizeRows(w: Matrix): { a: Matrix; inverse: Float32Array } {
+  const k = kernels();
+  const inverse = k.rowNorms(w).map((n) => (n > 0 ? 1 / n : 0));
+  return { a: k.scaleRows(w, inverse), inverse };
 }
 
 /** Norms below this are treated as this value (as torch's normalize clamps with eps = 1e-12). */
@@ -42,7 +39,7 @@ const EPS = 1e-12;
  */
 export function elsaLoss(x: Csr, w: Matrix, gradOut?: Matrix): number {
   const k = kernels();
-  const { a, norms } = normalizeRows(w);
+  const { a, inverse } = normalizeRows(w);
   const z = k.csrMm(x, a); // B x d: the probing site
   const p = k.gemm(false, true, 1, z, a, 0, new Matrix(x.rows, x.cols)); // X A A^T
   const bsz = x.rows;
@@ -82,17 +79,7 @@ export function elsaLoss(x: Csr, w: Matrix, gradOut?: Matrix): number {
     k.gemm(true, false, 1, g, z, 0, gradOut); // G^T Z
     const ga = k.gemm(false, false, 1, g, a, 0, new Matrix(bsz, a.cols)); // G A
     k.csrTMm(x, ga, gradOut, 1, 1); // + X^T (G A)
-    for (let i = 0; i < w.rows; i++) {
-      const gi = gradOut.row(i);
-      const ai = a.row(i);
-      if (norms[i] === 0) {
-        gi.fill(0);
-        continue;
-      }
-      const proj = k.dot(gi, ai);
-      const inv = 1 / norms[i];
-      for (let j = 0; j < gi.length; j++) gi[j] = (gi[j] - proj * ai[j]) * inv;
-    }
+    k.projectRows(gradOut, a, inverse, gradOut); // through the row normalisation (zero rows get 0)
   }
   return loss / bsz;
 }

@@ -173,6 +173,28 @@ describe.skipIf(!load.ok)(title, () => {
       });
     }
 
+    it("scaleRows and projectRows match the reference on a threaded size, also in place", () => {
+      const g = randomMatrix(rng, 500, 300);
+      const a = randomMatrix(rng, 500, 300);
+      const s = new Float32Array(500).map(() => rng.normal());
+      expectWithin(
+        B.scaleRows(g, s).data,
+        R.scaleRows(g, s).data,
+        R.scaleRows(absMatrix(g), s.map(Math.abs)).data,
+        1e-6,
+        1e-30,
+        "scaleRows",
+      );
+      const want = R.projectRows(g, a, s);
+      const inPlace = g.clone();
+      B.projectRows(inPlace, a, s, inPlace);
+      const rel = want.data.reduce(
+        (m, v, t) => Math.max(m, Math.abs(v - inPlace.data[t]) / (1 + Math.abs(v))),
+        0,
+      );
+      expect(rel).toBeLessThan(1e-4);
+    });
+
     it("csrGram equals the dense A^T A, for weighted rows and for a threaded size", () => {
       for (const [rows, cols, density] of [
         [6, 4, 0.5],

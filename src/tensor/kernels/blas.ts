@@ -84,6 +84,25 @@ export const blasKernels: Kernels = {
     return g;
   },
 
+  scaleRows(a, s, out) {
+    if (a.size < SMALL) return referenceKernels.scaleRows(a, s, out);
+    if (s.length !== a.rows)
+      throw new RangeError(`scaleRows: shape mismatch ${a.shape} vs vector of ${s.length}`);
+    const c = outMatrix("scaleRows", out, a.rows, a.cols);
+    native().scaleRows(a.data, a.rows, a.cols, s, c.data);
+    return c;
+  },
+
+  projectRows(g, a, s, out) {
+    if (g.size < SMALL) return referenceKernels.projectRows(g, a, s, out);
+    assertShape(g.rows === a.rows && g.cols === a.cols, "projectRows", g, a);
+    if (s.length !== g.rows)
+      throw new RangeError(`projectRows: shape mismatch ${g.shape} vs vector of ${s.length}`);
+    const c = outMatrix("projectRows", out, g.rows, g.cols);
+    native().projectRows(g.data, a.data, g.rows, g.cols, s, c.data);
+    return c;
+  },
+
   denseCsrT(a, b, out) {
     assertShape(a.cols === b.cols, "denseCsrT", a, b);
     const c = outMatrix("denseCsrT", out, a.rows, b.rows);

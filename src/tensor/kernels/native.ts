@@ -54,6 +54,15 @@ export interface NativeAddon {
   ): void;
   csrMm: CsrDenseProduct;
   csrTMm: CsrDenseProduct;
+  scaleRows(a: Float32Array, rows: number, cols: number, s: Float32Array, out: Float32Array): void;
+  projectRows(
+    g: Float32Array,
+    a: Float32Array,
+    rows: number,
+    cols: number,
+    s: Float32Array,
+    out: Float32Array,
+  ): void;
   csrGram(
     indptr: Int32Array,
     indices: Int32Array,

@@ -111,6 +111,31 @@ describe("reference sparse products", () => {
     ]);
   });
 
+  it("scaleRows and projectRows by hand, in place too", () => {
+    const g = Matrix.fromRows([
+      [1, 2],
+      [3, 4],
+    ]);
+    expect(K.scaleRows(g, Float32Array.of(2, -1)).toArray()).toEqual([
+      [2, 4],
+      [-3, -4],
+    ]);
+    // rows of a are unit vectors e1 and (0.6, 0.8): g0 loses its e1 part, g1 - (3*0.6 + 4*0.8) a1
+    const a = Matrix.fromRows([
+      [1, 0],
+      [0.6, 0.8],
+    ]);
+    const p = K.projectRows(g, a, Float32Array.of(3, 1));
+    expect(p.get(0, 0)).toBe(0);
+    expect(p.get(0, 1)).toBe(6);
+    expect(p.get(1, 0)).toBeCloseTo(3 - 5 * 0.6, 6);
+    expect(p.get(1, 1)).toBeCloseTo(4 - 5 * 0.8, 6);
+    const inPlace = g.clone();
+    K.projectRows(inPlace, a, Float32Array.of(3, 1), inPlace);
+    expect(Array.from(inPlace.data)).toEqual(Array.from(p.data));
+    expect(() => K.scaleRows(g, Float32Array.of(1))).toThrow(/scaleRows: shape mismatch 2x2 vs vector of 1/);
+  });
+
   it("denseCsrT: D * S^T", () => {
     const d = Matrix.fromRows([
       [1, 1, 1],

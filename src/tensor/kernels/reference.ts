@@ -149,6 +149,31 @@ export const referenceKernels: Kernels = {
     return g;
   },
 
+  scaleRows(a, s, out) {
+    if (s.length !== a.rows)
+      throw new RangeError(`scaleRows: shape mismatch ${a.shape} vs vector of ${s.length}`);
+    const c = outMatrix("scaleRows", out, a.rows, a.cols);
+    for (let i = 0; i < a.rows; i++) {
+      const f = s[i];
+      for (let j = 0; j < a.cols; j++) c.data[i * a.cols + j] = f * a.data[i * a.cols + j];
+    }
+    return c;
+  },
+
+  projectRows(g, a, s, out) {
+    assertShape(g.rows === a.rows && g.cols === a.cols, "projectRows", g, a);
+    if (s.length !== g.rows)
+      throw new RangeError(`projectRows: shape mismatch ${g.shape} vs vector of ${s.length}`);
+    const c = outMatrix("projectRows", out, g.rows, g.cols);
+    const n = g.cols;
+    for (let i = 0; i < g.rows; i++) {
+      let proj = 0;
+      for (let j = 0; j < n; j++) proj += g.data[i * n + j] * a.data[i * n + j];
+      for (let j = 0; j < n; j++) c.data[i * n + j] = s[i] * (g.data[i * n + j] - proj * a.data[i * n + j]);
+    }
+    return c;
+  },
+
   denseCsrT(a, b, out) {
     assertShape(a.cols === b.cols, "denseCsrT", a, b);
     const c = outMatrix("denseCsrT", out, a.rows, b.rows);

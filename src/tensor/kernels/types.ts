@@ -53,6 +53,13 @@ export interface Kernels {
   denseCsrT(a: Matrix, b: Csr, out?: Matrix): Matrix;
   /** Gram matrix A^T A (A sparse m x k) -> dense k x k, symmetric. */
   csrGram(a: Csr, out?: Matrix): Matrix;
+  /** out[i, :] = s[i] * a[i, :] (each row scaled by its entry of s); out may be a. */
+  scaleRows(a: Matrix, s: Float32Array, out?: Matrix): Matrix;
+  /**
+   * out[i, :] = s[i] * (g[i, :] - (g[i, :] . a[i, :]) a[i, :]): each row of g without its component
+   * along the matching (unit) row of a, scaled by s[i]; out may be g.
+   */
+  projectRows(g: Matrix, a: Matrix, s: Float32Array, out?: Matrix): Matrix;
 
   /** Top-k entries of each row (ties broken by lower column index; NaN ranks after every number). */
   rowTopK(a: Matrix, k: number): TopK;
