@@ -4,6 +4,7 @@ import {
   checkTopK,
   gemmShape,
   outMatrix,
+  vectorAlong,
   outVector,
   requireNoOverlap,
   requireSquare,
@@ -86,8 +87,7 @@ export const blasKernels: Kernels = {
 
   scaleRows(a, s, out) {
     if (a.size < SMALL) return referenceKernels.scaleRows(a, s, out);
-    if (s.length !== a.rows)
-      throw new RangeError(`scaleRows: shape mismatch ${a.shape} vs vector of ${s.length}`);
+    vectorAlong("scaleRows", a, s, "rows");
     const c = outMatrix("scaleRows", out, a.rows, a.cols);
     native().scaleRows(a.data, a.rows, a.cols, s, c.data);
     return c;
@@ -96,8 +96,7 @@ export const blasKernels: Kernels = {
   projectRows(g, a, s, out) {
     if (g.size < SMALL) return referenceKernels.projectRows(g, a, s, out);
     assertShape(g.rows === a.rows && g.cols === a.cols, "projectRows", g, a);
-    if (s.length !== g.rows)
-      throw new RangeError(`projectRows: shape mismatch ${g.shape} vs vector of ${s.length}`);
+    vectorAlong("projectRows", g, s, "rows");
     const c = outMatrix("projectRows", out, g.rows, g.cols);
     native().projectRows(g.data, a.data, g.rows, g.cols, s, c.data);
     return c;
@@ -151,8 +150,7 @@ export const blasKernels: Kernels = {
 
   addRowVector(a, v, out) {
     if (a.size < SMALL) return referenceKernels.addRowVector(a, v, out);
-    if (v.length !== a.cols)
-      throw new RangeError(`addRowVector: shape mismatch ${a.shape} vs vector of ${v.length}`);
+    vectorAlong("addRowVector", a, v, "cols");
     const c = outMatrix("addRowVector", out, a.rows, a.cols);
     native().addRowVector(a.data, a.rows, a.cols, v, c.data);
     return c;

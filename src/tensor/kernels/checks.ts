@@ -33,6 +33,12 @@ export function outVector(op: string, out: Float32Array | undefined, n: number):
 }
 
 /** Throws naming the kernel and both shapes unless x and y have the same shape. */
+/** Throws unless `v` has one entry per row (`along` "rows") or per column ("cols") of `a`. */
+export function vectorAlong(op: string, a: Matrix, v: ArrayLike<number>, along: "rows" | "cols"): void {
+  if (v.length !== (along === "rows" ? a.rows : a.cols))
+    throw new RangeError(`${op}: shape mismatch ${a.shape} vs vector of ${v.length}`);
+}
+
 export function sameShape(op: string, x: Matrix, y: Matrix): void {
   assertShape(x.rows === y.rows && x.cols === y.cols, op, x, y);
 }

@@ -4,6 +4,7 @@ import {
   checkTopK,
   gemmShape,
   outMatrix,
+  vectorAlong,
   outVector,
   requireNoOverlap,
   requireSquare,
@@ -150,8 +151,7 @@ export const referenceKernels: Kernels = {
   },
 
   scaleRows(a, s, out) {
-    if (s.length !== a.rows)
-      throw new RangeError(`scaleRows: shape mismatch ${a.shape} vs vector of ${s.length}`);
+    vectorAlong("scaleRows", a, s, "rows");
     const c = outMatrix("scaleRows", out, a.rows, a.cols);
     for (let i = 0; i < a.rows; i++) {
       const f = s[i];
@@ -162,8 +162,7 @@ export const referenceKernels: Kernels = {
 
   projectRows(g, a, s, out) {
     assertShape(g.rows === a.rows && g.cols === a.cols, "projectRows", g, a);
-    if (s.length !== g.rows)
-      throw new RangeError(`projectRows: shape mismatch ${g.shape} vs vector of ${s.length}`);
+    vectorAlong("projectRows", g, s, "rows");
     const c = outMatrix("projectRows", out, g.rows, g.cols);
     const n = g.cols;
     for (let i = 0; i < g.rows; i++) {
@@ -254,8 +253,7 @@ export const referenceKernels: Kernels = {
   },
 
   addRowVector(a, v, out) {
-    if (v.length !== a.cols)
-      throw new RangeError(`addRowVector: shape mismatch ${a.shape} vs vector of ${v.length}`);
+    vectorAlong("addRowVector", a, v, "cols");
     const c = outMatrix("addRowVector", out, a.rows, a.cols);
     for (let i = 0; i < a.rows; i++)
       for (let j = 0; j < a.cols; j++) c.data[i * a.cols + j] = a.data[i * a.cols + j] + v[j];
