@@ -39,7 +39,8 @@ function readConfigFile(path: string): Record<string, unknown> {
 
 const fmt = (s: number): string => (s >= 90 ? `${(s / 60).toFixed(1)}m` : `${s.toFixed(1)}s`);
 
-interface TrainCliOptions extends LoadCliOptions {
+/** Parsed options of `reclens train`. */
+export interface TrainCliOptions extends LoadCliOptions {
   model?: string;
   dataset?: string;
   split: string;
@@ -95,8 +96,8 @@ export function splitFromCli(o: TrainCliOptions): SplitInput {
 }
 
 /**
- * Model and dataset from `train <dataset> --model <name>` or `train <model> --dataset <ref>`
- * (the issue tracker's spelling); exactly one of each, clearly reported otherwise.
+ * Model and dataset from `train <dataset> --model <name>` or `train <model> --dataset <ref>`;
+ * exactly one of each, clearly reported otherwise.
  */
 export function modelAndDataset(
   positional: string | undefined,
