@@ -17,16 +17,20 @@ export async function serveWorkspace(ws: Workspace, host: string, port: number):
   });
 }
 
-/** `reclens serve --run <dir>`: the HTTP API and web control panel of a run directory. */
+/**
+ * `reclens serve --run <dir> [--sae <dir>]`: the HTTP API and web control panel of a run directory,
+ * with its own SAE or another one (whose labels live in `<sae>/concepts`).
+ */
 export function registerServe(program: Command): void {
   program
     .command("serve")
     .description("serve the HTTP API and the web control panel of a run (model + SAE + labels)")
     .requiredOption("--run <dir>", "run directory (see docs/run-layout.md)")
+    .option("--sae <dir>", "SAE directory (default <run>/sae)")
     .option("--host <host>", "interface to bind", "127.0.0.1")
     .option("--port <port>", "port (0 picks a free one)", portArg, DEFAULT_PORT)
-    .action(async (o: { run: string; host: string; port: number }) => {
-      const ws = await loadWorkspace(o.run);
+    .action(async (o: { run: string; sae?: string; host: string; port: number }) => {
+      const ws = await loadWorkspace(o.run, o.sae ? { saeDir: o.sae } : {});
       await serveWorkspace(ws, o.host, o.port);
     });
 }

@@ -96,6 +96,17 @@ describe("loadWorkspace", () => {
     expect(ws.labels).toEqual(emptyLabels(16));
   });
 
+  it("serves another SAE of the run with the labels in its own concepts directory", async () => {
+    const root = await writeRun();
+    const other = join(root, "sweep", "k8");
+    saveSae(fx.ws.sae, other);
+    const ws = await loadWorkspace(root, { saeDir: other });
+    expect(ws.labelsPath).toBe(join(other, "concepts", "labels.json"));
+    expect(ws.labels).toEqual(emptyLabels(16)); // the run's own labels belong to <run>/sae
+    writeLabels(labelsPath(join(other, "concepts")), fx.ws.labels);
+    expect((await loadWorkspace(root, { saeDir: other })).labels).toEqual(fx.ws.labels);
+  });
+
   it("rejects data that does not match the manifest, labels for another SAE, and a run without data", async () => {
     const root = await writeRun();
     const mpath = runLayout(root).manifest;
