@@ -71,6 +71,7 @@ export class Elsa extends BaseRecommender<ElsaConfig> {
     const bound = Math.sqrt(6 / (n + d));
     ctx.rng.fillUniform(w.data, -bound, bound);
     const grad = new Matrix(n, d);
+    const work = new Matrix(n, d); // A of the current batch, reused across batches
     const m = new Float32Array(n * d);
     const v = new Float32Array(n * d);
     let step = 0;
@@ -89,7 +90,7 @@ export class Elsa extends BaseRecommender<ElsaConfig> {
         let count = 0;
         for (const ids of batches(order, this.config.batchSize)) {
           const x = train.gatherRows(ids);
-          total += elsaLoss(x, w, grad) * ids.length;
+          total += elsaLoss(x, w, grad, work) * ids.length;
           count += ids.length;
           step++;
           k.adamUpdate(w.data, grad.data, m, v, {

@@ -17,13 +17,13 @@ import { Matrix } from "../tensor/matrix.js";
  */
 
 /**
- * Unit-normalised rows of `w` (zero rows stay zero) and `inverse` = 1 / row norm (0 for a zero row),
- * which the gradient's projection reuses.
+ * Unit-normalised rows of `w` (zero rows stay zero; written into `out` when given) and `inverse` =
+ * 1 / row norm (0 for a zero row), which the gradient's projection reuses.
  */
-export function normalizeRows(w: Matrix): { a: Matrix; inverse: Float32Array } {
+export function normalizeRows(w: Matrix, out?: Matrix): { a: Matrix; inverse: Float32Array } {
   const k = kernels();
   const inverse = k.rowNorms(w).map((n) => (n > 0 ? 1 / n : 0));
-  return { a: k.scaleRows(w, inverse), inverse };
+  return { a: k.scaleRows(w, inverse, out), inverse };
 }
 
 /** Norms below this are treated as this value (as torch's normalize clamps with eps = 1e-12). */
@@ -31,15 +31,16 @@ const EPS = 1e-12;
 
 /**
  * Loss of ELSA on a batch of interaction rows `x` (users x items) with parameters `w`
- * (items x d). When `gradOut` (items x d) is given, dL/dW is written into it.
+ * (items x d). When `gradOut` (items x d) is given, dL/dW is written into it; `work` (items x d),
+ * when given, holds A = the normalised rows of w instead of a fresh matrix per call.
  *
  * Gradient (with q = p/|p|, t = x/|x|, per user): dL/dp = (2/B) (q (q.t) - t) / |p|,
  * collected in G (B x items); dL/dA = X^T (G A) + G^T (X A); and through the row
  * normalisation dL/dW_i = (g_i - (g_i . a_i) a_i) / |W_i|.
  */
-export function elsaLoss(x: Csr, w: Matrix, gradOut?: Matrix): number {
+export function elsaLoss(x: Csr, w: Matrix, gradOut?: Matrix, work?: Matrix): number {
   const k = kernels();
-  const { a, inverse } = normalizeRows(w);
+  const { a, inverse } = normalizeRows(w, work);
   const z = k.csrMm(x, a); // B x d: the probing site
   const p = k.gemm(false, true, 1, z, a, 0, new Matrix(x.rows, x.cols)); // X A A^T
   const bsz = x.rows;
