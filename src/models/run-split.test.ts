@@ -52,6 +52,7 @@ describe("run splits", () => {
     s.test.users.forEach((u, r) => {
       expect(s.test.target.rowNnz(r)).toBe(2);
       const seen = row(s.test.foldIn, r);
+      expect(seen).toEqual([...seen].sort((a, b) => a - b)); // merged rows stay sorted
       const all = [...seen, ...row(s.test.target, r)].sort((a, b) => a - b);
       expect(all).toEqual(row(ds.matrix, u)); // fold-in (train + validation) and target cover the user
     });

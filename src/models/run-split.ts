@@ -1,7 +1,8 @@
 import { heldOutUsersSplit, leaveKOutSplit, type HeldOutPart } from "../data/splits/index.js";
 import type { Dataset } from "../data/types.js";
 import type { Manifest } from "../store/manifest.js";
-import { Csr } from "../tensor/csr.js";
+import { CsrRowBuilder } from "../data/splits/rowBuilder.js";
+import type { Csr } from "../tensor/csr.js";
 
 /** Held-out users (Liang et al. 2018, strong generalisation): whole users are kept out of training. */
 export interface HeldOutUsersSettings {
@@ -67,19 +68,29 @@ export function resolveSplitSettings(seed: number, input: SplitInput = {}): Spli
   };
 }
 
-/** Row-wise sum of two users x items matrices with disjoint entries (a user's train and validation items). */
-function addDisjoint(a: Csr, b: Csr): Csr {
-  const rows: number[] = [];
-  const cols: number[] = [];
-  const vals: number[] = [];
-  for (const m of [a, b])
-    for (let u = 0; u < m.rows; u++)
-      for (let p = m.indptr[u]; p < m.indptr[u + 1]; p++) {
-        rows.push(u);
-        cols.push(m.indices[p]);
-        vals.push(m.values[p]);
+/**
+ * Rows `users` of a + b for two users x items matrices with disjoint, sorted rows (a user's training
+ * and validation items), merged row by row.
+ */
+function mergedRows(a: Csr, b: Csr, users: Int32Array): Csr {
+  const out = new CsrRowBuilder(a.cols, users.length > 0 ? a.nnz + b.nnz : 0);
+  for (const u of users) {
+    out.startRow();
+    let p = a.indptr[u];
+    let q = b.indptr[u];
+    const pe = a.indptr[u + 1];
+    const qe = b.indptr[u + 1];
+    while (p < pe || q < qe) {
+      if (q >= qe || (p < pe && a.indices[p] < b.indices[q])) {
+        out.push(a.indices[p], a.values[p]);
+        p++;
+      } else {
+        out.push(b.indices[q], b.values[q]);
+        q++;
       }
-  return Csr.fromTriplets(a.rows, a.cols, rows, cols, vals);
+    }
+  }
+  return out.build();
 }
 
 /**
@@ -97,15 +108,15 @@ export function splitForRun(dataset: Dataset, s: SplitSettings): RunSplit {
   const l = leaveKOutSplit(dataset, s);
   const part = (users: Int32Array, foldIn: Csr, target: Csr): EvalPart => ({
     users,
-    foldIn: foldIn.gatherRows(users),
+    foldIn,
     target: target.gatherRows(users),
     userIds: users,
   });
   return {
     trainUsers: Int32Array.from({ length: l.train.rows }, (_, u) => u),
     train: l.train,
-    validation: part(l.validationUsers, l.train, l.validation),
-    test: part(l.testUsers, addDisjoint(l.train, l.validation), l.test),
+    validation: part(l.validationUsers, l.train.gatherRows(l.validationUsers), l.validation),
+    test: part(l.testUsers, mergedRows(l.train, l.validation, l.testUsers), l.test),
   };
 }
 
