@@ -81,11 +81,15 @@ export function auxKLoss(inp: AuxKInput): { value: number; numDead: number } {
   if (zD && wD) k.gemm(false, false, 1, zD, wD, 0, diff);
   else decodeInto(code, wDec, Grouping.single(m), [diff], false);
   const denom = cfg.normalisation === "variance" ? totalVariance(residual) : B;
+  const rowScale = cfg.rescale === "least-squares" ? leastSquaresScales(diff, residual) : null;
   let s = 0;
-  for (let t = 0; t < diff.data.length; t++) {
-    const d = diff.data[t] - residual.data[t];
-    s += d * d;
-    diff.data[t] = d;
+  for (let r = 0; r < B; r++) {
+    const c = rowScale ? rowScale[r] : 1;
+    for (let t = r * n; t < (r + 1) * n; t++) {
+      const d = c * diff.data[t] - residual.data[t];
+      s += d * d;
+      diff.data[t] = c * d; // dL/de_hat up to the factor below (c is held constant)
+    }
   }
   const value = (deadScale * s) / denom;
   const g = inp.grads;
@@ -112,6 +116,28 @@ export function auxKLoss(inp: AuxKInput): { value: number; numDead: number } {
     encoderBackward(code, dVals, g.c, g.dWenc, g.dbEnc, false);
   }
   return { value, numDead: D };
+}
+
+/**
+ * Per-row constants c_r = clamp(<e_r, e_hat_r> / ||e_hat_r||^2, 0, 1) (0 for an empty e_hat_r): the
+ * least-squares scale of the auxiliary reconstruction, capped at 1. An e_hat that overshoots the
+ * residual is shrunk onto its best fit, so the term can no longer be lowered by pushing every dead
+ * latent's pre-activation down; one that undershoots is left as published. The constants are held
+ * fixed (no gradient flows through them).
+ */
+export function leastSquaresScales(eHat: Matrix, residual: Matrix): Float32Array {
+  const n = eHat.cols;
+  const out = new Float32Array(eHat.rows);
+  for (let r = 0; r < eHat.rows; r++) {
+    let hh = 0;
+    let he = 0;
+    for (let t = r * n; t < (r + 1) * n; t++) {
+      hh += eHat.data[t] * eHat.data[t];
+      he += eHat.data[t] * residual.data[t];
+    }
+    out[r] = hh > 0 ? Math.min(1, Math.max(0, he / hh)) : 0;
+  }
+  return out;
 }
 
 function denseOf(code: {

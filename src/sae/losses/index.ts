@@ -62,6 +62,8 @@ export function validateLossConfig(cfg: LossConfig, source: string): LossConfig 
     checkInt(source, "auxk.deadAfter", cfg.auxk.deadAfter, 1);
     if (cfg.auxk.kAux !== undefined) checkInt(source, "auxk.kAux", cfg.auxk.kAux, 1);
     checkEnum(source, "auxk.normalisation", cfg.auxk.normalisation, ["variance", "sum"]);
+    if (cfg.auxk.rescale !== undefined)
+      checkEnum(source, "auxk.rescale", cfg.auxk.rescale, ["none", "least-squares"]);
   }
   if (cfg.kl) checkNumber(source, "kl.target", cfg.kl.target, 0, 1);
   if (cfg.prediction) {

@@ -3,7 +3,7 @@ import { Matrix } from "../../tensor/matrix.js";
 import { Rng } from "../../tensor/rng.js";
 import { codeFromDense } from "../code.js";
 import { fdMismatches, finiteDifferences } from "../testing/finite-diff.js";
-import { auxKLoss, defaultKAux } from "./auxk.js";
+import { auxKLoss, defaultKAux, leastSquaresScales } from "./auxk.js";
 import { cosineLoss } from "./cosine.js";
 import { fvuLoss, totalVariance } from "./fvu.js";
 import { klLoss } from "./kl.js";
@@ -196,6 +196,119 @@ describe("AuxK", () => {
       expect(fdMismatches(encSamples, 1e-2, 1e-6)).toEqual([]);
       expect(encSamples.some((x) => Math.abs(x.analytic) > 1e-3)).toBe(true);
       expect(grads.dbEnc[1]).toBe(0); // live latent: no AuxK gradient
+    });
+  }
+});
+
+describe("AuxK with the least-squares rescale", () => {
+  const wDec = M([
+    [1, 0],
+    [0, 1],
+    [Math.SQRT1_2, Math.SQRT1_2],
+  ]);
+  const base: AuxKConfig = { weight: 1, deadAfter: 1, normalisation: "sum", kAux: 1 };
+
+  it("scales each row's e_hat by its least-squares factor onto the residual, capped to [0, 1]", () => {
+    // Dead latents 1 and 2, kAux 1 picks latent 1: e_hat = (0, 2), e = (1, 1): factor 2 / 4 = 0.5.
+    expect(leastSquaresScales(M([[0, 2]]), M([[1, 1]]))[0]).toBeCloseTo(0.5, 6);
+    expect(leastSquaresScales(M([[0, 0.5]]), M([[1, 1]]))[0]).toBe(1); // 2, capped
+    expect(leastSquaresScales(M([[0, -1]]), M([[1, 1]]))[0]).toBe(0); // -1, floored
+    expect(leastSquaresScales(M([[0, 0]]), M([[1, 1]]))[0]).toBe(0);
+    const r = auxKLoss({
+      pre: M([[5, 2, 1]]),
+      dead: new Uint8Array([0, 1, 1]),
+      residual: M([[1, 1]]),
+      wDec,
+      cfg: { ...base, rescale: "least-squares" },
+      scale: 1,
+      densityThreshold: 0.5,
+    });
+    // 0.5 * (0, 2) = (0, 1): ||(1, 1) - (0, 1)||^2 = 1 (the plain term is 2).
+    expect(r.value).toBeCloseTo(1, 6);
+  });
+
+  it("stops an overshooting e_hat from pushing every dead latent down", () => {
+    // Dead latents 1 = (1, 0) and 2 = (0.6, 0.8) at pre-activation 3: e_hat = (4.8, 2.4) overshoots
+    // e = (1, 0.2). As published, dL/dz = 2 d_j . (e_hat - e) = 7.6 and 8.08: both pushed down.
+    // Least-squares factor 5.28 / 28.8: c e_hat - e = (-0.12, 0.24), dL/dz = 2c d_j . (c e_hat - e)
+    // = -0.044 (latent 1, along the residual, pushed up) and +0.044.
+    const w = M([
+      [1, 0],
+      [1, 0],
+      [0.6, 0.8],
+    ]);
+    const grad = (rescale: "none" | "least-squares") => {
+      const grads = {
+        c: M([[1, 1]]),
+        dWdec: new Matrix(3, 2),
+        dWenc: new Matrix(2, 3),
+        dbEnc: new Float32Array(3),
+      };
+      auxKLoss({
+        pre: M([[5, 3, 3]]),
+        dead: new Uint8Array([0, 1, 1]),
+        residual: M([[1, 0.2]]),
+        wDec: w,
+        cfg: { ...base, kAux: 2, rescale },
+        scale: 1,
+        densityThreshold: 0.5,
+        grads,
+      });
+      return Array.from(grads.dbEnc);
+    };
+    const published = grad("none");
+    expect(published[1]).toBeCloseTo(7.6, 4);
+    expect(published[2]).toBeCloseTo(8.08, 4);
+    const c = 5.28 / 28.8;
+    const ls = grad("least-squares");
+    expect(ls[1]).toBeCloseTo(2 * c * -0.12, 4);
+    expect(ls[2]).toBeCloseTo(2 * c * 0.12, 4);
+  });
+
+  for (const densityThreshold of [2, 0]) {
+    it(`holds the factor constant: gradients are c^2 times those of the plain term on e / c (${densityThreshold === 0 ? "gemm" : "sparse"})`, () => {
+      const c = randomMatrix(1, 2, 11);
+      const wEnc = randomMatrix(2, 3, 12);
+      const pre = new Matrix(1, 3);
+      for (let j = 0; j < 3; j++)
+        pre.set(0, j, c.get(0, 0) * wEnc.get(0, j) + c.get(0, 1) * wEnc.get(1, j) + 2);
+      const dead = new Uint8Array([1, 1, 1]);
+      const cfg = { ...base, kAux: 2 };
+      const run = (residual: Matrix, rescale: "none" | "least-squares") => {
+        const grads = { c, dWdec: new Matrix(3, 2), dWenc: new Matrix(2, 3), dbEnc: new Float32Array(3) };
+        const value = auxKLoss({
+          pre,
+          dead,
+          residual,
+          wDec,
+          cfg: { ...cfg, rescale },
+          scale: 1,
+          densityThreshold,
+          grads,
+        }).value;
+        return { value, grads };
+      };
+      const eHat = new Matrix(1, 2);
+      const top = Array.from(pre.data)
+        .map((v, j) => [v, j] as const)
+        .sort((a, b) => b[0] - a[0])
+        .slice(0, 2);
+      for (const [v, j] of top) for (let q = 0; q < 2; q++) eHat.data[q] += v * wDec.get(j, q);
+      // A residual that e_hat overshoots: its least-squares factor lies strictly inside (0, 1).
+      const e = M([[0.4 * eHat.data[0] + 0.1, 0.4 * eHat.data[1] - 0.2]]);
+      const plain = run(e, "none");
+      const f = leastSquaresScales(eHat, e)[0];
+      expect(f).toBeGreaterThan(0);
+      expect(f).toBeLessThan(1);
+      const scaled = run(e, "least-squares");
+      const onShrunk = run(M([[e.data[0] / f, e.data[1] / f]]), "none");
+      expect(scaled.value).toBeCloseTo(f * f * onShrunk.value, 5);
+      expect(plain.value).not.toBeCloseTo(scaled.value, 2);
+      for (const key of ["dWdec", "dWenc"] as const)
+        scaled.grads[key].data.forEach((g, t) =>
+          expect(g).toBeCloseTo(f * f * onShrunk.grads[key].data[t], 5),
+        );
+      scaled.grads.dbEnc.forEach((g, t) => expect(g).toBeCloseTo(f * f * onShrunk.grads.dbEnc[t], 5));
     });
   }
 });

@@ -41,6 +41,12 @@ export interface AuxKConfig extends WeightedTerm {
    * "sum": mean over rows of ||e - e_hat||^2 (SAELens). Both are scaled by min(numDead / kAux, 1).
    */
   normalisation: "variance" | "sum";
+  /**
+   * "none" (Gao et al.): e_hat as decoded. "least-squares": each row's e_hat is multiplied by its
+   * least-squares factor onto the residual, capped to [0, 1] and held constant, so that an
+   * overshooting sum is not fixed by shrinking every dead latent's pre-activation. Default "none".
+   */
+  rescale?: "none" | "least-squares";
 }
 
 /**
