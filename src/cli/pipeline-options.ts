@@ -26,6 +26,8 @@ export interface SaeTrainingFlags {
   prediction?: number;
   predictionItems?: number;
   normalisation?: "none" | "per-sample" | "dataset";
+  init?: "data" | "random";
+  auxkRescale?: "least-squares" | "none";
   patience?: number;
   deadAfter?: number;
 }
@@ -34,6 +36,14 @@ function normalisationArg(v: string): "none" | "per-sample" | "dataset" {
   if (v !== "none" && v !== "per-sample" && v !== "dataset")
     throw new InvalidArgumentError(`expected none, per-sample or dataset, got "${v}"`);
   return v;
+}
+
+function choiceArg<T extends string>(choices: readonly T[]): (v: string) => T {
+  return (v) => {
+    if (!(choices as readonly string[]).includes(v))
+      throw new InvalidArgumentError(`expected ${choices.join(" or ")}, got "${v}"`);
+    return v as T;
+  };
 }
 
 /** Adds the training flags shared by `sae train` and `sae sweep` (defaults live in SaeSettingsSchema). */
@@ -48,6 +58,16 @@ export function addSaeTrainingOptions(cmd: Command): Command {
     .option("--batch-size <n>", "rows per mini-batch (default 256)", positiveIntArg)
     .option("--seed <n>", "seed of initialisation and shuffling (default: the run's seed, else 42)", countArg)
     .option("--auxk <w>", "AuxK dead-latent loss weight, 0 disables (default 1/32; 0 for relu)", numberArg)
+    .option(
+      "--auxk-rescale <kind>",
+      "AuxK reconstruction: least-squares (scaled to its best fit of the residual, at most 1; default) or none (as published)",
+      choiceArg(["least-squares", "none"] as const),
+    )
+    .option(
+      "--init <kind>",
+      "dictionary initialisation: data (atoms start at training rows plus noise, default) or random",
+      choiceArg(["data", "random"] as const),
+    )
     .option("--l1 <w>", "L1 sparsity weight (default 0; 1e-2 for relu)", numberArg)
     .option(
       "--prediction <w>",
@@ -89,6 +109,8 @@ export function trainingSettings(o: SaeTrainingFlags): SaeSettingsInput {
     "prediction",
     "predictionItems",
     "normalisation",
+    "init",
+    "auxkRescale",
     "patience",
     "deadAfter",
   ] as const)

@@ -72,7 +72,7 @@ export async function fitSae(
   const config = buildSaeConfig(settings, data.train.cols);
   const losses = buildLossConfig(settings, data.train.rows, opts.scorer);
   const sae = new SparseAutoencoder(config, settings.seed);
-  sae.initialise(data.train);
+  sae.initialise(data.train, { atoms: settings.init, seed: settings.seed, matchScale: isScaleFree(losses) });
   const validation = data.validation && data.validation.rows > 0 ? data.validation : undefined;
   const training = await trainSae(
     sae,
@@ -93,6 +93,15 @@ export async function fitSae(
     },
   );
   return { sae, config, losses, training, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * Whether no loss term ties the reconstruction's scale to the data's (cosine is the only
+ * reconstruction term and there is no prediction-aware term); such runs start from data atoms
+ * scaled to the data (`matchScale`).
+ */
+export function isScaleFree(losses: LossConfig): boolean {
+  return !losses.l2 && !losses.fvu && !losses.prediction;
 }
 
 /** Metrics of the training itself: epochs, best epoch, seconds, final loss, best validation loss. */

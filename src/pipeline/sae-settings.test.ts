@@ -34,14 +34,18 @@ describe("SAE settings", () => {
     expect(buildLossConfig(s, 500)).toEqual({
       cosine: { weight: 1 },
       l2: { weight: 0.1 },
-      auxk: { weight: 0.05, deadAfter: 500, normalisation: "variance" },
+      auxk: { weight: 0.05, deadAfter: 500, normalisation: "variance", rescale: "least-squares" },
     });
     // defaults: AuxK 1/32 for the TopK family, none for relu, which gets L1 1e-2 instead
     expect(buildLossConfig(resolveSaeSettings({}), 20_000).auxk).toEqual({
       weight: 1 / 32,
       deadAfter: 10_000,
       normalisation: "variance",
+      rescale: "least-squares",
     });
+    expect(buildLossConfig(resolveSaeSettings({ auxkRescale: "none" }), 10).auxk?.rescale).toBe("none");
+    expect(s.init).toBe("data");
+    expect(() => resolveSaeSettings({ init: "zeros" as "data" })).toThrow(/init/);
     const relu = buildLossConfig(resolveSaeSettings({ architecture: "relu" }), 100);
     expect(relu).toEqual({ l2: { weight: 1 }, l1: { weight: 1e-2, decoderNormWeighted: true } });
   });

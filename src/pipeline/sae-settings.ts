@@ -33,6 +33,18 @@ export const SaeSettingsSchema = z
     loss: z.string().default("l2"),
     /** AuxK weight (dead-latent revival, TopK family); 0 disables. Default 1/32 (0 for relu). */
     auxk: z.number().min(0).finite().optional(),
+    /**
+     * AuxK's auxiliary reconstruction: "least-squares" scales it per row by its least-squares factor
+     * onto the residual, capped at 1; "none" is Gao et al. as published. As published, an
+     * overshooting sum is fixed by pushing every dead latent's pre-activation down, and on the small
+     * public sets AuxK then raised the dead share (docs/quality.md).
+     */
+    auxkRescale: z.enum(["least-squares", "none"]).default("least-squares"),
+    /**
+     * Dictionary initialisation: "data" starts each atom at a training row plus noise, "random" at a
+     * random direction (many of which no row ever reaches on low-rank recommender representations).
+     */
+    init: z.enum(["data", "random"]).default("data"),
     /** L1 sparsity weight (decoder-norm weighted). Default 0 (1e-2 for relu, which needs it). */
     l1: z.number().min(0).finite().optional(),
     /** Prediction-aware loss weight (needs a model with item embeddings); 0 disables. */
@@ -126,7 +138,12 @@ export function buildLossConfig(settings: SaeSettings, trainRows: number, scorer
   const relu = settings.architecture === "relu";
   const auxk = settings.auxk ?? (relu ? 0 : 1 / 32);
   if (auxk > 0)
-    loss.auxk = { weight: auxk, deadAfter: deadAfterOf(settings, trainRows), normalisation: "variance" };
+    loss.auxk = {
+      weight: auxk,
+      deadAfter: deadAfterOf(settings, trainRows),
+      normalisation: "variance",
+      rescale: settings.auxkRescale,
+    };
   const l1 = settings.l1 ?? (relu ? 1e-2 : 0);
   if (l1 > 0) loss.l1 = { weight: l1, decoderNormWeighted: true };
   if (settings.prediction > 0) {

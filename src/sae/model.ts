@@ -14,6 +14,24 @@ import type { SaeConfig, SaeTensors, SparseCode, StepContext, StepResult, Traina
 
 type ParamName = "W_enc" | "b_enc" | "W_dec" | "b_dec";
 
+/** How `SparseAutoencoder.initialise` sets up the dictionary. */
+export interface InitialiseOptions {
+  /**
+   * "random" (default): keep the constructor's random unit atoms. "data": start every atom at a
+   * training row plus noise (see the private `atomsFromData`); far fewer latents die early.
+   */
+  atoms?: "random" | "data";
+  /** Seed of the row choice and the noise. */
+  seed?: number;
+  /**
+   * With data atoms: scale W_enc so that the first reconstruction has the data's scale (least-squares
+   * factor 1). Data atoms give pre-activations near ||x - b_dec||, so their top-k sum overshoots the
+   * input several times; an L2 loss corrects that within a few steps, a scale-free loss (cosine)
+   * never does. Off by default: on L2 runs the smaller start left more latents dead.
+   */
+  matchScale?: boolean;
+}
+
 /**
  * The SAE shared by every architecture (they differ in activation and nested prefixes):
  * E(y) = act((norm(y) - b_dec) W_enc + b_enc), D(z) = unnorm(z W_dec + b_dec), with W_enc
@@ -74,8 +92,11 @@ export class SparseAutoencoder implements TrainableSae {
     return this.ready;
   }
 
-  /** Fits dataset normalisation on `sample` and sets b_dec to its mean / geometric median / zero. */
-  initialise(sample: Matrix): void {
+  /**
+   * Fits dataset normalisation on `sample` and sets b_dec to its mean / geometric median / zero;
+   * with `atoms: "data"`, also re-initialises the dictionary from the sample's rows.
+   */
+  initialise(sample: Matrix, opts: InitialiseOptions = {}): void {
     this.checkInput(sample, "initialise");
     this.normaliser.fit(sample);
     const x = this.normaliser.apply(sample).x;
@@ -83,7 +104,58 @@ export class SparseAutoencoder implements TrainableSae {
     const b =
       init === "zero" ? new Float32Array(this.dIn) : init === "mean" ? columnMean(x) : geometricMedian(x);
     this.params.b_dec.value.data.set(b);
+    if (opts.atoms === "data") {
+      this.atomsFromData(x, b, opts.seed ?? 0);
+      if (opts.matchScale) this.matchEncoderScale(x, b);
+    }
     this.ready = true;
+  }
+
+  /**
+   * Data-initialised dictionary (as in classic dictionary learning): atom j starts at a distinct
+   * random training row (cycling when there are more atoms than rows), centred by b_dec, plus
+   * isotropic Gaussian noise of the same expected norm, then unit-normalised; W_enc = W_dec^T. Atoms
+   * start inside the data's span, so none begins out of every row's reach (a dead latent), and the
+   * noise keeps atoms that share a row from being copies.
+   */
+  private atomsFromData(x: Matrix, bDec: Float32Array, seed: number): void {
+    const wDec = this.params.W_dec.value;
+    const n = this.dIn;
+    const rng = new Rng(seed);
+    const order = rng.permutation(x.rows);
+    const noise = new Float32Array(n);
+    for (let j = 0; j < this.dSae; j++) {
+      const r = order[j % x.rows];
+      const row = wDec.row(j);
+      let norm2 = 0;
+      for (let c = 0; c < n; c++) {
+        row[c] = x.data[r * n + c] - bDec[c];
+        norm2 += row[c] * row[c];
+      }
+      rng.fillNormal(noise, 0, Math.sqrt(norm2 / n));
+      for (let c = 0; c < n; c++) row[c] += noise[c];
+    }
+    normaliseRows(wDec);
+    this.params.W_enc.value.data.set(wDec.transpose().data);
+  }
+
+  /** Multiplies W_enc by the least-squares factor of (code W_dec) onto (x - b_dec) over the rows of x. */
+  private matchEncoderScale(x: Matrix, bDec: Float32Array): void {
+    const n = this.dIn;
+    const code = this.act.infer(encodePre(x, this.parts()).pre);
+    const recon = new Matrix(x.rows, n);
+    decodeInto(code, this.params.W_dec.value, Grouping.single(this.dSae), [recon], false);
+    let rr = 0;
+    let rt = 0;
+    for (let r = 0; r < x.rows; r++)
+      for (let c = 0; c < n; c++) {
+        const v = recon.data[r * n + c];
+        rr += v * v;
+        rt += v * (x.data[r * n + c] - bDec[c]);
+      }
+    if (!(rr > 0 && rt > 0)) return;
+    const wEnc = this.params.W_enc.value.data;
+    for (let t = 0; t < wEnc.length; t++) wEnc[t] *= rt / rr;
   }
 
   /** Pre-activations of each row (rows x dSae). */
