@@ -19,6 +19,7 @@ import {
   buildLossConfig,
   buildSaeConfig,
   deadAfterOf,
+  isScaleFree,
   modelScorer,
   resolveSaeSettings,
   type SaeSettings,
@@ -93,15 +94,6 @@ export async function fitSae(
     },
   );
   return { sae, config, losses, training, seconds: (Date.now() - started) / 1000 };
-}
-
-/**
- * Whether no loss term ties the reconstruction's scale to the data's (cosine is the only
- * reconstruction term and there is no prediction-aware term); such runs start from data atoms
- * scaled to the data (`matchScale`).
- */
-export function isScaleFree(losses: LossConfig): boolean {
-  return !losses.l2 && !losses.fvu && !losses.prediction;
 }
 
 /** Metrics of the training itself: epochs, best epoch, seconds, final loss, best validation loss. */

@@ -4,6 +4,7 @@ import { LinearScorer } from "../sae/losses/scorer.js";
 import {
   buildLossConfig,
   buildSaeConfig,
+  isScaleFree,
   parseLossSpec,
   resolveSaeSettings,
   saeWidth,
@@ -48,6 +49,15 @@ describe("SAE settings", () => {
     expect(() => resolveSaeSettings({ init: "zeros" as "data" })).toThrow(/init/);
     const relu = buildLossConfig(resolveSaeSettings({ architecture: "relu" }), 100);
     expect(relu).toEqual({ l2: { weight: 1 }, l1: { weight: 1e-2, decoderNormWeighted: true } });
+  });
+
+  it("calls a loss scale-free only when no term ties the reconstruction's scale to the data", () => {
+    expect(isScaleFree(buildLossConfig(resolveSaeSettings({ loss: "cosine" }), 10))).toBe(true);
+    expect(isScaleFree(buildLossConfig(resolveSaeSettings({ loss: "cosine+l2:0.1" }), 10))).toBe(false);
+    expect(isScaleFree(buildLossConfig(resolveSaeSettings({ loss: "fvu" }), 10))).toBe(false);
+    const scorer = new LinearScorer(new Matrix(3, 2));
+    const withPrediction = buildLossConfig(resolveSaeSettings({ loss: "cosine", prediction: 1 }), 10, scorer);
+    expect(isScaleFree(withPrediction)).toBe(false);
   });
 
   it("adds the prediction-aware term only with a scorer", () => {

@@ -157,6 +157,15 @@ export function buildLossConfig(settings: SaeSettings, trainRows: number, scorer
 }
 
 /**
+ * Whether no loss term ties the reconstruction's scale to the data's (cosine is the only
+ * reconstruction term and there is no prediction-aware term); such runs start from data atoms
+ * scaled to the data (`matchScale`).
+ */
+export function isScaleFree(losses: LossConfig): boolean {
+  return !losses.l2 && !losses.fvu && !losses.prediction;
+}
+
+/**
  * The frozen scorer of a recommender for the prediction-aware loss: its item embeddings as a linear
  * decoder (ELSA: A; MF: Q; terms that do not depend on the representation cancel in the loss).
  */

@@ -139,10 +139,14 @@ export class SparseAutoencoder implements TrainableSae {
     this.params.W_enc.value.data.set(wDec.transpose().data);
   }
 
-  /** Multiplies W_enc by the least-squares factor of (code W_dec) onto (x - b_dec) over the rows of x. */
-  private matchEncoderScale(x: Matrix, bDec: Float32Array): void {
+  /**
+   * Multiplies W_enc by the least-squares factor of (code W_dec) onto (x - b_dec), with the training
+   * activation, over the first (at most 4096) rows of x.
+   */
+  private matchEncoderScale(all: Matrix, bDec: Float32Array): void {
     const n = this.dIn;
-    const code = this.act.infer(encodePre(x, this.parts()).pre);
+    const x = all.rowRange(0, Math.min(all.rows, 4096));
+    const code = this.act.train(encodePre(x, this.parts()).pre);
     const recon = new Matrix(x.rows, n);
     decodeInto(code, this.params.W_dec.value, Grouping.single(this.dSae), [recon], false);
     let rr = 0;
