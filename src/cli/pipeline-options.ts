@@ -1,8 +1,8 @@
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import type { LoadOptions } from "../data/load.js";
 import { openModelRun, type ModelRunContext } from "../pipeline/run-context.js";
 import type { SaeSettingsInput } from "../pipeline/sae-settings.js";
-import { countArg, numberArg, positiveIntArg } from "./args.js";
+import { choiceArg, countArg, numberArg, positiveIntArg } from "./args.js";
 
 /** Adds `--data-dir` (where the run's dataset is reloaded from, if it moved). */
 export function addDataDirOption(cmd: Command): Command {
@@ -30,20 +30,6 @@ export interface SaeTrainingFlags {
   auxkRescale?: "least-squares" | "none";
   patience?: number;
   deadAfter?: number;
-}
-
-function normalisationArg(v: string): "none" | "per-sample" | "dataset" {
-  if (v !== "none" && v !== "per-sample" && v !== "dataset")
-    throw new InvalidArgumentError(`expected none, per-sample or dataset, got "${v}"`);
-  return v;
-}
-
-function choiceArg<T extends string>(choices: readonly T[]): (v: string) => T {
-  return (v) => {
-    if (!(choices as readonly string[]).includes(v))
-      throw new InvalidArgumentError(`expected ${choices.join(" or ")}, got "${v}"`);
-    return v as T;
-  };
 }
 
 /** Adds the training flags shared by `sae train` and `sae sweep` (defaults live in SaeSettingsSchema). */
@@ -82,7 +68,7 @@ export function addSaeTrainingOptions(cmd: Command): Command {
     .option(
       "--normalisation <kind>",
       "input normalisation: per-sample (default), dataset, none",
-      normalisationArg,
+      choiceArg(["none", "per-sample", "dataset"] as const),
     )
     .option(
       "--patience <n>",
