@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import { labelsPath, readLabels } from "../concepts/labels.js";
 import { resolveNeuron } from "../pipeline/knobs.js";
 import { listNeurons, neuronDetail, type NeuronSort } from "../pipeline/neurons.js";
@@ -7,13 +7,7 @@ import { readRunLabels, runItemActivations } from "../pipeline/run-labels.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { runLayout } from "../store/manifest.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
-import { positiveIntArg } from "./args.js";
-
-function sortArg(v: string): NeuronSort {
-  if (v !== "id" && v !== "purity" && v !== "kl" && v !== "firing")
-    throw new InvalidArgumentError(`expected id, purity, kl or firing, got "${v}"`);
-  return v;
-}
+import { choiceArg, positiveIntArg } from "./args.js";
 
 /** `reclens neurons list|show`: browse the labelled SAE neurons of a run. */
 export function registerNeurons(program: Command): void {
@@ -22,7 +16,12 @@ export function registerNeurons(program: Command): void {
     .command("list")
     .description("list labelled neurons with their scores")
     .argument("<run>", "model run directory (labelled with `reclens label`)")
-    .option("--sort <key>", "id, purity (purity@10), kl or firing (rate over training users)", sortArg, "id")
+    .option(
+      "--sort <key>",
+      "id, purity (purity@10), kl or firing (rate over training users)",
+      choiceArg<NeuronSort>(["id", "purity", "kl", "firing"]),
+      "id",
+    )
     .option("--q <text>", "only neurons whose label, description or concept contains this text")
     .option("--limit <n>", "at most this many rows", positiveIntArg)
     .option("--json", "print the rows as JSON")

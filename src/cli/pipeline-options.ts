@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { LoadOptions } from "../data/load.js";
 import { openModelRun, type ModelRunContext } from "../pipeline/run-context.js";
-import type { SaeSettingsInput } from "../pipeline/sae-settings.js";
+import type { SaeSettings, SaeSettingsInput } from "../pipeline/sae-settings.js";
 import { choiceArg, countArg, numberArg, positiveIntArg } from "./args.js";
 
 /** Adds `--data-dir` (where the run's dataset is reloaded from, if it moved). */
@@ -25,9 +25,9 @@ export interface SaeTrainingFlags {
   l1?: number;
   prediction?: number;
   predictionItems?: number;
-  normalisation?: "none" | "per-sample" | "dataset";
-  init?: "data" | "random";
-  auxkRescale?: "least-squares" | "none";
+  normalisation?: SaeSettings["normalisation"];
+  init?: SaeSettings["init"];
+  auxkRescale?: SaeSettings["auxkRescale"];
   patience?: number;
   deadAfter?: number;
 }

@@ -1,9 +1,9 @@
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import { promoteForRun, type PromotionUsers } from "../pipeline/promote-run.js";
 import { readRunLabels } from "../pipeline/run-labels.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
-import { listArg, numberArg, positiveIntArg } from "./args.js";
+import { choiceArg, listArg, numberArg, positiveIntArg } from "./args.js";
 
 interface PromoteCliOptions {
   run: string;
@@ -15,11 +15,6 @@ interface PromoteCliOptions {
   sae?: string;
   dataDir?: string;
   json?: boolean;
-}
-
-function usersArg(v: string): PromotionUsers {
-  if (v !== "all" && v !== "test") throw new InvalidArgumentError(`expected all or test, got "${v}"`);
-  return v;
 }
 
 /**
@@ -41,7 +36,12 @@ export function registerPromote(program: Command): void {
       listArg(numberArg),
     )
     .option("--n <n>", "top-n cut-off", positiveIntArg, 20)
-    .option("--users <which>", "all users (default) or the held-out test users", usersArg, "all")
+    .option(
+      "--users <which>",
+      "all users (default) or the held-out test users",
+      choiceArg<PromotionUsers>(["all", "test"]),
+      "all",
+    )
     .option("--sae <dir>", "SAE directory (default <run>/sae)")
     .option("--json", "print as JSON");
   addDataDirOption(cmd);

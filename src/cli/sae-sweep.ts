@@ -1,4 +1,4 @@
-import { InvalidArgumentError, type Command } from "commander";
+import type { Command } from "commander";
 import { runSaeSweep, sweepMarkdown } from "../pipeline/sweep.js";
 import {
   addDataDirOption,
@@ -8,7 +8,7 @@ import {
   type SaeTrainingFlags,
 } from "./pipeline-options.js";
 import { progressOptions } from "./sae-train.js";
-import { listArg, numberArg, positiveIntArg } from "./args.js";
+import { choiceArg, listArg, numberArg, positiveIntArg } from "./args.js";
 
 interface SweepCliOptions extends SaeTrainingFlags {
   run: string;
@@ -37,15 +37,7 @@ export function registerSaeSweep(sae: Command): void {
     .option("--expansion <list>", "expansion factors, comma-separated", listArg(numberArg), [4, 8])
     .option("--loss <list>", "loss specs, comma-separated (e.g. l2,cosine)", listArg(String), ["l2"])
     .requiredOption("--out <dir>", "directory for the SAEs and the sweep table/plot")
-    .option(
-      "--x <axis>",
-      "x axis of sweep.svg: l0 (measured) or k",
-      (v: string) => {
-        if (v !== "l0" && v !== "k") throw new InvalidArgumentError(`expected l0 or k, got "${v}"`);
-        return v;
-      },
-      "l0",
-    )
+    .option("--x <axis>", "x axis of sweep.svg: l0 (measured) or k", choiceArg(["l0", "k"] as const), "l0")
     .option("--json", "print the points as JSON")
     .option("--quiet", "no progress output");
   addSaeTrainingOptions(cmd);
