@@ -5,7 +5,7 @@ import { Rng } from "../tensor/rng.js";
 import { shuffledBatches } from "./batches.js";
 import { makeSaeConfig } from "./config.js";
 import type { LossConfig } from "./losses/types.js";
-import { SparseAutoencoder } from "./model.js";
+import { SparseAutoencoder, normaliseRows } from "./model.js";
 import { trainSae } from "./trainer.js";
 import type { NormalisationKind } from "./types.js";
 
@@ -23,11 +23,7 @@ function coneData(): Matrix {
   const rng = new Rng(42);
   const atoms = new Matrix(ATOMS, D);
   rng.fillNormal(atoms.data);
-  for (let a = 0; a < ATOMS; a++) {
-    const r = atoms.row(a);
-    const n = Math.hypot(...r);
-    for (let i = 0; i < D; i++) r[i] /= n;
-  }
+  normaliseRows(atoms);
   const offset = new Float32Array(D);
   new Rng(7).fillNormal(offset);
   const on = Math.hypot(...offset);

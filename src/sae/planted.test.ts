@@ -4,7 +4,7 @@ import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
 import { shuffledBatches } from "./batches.js";
 import { makeSaeConfig } from "./config.js";
-import { SparseAutoencoder } from "./model.js";
+import { SparseAutoencoder, normaliseRows } from "./model.js";
 import { trainSae } from "./trainer.js";
 
 const D = 32;
@@ -15,11 +15,7 @@ function plantedData(rows: number, seed: number): { atoms: Matrix; data: Matrix 
   const rng = new Rng(seed);
   const atoms = new Matrix(ATOMS, D);
   rng.fillNormal(atoms.data);
-  for (let a = 0; a < ATOMS; a++) {
-    const r = atoms.row(a);
-    const n = Math.hypot(...r);
-    for (let i = 0; i < D; i++) r[i] /= n;
-  }
+  normaliseRows(atoms);
   const data = new Matrix(rows, D);
   for (let n = 0; n < rows; n++) {
     const active = new Set<number>();
