@@ -18,12 +18,17 @@ export function registerEval(program: Command): void {
     .command("eval")
     .description("re-evaluate a trained run directory on its validation and test users")
     .argument("<run>", "run directory written by `reclens train`")
-    .option("--ks <list>", "cut-offs, comma-separated", "10,20,50,100")
+    .option(
+      "--ks <list>",
+      "cut-offs, comma-separated (default 10,20,50,100; leave-one-out runs 5,10,20, plus MRR)",
+    )
     .option("--data-dir <dir>", "folder of fetched datasets, if it moved")
     .option("--json", "print machine-readable JSON")
-    .action(async (dir: string, o: { ks: string; dataDir?: string; json?: boolean }) => {
-      const ks = parseKs(o.ks);
-      const r = await evaluateRun(dir, { ks, ...(o.dataDir ? { load: { dataDir: o.dataDir } } : {}) });
+    .action(async (dir: string, o: { ks?: string; dataDir?: string; json?: boolean }) => {
+      const r = await evaluateRun(dir, {
+        ...(o.ks !== undefined ? { ks: parseKs(o.ks) } : {}),
+        ...(o.dataDir ? { load: { dataDir: o.dataDir } } : {}),
+      });
       if (o.json) {
         console.log(
           JSON.stringify(
@@ -45,8 +50,10 @@ export function registerEval(program: Command): void {
         ["test", r.test],
       ] as const) {
         if (!rep) continue;
-        console.log(`${part}: ${rep.users} users`);
-        for (const k of ks) {
+        const mrr = rep.metrics.mrr;
+        const mrrText = mrr ? `, MRR ${mrr.mean.toFixed(4)} ± ${mrr.stderr.toFixed(4)}` : "";
+        console.log(`${part}: ${rep.users} users${mrrText}`);
+        for (const k of rep.ks) {
           const cell = (name: string) =>
             `${name} ${rep.metrics[`${name}@${k}`].mean.toFixed(4)} ± ${rep.metrics[`${name}@${k}`].stderr.toFixed(4)}`;
           console.log(

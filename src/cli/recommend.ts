@@ -1,5 +1,13 @@
 import type { Command } from "commander";
-import { recommendForUser, type LabelledActivation } from "../pipeline/recommend-run.js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  modelListForUser,
+  recommendForUser,
+  type LabelledActivation,
+  type ModelListResult,
+} from "../pipeline/recommend-run.js";
+import { SAE_WEIGHTS_FILE } from "../sae/io.js";
 import { readRunLabels } from "../pipeline/run-labels.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
@@ -21,6 +29,20 @@ function neuronList(list: readonly LabelledActivation[], max = 8): string {
     .slice(0, max)
     .map((a) => `${a.neuron}${a.label ? ` "${a.label}"` : ""} ${fmtNumber(a.activation)}`)
     .join(", ");
+}
+
+/** Prints the model's own list (no SAE), after the user's recent history for sequential runs. */
+function printModelList(r: ModelListResult, o: RecommendCliOptions): void {
+  if (o.json) {
+    console.log(JSON.stringify(r, null, 2));
+    return;
+  }
+  if (r.history.length > 0) {
+    console.log(`user ${r.user}: recent history (oldest first)`);
+    console.log(textTable(r.history.map((it, p) => [`-${r.history.length - p}`, it.id, it.title ?? ""])));
+  }
+  console.log(`user ${r.user}: top ${o.n} of the model (no SAE in this run: no steering)`);
+  console.log(textTable(r.items.map((it, p) => [`${p + 1}.`, fmtNumber(it.score), it.id, it.title ?? ""])));
 }
 
 /**
@@ -52,6 +74,11 @@ export function registerRecommend(program: Command): void {
   addDataDirOption(cmd);
   cmd.action(async (o: RecommendCliOptions) => {
     const ctx = await openRunFromCli(o.run, o);
+    const steering = o.boost.length > 0 || o.suppress.length > 0;
+    if (o.sae === undefined && !steering && !existsSync(join(ctx.layout.sae, SAE_WEIGHTS_FILE))) {
+      printModelList(modelListForUser(ctx, o.user, o.n), o);
+      return;
+    }
     const loaded = loadRunSae(ctx, o.sae);
     const doc = readRunLabels(ctx, loaded);
     const r = recommendForUser(ctx, loaded, doc, o.user, { n: o.n, boosts: o.boost, suppress: o.suppress });

@@ -72,10 +72,11 @@ export function splitFromCli(o: TrainCliOptions): SplitInput {
     "--fold-in": o.foldIn,
   };
   const leaveK = { "--k": o.k, "--val-k": o.valK, "--order": o.order };
-  const misplaced = Object.entries(kind === "heldOutUsers" ? leaveK : heldOut).find(
-    ([, v]) => v !== undefined,
-  );
+  const foreign =
+    kind === "heldOutUsers" ? leaveK : kind === "leaveKOut" ? heldOut : { ...heldOut, ...leaveK };
+  const misplaced = Object.entries(foreign).find(([, v]) => v !== undefined);
   if (misplaced) throw new InvalidArgumentError(`${misplaced[0]} does not apply to --split ${o.split}`);
+  if (kind === "leaveOneOut") return { kind };
   if (kind === "leaveKOut") {
     if (o.k !== undefined && o.k < 1) throw new InvalidArgumentError(`--k must be at least 1, got ${o.k}`);
     if (o.order !== undefined && o.order !== "random" && o.order !== "recent")
@@ -158,7 +159,11 @@ export function registerTrain(program: Command): void {
     .option("--config <file>", "model hyperparameters as a JSON object (--set overrides)")
     .requiredOption("--out <dir>", "run directory to write")
     .option("--seed <n>", "seed of the split, initialisation and sampling", countArg, 42)
-    .option("--split <kind>", "held-out-users (strong generalisation) or leave-k-out", "held-out-users")
+    .option(
+      "--split <kind>",
+      "held-out-users (strong generalisation), leave-k-out, or leave-one-out (by time; sequential protocol)",
+      "held-out-users",
+    )
     .option("--val-fraction <f>", "held-out-users: share of users for validation (default 0.1)", numberArg)
     .option("--test-fraction <f>", "held-out-users: share of users for testing (default 0.1)", numberArg)
     .option(
@@ -200,9 +205,14 @@ export function registerTrain(program: Command): void {
     console.log(`split      ${JSON.stringify(r.manifest.config.split)}`);
     console.log(`model      ${model} ${JSON.stringify(r.model.config)}`);
     console.log(`training   ${r.fit.epochsRun} epochs (best ${r.fit.bestEpoch}) in ${fmt(r.fit.seconds)}`);
+    // Leave-one-out runs report the sequential protocol's metrics (they compute MRR); others Recall/nDCG@20.
+    const shown =
+      m["test/mrr"] !== undefined
+        ? ["hr@10", "ndcg@10", "hr@20", "ndcg@20", "mrr"]
+        : ["recall@20", "ndcg@20"];
     for (const part of ["val", "test"]) {
       if (m[`${part}/users`] === undefined) continue;
-      const cols = ["recall@20", "ndcg@20"].map(
+      const cols = shown.map(
         (k) => `${k} ${m[`${part}/${k}`].toFixed(4)} ± ${m[`${part}/${k}/se`].toFixed(4)}`,
       );
       console.log(`${part.padEnd(10)} ${cols.join("   ")}  (${m[`${part}/users`]} users)`);

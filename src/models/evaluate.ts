@@ -10,6 +10,8 @@ export interface HeldOutUsers {
   readonly target: Csr;
   /** Rows of the model's training matrix (leave-k-out): id-based models use their learned user vectors. */
   readonly userIds?: Int32Array;
+  /** Each row's history in time order (leave-one-out), for sequential models. */
+  readonly sequences?: readonly Int32Array[];
 }
 
 /**

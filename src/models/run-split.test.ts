@@ -64,6 +64,34 @@ describe("run splits", () => {
     expect(s.train.rowNnz(0)).toBe(2); // too small: keeps everything
   });
 
+  it("leave-one-out: last item tests, second-to-last validates, time order kept in the sequences", () => {
+    // User 0: items 5, 2, 9, 1 in time order (timestamps 40, 10, 30, 20 stored by item index);
+    // user 1: two items only (trains, no targets); user 2: items 3, 0, 4.
+    const matrix = Csr.fromTriplets(3, 10, [0, 0, 0, 0, 1, 1, 2, 2, 2], [1, 2, 5, 9, 6, 7, 0, 3, 4]);
+    const timestamps = Float64Array.of(40, 20, 10, 30, 1, 2, 20, 10, 30);
+    const ds: Dataset = { name: "t", source: "test", users: [], items: [], matrix, timestamps, concepts: [] };
+    const s = splitForRun(ds, resolveSplitSettings(4, { kind: "leaveOneOut" }));
+    expect(resolveSplitSettings(4, { kind: "leaveOneOut" })).toEqual({ kind: "leaveOneOut", seed: 4 });
+    expect(s.trainSequences?.map((q) => Array.from(q))).toEqual([[5, 2], [6, 7], [3]]);
+    expect([0, 1, 2].map((u) => row(s.train, u))).toEqual([[2, 5], [6, 7], [3]]);
+    expect(Array.from(s.validation.users)).toEqual([0, 2]);
+    expect(s.validation.sequences?.map((q) => Array.from(q))).toEqual([[5, 2], [3]]);
+    expect([0, 1].map((r) => row(s.validation.target, r))).toEqual([[9], [0]]);
+    expect(Array.from(s.test.users)).toEqual([0, 2]);
+    expect(s.test.sequences?.map((q) => Array.from(q))).toEqual([
+      [5, 2, 9],
+      [3, 0],
+    ]);
+    expect([0, 1].map((r) => row(s.test.foldIn, r))).toEqual([
+      [2, 5, 9],
+      [0, 3],
+    ]);
+    expect([0, 1].map((r) => row(s.test.target, r))).toEqual([[1], [4]]);
+    expect(Array.from(s.test.userIds ?? [])).toEqual([0, 2]);
+    // partBatch hands the sequences on with the rows
+    expect(partBatch(s.test, 1, 2).sequences?.map((q) => Array.from(q))).toEqual([[3, 0]]);
+  });
+
   it("held-out users: the same parts as heldOutUsersSplit, without user ids", () => {
     const s = splitForRun(staircase(), resolveSplitSettings(2, { valFraction: 0.25, testFraction: 0.25 }));
     expect(s.test.userIds).toBeUndefined();
@@ -93,7 +121,7 @@ describe("run splits", () => {
       splitSettingsOf(manifest({ kind: "leaveKOut", order: "oldest" }), "run/manifest.json"),
     ).toThrow('run/manifest.json: config.split.order is "oldest", not a valid value');
     expect(() => splitSettingsOf(manifest({ kind: "temporal" }))).toThrow(
-      /config.split.kind is "temporal", expected "heldOutUsers" or "leaveKOut"/,
+      /config.split.kind is "temporal", expected "heldOutUsers", "leaveKOut" or "leaveOneOut"/,
     );
     expect(() => splitSettingsOf(manifest(undefined))).toThrow(/config.split is missing/);
   });

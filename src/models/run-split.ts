@@ -1,8 +1,15 @@
-import { heldOutUsersSplit, leaveKOutSplit, type HeldOutPart } from "../data/splits/index.js";
+import {
+  heldOutUsersSplit,
+  leaveKOutSplit,
+  leaveOneOutSequences,
+  sequenceInputs,
+  sequencesToCsr,
+  type HeldOutPart,
+} from "../data/splits/index.js";
 import type { Dataset } from "../data/types.js";
 import type { Manifest } from "../store/manifest.js";
 import { CsrRowBuilder } from "../data/splits/rowBuilder.js";
-import type { Csr } from "../tensor/csr.js";
+import { Csr } from "../tensor/csr.js";
 
 /** Held-out users (Liang et al. 2018, strong generalisation): whole users are kept out of training. */
 export interface HeldOutUsersSettings {
@@ -22,16 +29,31 @@ export interface LeaveKOutSettings {
   readonly order: "random" | "recent";
 }
 
+/**
+ * Leave-one-out by time (the SASRec protocol): each user's last item is the test target, the one
+ * before it the validation target, the rest trains. The seed only seeds the model (the split is
+ * deterministic).
+ */
+export interface LeaveOneOutSettings {
+  readonly kind: "leaveOneOut";
+  readonly seed: number;
+}
+
 /** How a training run splits its data (recorded as manifest config.split, seed as manifest.seed). */
-export type SplitSettings = HeldOutUsersSettings | LeaveKOutSettings;
+export type SplitSettings = HeldOutUsersSettings | LeaveKOutSettings | LeaveOneOutSettings;
 
 /** Split settings as given by a caller: the kind (default held-out users) and any fields to override. */
 export type SplitInput =
   | ({ readonly kind?: "heldOutUsers" } & Partial<Omit<HeldOutUsersSettings, "kind" | "seed">>)
-  | ({ readonly kind: "leaveKOut" } & Partial<Omit<LeaveKOutSettings, "kind" | "seed">>);
+  | ({ readonly kind: "leaveKOut" } & Partial<Omit<LeaveKOutSettings, "kind" | "seed">>)
+  | { readonly kind: "leaveOneOut" };
 
 /** Split names as the CLI spells them. */
-export const SPLIT_NAMES = { "held-out-users": "heldOutUsers", "leave-k-out": "leaveKOut" } as const;
+export const SPLIT_NAMES = {
+  "held-out-users": "heldOutUsers",
+  "leave-k-out": "leaveKOut",
+  "leave-one-out": "leaveOneOut",
+} as const;
 
 /**
  * One evaluation part of a run, whatever the split: row r of `foldIn` (what the model sees, excluded
@@ -41,6 +63,8 @@ export const SPLIT_NAMES = { "held-out-users": "heldOutUsers", "leave-k-out": "l
  */
 export interface EvalPart extends HeldOutPart {
   readonly userIds?: Int32Array;
+  /** Leave-one-out: each row's input history in time order (what sequential models encode). */
+  readonly sequences?: readonly Int32Array[];
 }
 
 /** A run's data split in the one shape every later stage reads. */
@@ -49,12 +73,15 @@ export interface RunSplit {
   readonly trainUsers: Int32Array;
   /** trainUsers x all items: what the model is fitted on. */
   readonly train: Csr;
+  /** Leave-one-out: each training row's items in time order (sequential models train on them). */
+  readonly trainSequences?: readonly Int32Array[];
   readonly validation: EvalPart;
   readonly test: EvalPart;
 }
 
 /** Complete settings: the input's kind and fields over the defaults (held-out 0.1/0.1/0.8; leave-5-out, 5 for validation, random). */
 export function resolveSplitSettings(seed: number, input: SplitInput = {}): SplitSettings {
+  if (input.kind === "leaveOneOut") return { kind: "leaveOneOut", seed };
   if (input.kind === "leaveKOut") {
     const k = input.k ?? 5;
     return { kind: "leaveKOut", seed, k, valK: input.valK ?? k, order: input.order ?? "random" };
@@ -101,6 +128,7 @@ function mergedRows(a: Csr, b: Csr, users: Int32Array): Csr {
  * ids, see {@link EvalPart}).
  */
 export function splitForRun(dataset: Dataset, s: SplitSettings): RunSplit {
+  if (s.kind === "leaveOneOut") return leaveOneOutRunSplit(dataset);
   if (s.kind === "heldOutUsers") {
     const h = heldOutUsersSplit(dataset, s);
     return { trainUsers: h.trainUsers, train: h.train, validation: h.validation, test: h.test };
@@ -117,6 +145,35 @@ export function splitForRun(dataset: Dataset, s: SplitSettings): RunSplit {
     train: l.train,
     validation: part(l.validationUsers, l.train.gatherRows(l.validationUsers), l.validation),
     test: part(l.testUsers, mergedRows(l.train, l.validation, l.testUsers), l.test),
+  };
+}
+
+/**
+ * Leave-one-out parts: every dataset user is a training row (its sequence without the last two
+ * items); validation ranks each user's second-to-last item from the training sequence, test the last
+ * item from the training sequence plus the validation item. Users with fewer than 3 interactions
+ * only train. Rankings exclude the user's whole input history.
+ */
+function leaveOneOutRunSplit(dataset: Dataset): RunSplit {
+  const seq = leaveOneOutSequences(dataset);
+  const n = seq.nItems;
+  const part = (targets: Int32Array, inputs: readonly Int32Array[]): EvalPart => {
+    const users = Int32Array.from(Array.from(targets.keys()).filter((u) => targets[u] >= 0));
+    const sequences = Array.from(users, (u) => inputs[u]);
+    const target = Csr.fromTriplets(
+      users.length,
+      n,
+      Array.from(users, (_, r) => r),
+      Array.from(users, (u) => targets[u]),
+    );
+    return { users, foldIn: sequencesToCsr(sequences, n), target, userIds: users, sequences };
+  };
+  return {
+    trainUsers: Int32Array.from({ length: seq.train.length }, (_, u) => u),
+    train: sequencesToCsr(seq.train, n),
+    trainSequences: seq.train,
+    validation: part(seq.validation, sequenceInputs(seq, "validation")),
+    test: part(seq.test, sequenceInputs(seq, "test")),
   };
 }
 
@@ -159,7 +216,8 @@ export function splitSettingsOf(manifest: Manifest, where = "manifest.json"): Sp
       valK: field(s, "valK", isCount, where),
       order: field(s, "order", isOrder, where),
     });
+  if (s.kind === "leaveOneOut") return resolveSplitSettings(manifest.seed, { kind: "leaveOneOut" });
   throw new Error(
-    `${where}: config.split.kind is ${JSON.stringify(s.kind)}, expected "heldOutUsers" or "leaveKOut" (not a model run?)`,
+    `${where}: config.split.kind is ${JSON.stringify(s.kind)}, expected "heldOutUsers", "leaveKOut" or "leaveOneOut" (not a model run?)`,
   );
 }

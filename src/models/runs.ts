@@ -11,7 +11,13 @@ import {
 import { Rng } from "../tensor/rng.js";
 import { evaluateHeldOut, heldOutValidation } from "./evaluate.js";
 import { createModel, loadModel } from "./index.js";
-import { resolveSplitSettings, splitForRun, splitSettingsOf, type SplitInput } from "./run-split.js";
+import {
+  resolveSplitSettings,
+  splitForRun,
+  splitSettingsOf,
+  type SplitInput,
+  type SplitSettings,
+} from "./run-split.js";
 import type { FitProgress, FitReport, Recommender } from "./types.js";
 
 /** Everything `trainRun` needs. */
@@ -55,6 +61,18 @@ export function flattenReport(prefix: string, r: RankingReport): Record<string, 
   return out;
 }
 
+/** Per split kind: the metric early stopping watches, the default cut-offs and whether MRR is computed. */
+export function protocolOf(split: SplitSettings): {
+  earlyStopping: string;
+  ks: readonly number[];
+  fullRanking: boolean;
+} {
+  // Leave-one-out follows the sequential-recommendation convention: HR/NDCG@5/10/20 and MRR over
+  // the full ranking, early stopping on NDCG@10.
+  if (split.kind === "leaveOneOut") return { earlyStopping: "ndcg@10", ks: [5, 10, 20], fullRanking: true };
+  return { earlyStopping: "ndcg@20", ks: [10, 20, 50], fullRanking: false };
+}
+
 /**
  * Loads and splits the data (held-out users: fold-in 80% / target 20% of each validation and test
  * user; or leave-k-out: every user trains, k items per user to find), trains the model on the
@@ -72,16 +90,21 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       `${dataset.name}: the ${split.kind} split leaves no test users (too few interactions per user?)`,
     );
   const model = createModel(o.model, o.modelConfig ?? {});
+  const protocol = protocolOf(split);
   const patience = o.patience ?? 5;
   const hasValidation = parts.validation.users.length > 0;
   const fit = await model.fit(parts.train, {
     rng: new Rng(o.seed),
-    ...(hasValidation ? { validation: heldOutValidation(parts.validation, "ndcg@20", patience) } : {}),
+    ...(parts.trainSequences ? { sequences: parts.trainSequences } : {}),
+    ...(hasValidation
+      ? { validation: heldOutValidation(parts.validation, protocol.earlyStopping, patience) }
+      : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
-  const ks = o.ks ?? [10, 20, 50];
-  const validation = hasValidation ? evaluateHeldOut(model, parts.validation, { ks }) : undefined;
-  const test = evaluateHeldOut(model, parts.test, { ks });
+  const ks = o.ks ?? protocol.ks;
+  const evalOpts = { ks, fullRanking: protocol.fullRanking };
+  const validation = hasValidation ? evaluateHeldOut(model, parts.validation, evalOpts) : undefined;
+  const test = evaluateHeldOut(model, parts.test, evalOpts);
   const layout = runLayout(o.out);
   model.save(layout.model);
   const manifest = createManifest({
@@ -92,7 +115,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
       modelConfig: model.config,
       data: { ref: o.data, load: o.load ?? {} },
       split,
-      training: hasValidation ? { earlyStopping: "val/ndcg@20", patience } : { earlyStopping: null },
+      training: hasValidation
+        ? { earlyStopping: `val/${protocol.earlyStopping}`, patience }
+        : { earlyStopping: null },
       ks,
     },
     data: {
@@ -149,13 +174,15 @@ export async function evaluateRun(
   }
   const parts = splitForRun(dataset, settings);
   const model = loadModel(runLayout(dir).model);
-  const ks = opts.ks ?? [10, 20, 50, 100];
+  const protocol = protocolOf(settings);
+  const ks = opts.ks ?? (settings.kind === "leaveOneOut" ? protocol.ks : [10, 20, 50, 100]);
+  const evalOpts = { ks, fullRanking: protocol.fullRanking };
   return {
     manifest,
     model,
     ...(parts.validation.users.length > 0
-      ? { validation: evaluateHeldOut(model, parts.validation, { ks }) }
+      ? { validation: evaluateHeldOut(model, parts.validation, evalOpts) }
       : {}),
-    test: evaluateHeldOut(model, parts.test, { ks }),
+    test: evaluateHeldOut(model, parts.test, evalOpts),
   };
 }

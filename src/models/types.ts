@@ -16,6 +16,11 @@ import type { Rng } from "../tensor/rng.js";
 export interface UserBatch {
   readonly rows: Csr;
   readonly userIds?: Int32Array;
+  /**
+   * Each user's history in time order (oldest first), aligned with `rows`. Sequential models
+   * (SASRec, GRU4Rec) encode it and throw without it; every other model ignores it.
+   */
+  readonly sequences?: readonly Int32Array[];
 }
 
 /** Builds a UserBatch, checking that `userIds` (if given) has one entry per row. */
@@ -32,12 +37,20 @@ export function userBatch(rows: Csr, userIds?: ArrayLike<number>): UserBatch {
  * when it has them (leave-k-out parts do; held-out users are unseen and have none).
  */
 export function partBatch(
-  part: { readonly foldIn: Csr; readonly userIds?: Int32Array },
+  part: {
+    readonly foldIn: Csr;
+    readonly userIds?: Int32Array;
+    readonly sequences?: readonly Int32Array[];
+  },
   start: number,
   end: number,
 ): UserBatch {
   const rows = part.foldIn.rowRange(start, end);
-  return part.userIds ? { rows, userIds: part.userIds.subarray(start, end) } : { rows };
+  return {
+    rows,
+    ...(part.userIds ? { userIds: part.userIds.subarray(start, end) } : {}),
+    ...(part.sequences ? { sequences: part.sequences.slice(start, end) } : {}),
+  };
 }
 
 /** The training users [start, end) of `train` as a batch (rows plus their ids). */
@@ -75,6 +88,11 @@ export interface Validation {
 export interface FitContext {
   /** Source of all randomness (initialisation, shuffling, negatives, dropout). */
   readonly rng: Rng;
+  /**
+   * Training sequences in time order (oldest first), one per row of the training matrix. Sequential
+   * models require them; others ignore them.
+   */
+  readonly sequences?: readonly Int32Array[];
   readonly onProgress?: (p: FitProgress) => void;
   readonly validation?: Validation;
 }
@@ -106,6 +124,11 @@ export interface Recommender<C extends object = object> {
   readonly nItems: number;
   /** Width of the probing site (columns of encodeUsers); 0 before fit/load. */
   readonly dim: number;
+  /**
+   * True for sequential models: `fit` needs `FitContext.sequences` and `encodeUsers` needs
+   * `UserBatch.sequences` (the probing site is the last position's hidden state).
+   */
+  readonly sequential?: boolean;
   /** Trains on a users x items interaction matrix. */
   fit(train: Csr, ctx: FitContext): Promise<FitReport>;
   /** The probing site: users x dim. */

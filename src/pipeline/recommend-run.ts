@@ -1,5 +1,7 @@
 import type { LabelsDoc } from "../concepts/labels.js";
+import { timeOrderedItems } from "../data/splits/index.js";
 import type { UserBatch } from "../models/types.js";
+import { topNItems, topNScores, topNUnseen } from "../sae/nested-rank.js";
 import type { SteerOp } from "../steer/ops.js";
 import { recommend, type NeuronActivation } from "../steer/recommend.js";
 import { userIndex } from "./ids.js";
@@ -47,11 +49,57 @@ export interface RecommendRunResult {
   readonly steeredNeurons: LabelledActivation[];
 }
 
-/** The batch of one dataset user: their full history, with their model row when they were a training user. */
+/**
+ * The batch of one dataset user: their full history, with their model row when they were a training
+ * user, and (for sequential models) the history in time order.
+ */
 export function userBatchOf(ctx: ModelRunContext, u: number): UserBatch {
   const rows = ctx.dataset.matrix.gatherRows([u]);
   const id = ctx.modelUserIds[u];
-  return id >= 0 ? { rows, userIds: Int32Array.of(id) } : { rows };
+  return {
+    rows,
+    ...(id >= 0 ? { userIds: Int32Array.of(id) } : {}),
+    ...(ctx.model.sequential ? { sequences: [timeOrderedItems(ctx.dataset, u)] } : {}),
+  };
+}
+
+/** The last `n` items of user `u` in time order, most recent last; empty when the data have no time order. */
+export function recentHistory(ctx: ModelRunContext, u: number, n: number): ListedItem[] {
+  if (!ctx.dataset.timestamps) return [];
+  const seq = timeOrderedItems(ctx.dataset, u);
+  return Array.from(seq.subarray(Math.max(0, seq.length - n)), (i) => listedItem(ctx, i));
+}
+
+/** The model's own top-n list for one user (no SAE involved), seen items excluded. */
+export interface ModelListResult {
+  readonly user: string;
+  readonly items: RecommendedItem[];
+  /** Sequential runs: the user's most recent items, oldest first. */
+  readonly history: ListedItem[];
+}
+
+/**
+ * The recommender's own top-n list of the user with original id `userId` (whole history encoded,
+ * seen items excluded), with their recent history for sequential runs. Works for every model without
+ * an SAE.
+ */
+export function modelListForUser(
+  ctx: ModelRunContext,
+  userId: string,
+  n = 20,
+  historyLength = 10,
+): ModelListResult {
+  const u = userIndex(ctx.dataset, userId);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a positive integer, got ${n}`);
+  const batch = userBatchOf(ctx, u);
+  const top = topNUnseen(ctx.model.scoreUsers(batch), batch.rows, n);
+  const items = topNItems(top, 0);
+  const scores = topNScores(top, 0);
+  return {
+    user: userId,
+    items: Array.from(items, (i, p) => ({ ...listedItem(ctx, i), score: scores[p], entered: false })),
+    history: ctx.model.sequential ? recentHistory(ctx, u, historyLength) : [],
+  };
 }
 
 /** An item by dense index as a listed item (original id and title). */

@@ -10,6 +10,7 @@ export {
   leaveOneOutSequences,
   sequenceInputs,
   sequencesToCsr,
+  timeOrderedItems,
   targetsToCsr,
   type SequenceSplit,
   type SequenceSplitOptions,

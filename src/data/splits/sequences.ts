@@ -37,11 +37,8 @@ export function leaveOneOutSequences(dataset: Dataset, opts: SequenceSplitOption
   const validation = new Int32Array(m.rows).fill(-1);
   const test = new Int32Array(m.rows).fill(-1);
   for (let u = 0; u < m.rows; u++) {
-    const start = m.indptr[u];
-    const n = m.rowNnz(u);
-    const order = Array.from({ length: n }, (_, p) => p);
-    order.sort((a, b) => ts[start + a] - ts[start + b] || a - b);
-    const seq = Int32Array.from(order, (p) => m.indices[start + p]);
+    const seq = timeOrderedItems(dataset, u);
+    const n = seq.length;
     if (n < minLen) {
       train.push(seq);
       continue;
@@ -51,6 +48,20 @@ export function leaveOneOutSequences(dataset: Dataset, opts: SequenceSplitOption
     train.push(seq.slice(0, n - (withVal ? 2 : 1)));
   }
   return { nItems: m.cols, train, validation, test };
+}
+
+/**
+ * Dataset user `u`'s items ordered by timestamp, ties broken by stored order (ascending item index).
+ * Throws when the dataset has no timestamps.
+ */
+export function timeOrderedItems(dataset: Dataset, u: number): Int32Array {
+  const m = dataset.matrix;
+  const ts = dataset.timestamps;
+  if (!ts) throw new RangeError(`dataset "${dataset.name}" has no timestamps, so it has no time order`);
+  const start = m.indptr[u];
+  const order = Array.from({ length: m.rowNnz(u) }, (_, p) => p);
+  order.sort((a, b) => ts[start + a] - ts[start + b] || a - b);
+  return Int32Array.from(order, (p) => m.indices[start + p]);
 }
 
 /**
