@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { DEFAULT_PORT } from "../serve/api.js";
+import { checkPortFree } from "../serve/port-check.js";
 import { loadWorkspace } from "../serve/run-loader.js";
 import { demoSummaryLines, runDemo } from "../pipeline/demo.js";
 import { portArg, positiveIntArg } from "./args.js";
@@ -36,6 +37,7 @@ export function registerDemo(program: Command): void {
     .option("--port <port>", "port (0 picks a free one)", portArg, DEFAULT_PORT)
     .action(async (o: DemoCliOptions) => {
       const quiet = Boolean(process.env.CI) || !process.stdout.isTTY;
+      if (o.serve) await checkPortFree(o.host, o.port); // a busy port fails now, not after training
       const summary = await runDemo({
         ...(o.dataset ? { dataset: o.dataset } : {}),
         out: o.out,
