@@ -46,7 +46,7 @@ for (const spec of specs.length ? specs : ["ease", "elsa", "mf", "multvae"]) {
   const v = evaluateHeldOut(model, split.validation, { ks: [20] });
   const f = (k: string) => `${r.metrics[k].mean.toFixed(4)} ± ${r.metrics[k].stderr.toFixed(4)}`;
   console.log(
-    `${name.padEnd(8)} ${JSON.stringify(model.config)} | Recall@20 ${f("recall@20")} | nDCG@20 ${f("ndcg@20")} | ` +
+    `${name.padEnd(8)} ${JSON.stringify(model.config)} | Recall_trunc@20 ${f("recall_trunc@20")} | Recall@20 (RecBole) ${f("recall@20")} | nDCG@20 ${f("ndcg@20")} | ` +
       `val nDCG@20 ${v.metrics["ndcg@20"].mean.toFixed(4)} | best epoch ${report.bestEpoch}/${report.epochsRun} | fit ${fitSec.toFixed(1)}s`,
   );
 }

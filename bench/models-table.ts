@@ -115,7 +115,7 @@ for (const seed of seeds) {
       model: `${spec}${opts.suffix}`,
       config: best.model.config,
       valNdcg20: best.val,
-      recall20: r.metrics["recall@20"],
+      recall20: r.metrics["recall_trunc@20"],
       ndcg20: r.metrics["ndcg@20"],
       users: r.users,
       bestEpoch: best.bestEpoch,
@@ -124,7 +124,7 @@ for (const seed of seeds) {
       grid,
       perUser: {
         rows: Array.from(r.perUser?.rows ?? []),
-        recall20: Array.from(r.perUser?.values["recall@20"] ?? []),
+        recall20: Array.from(r.perUser?.values["recall_trunc@20"] ?? []),
         ndcg20: Array.from(r.perUser?.values["ndcg@20"] ?? []),
       },
     };

@@ -71,12 +71,12 @@ describe("reclens sae", () => {
       metrics: Record<string, number>;
     };
     expect(m.kind).toBe("sae");
-    expect(m.metrics["test/kept/recall@20"]).toBeGreaterThan(0.85);
+    expect(m.metrics["test/kept/recall_trunc@20"]).toBeGreaterThan(0.85);
     const ev = await json<{ metrics: Record<string, number> }>("sae", "eval", "--run", run, "--json");
-    expect(ev.metrics["test/kept/recall@20"]).toBe(m.metrics["test/kept/recall@20"]);
+    expect(ev.metrics["test/kept/recall_trunc@20"]).toBe(m.metrics["test/kept/recall_trunc@20"]);
     expect(ev.metrics["test/l0"]).toBe(4);
     const table = await reclens("sae", "eval", "--run", run);
-    expect(table).toMatch(/Recall@20 kept\s+\d\.\d{4}\s+\d\.\d{4}/);
+    expect(table).toMatch(/Recall_trunc@20 kept\s+\d\.\d{4}\s+\d\.\d{4}/);
     expect(table).toContain("Kendall tau");
   });
 

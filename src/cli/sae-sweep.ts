@@ -25,7 +25,7 @@ interface SweepCliOptions extends SaeTrainingFlags {
 
 /**
  * `reclens sae sweep`: trains the grid archs x k x expansion x loss on one run and writes
- * sweep.md / sweep.json (sparsity vs quality kept) and sweep.svg (Recall@20 kept vs L0).
+ * sweep.md / sweep.json (sparsity vs quality kept) and sweep.svg (Recall_trunc@20 kept vs L0).
  */
 export function registerSaeSweep(sae: Command): void {
   const cmd = sae

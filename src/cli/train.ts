@@ -209,7 +209,7 @@ export function registerTrain(program: Command): void {
     const shown =
       m["test/mrr"] !== undefined
         ? ["hr@10", "ndcg@10", "hr@20", "ndcg@20", "mrr"]
-        : ["recall@20", "ndcg@20"];
+        : ["recall@20", "recall_trunc@20", "ndcg@20"];
     for (const part of ["val", "test"]) {
       if (m[`${part}/users`] === undefined) continue;
       const cols = shown.map(

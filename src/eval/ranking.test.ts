@@ -46,9 +46,13 @@ describe("RankingEvaluator on a hand example", () => {
     expect(r.skippedEmptyTarget).toBe(1);
     expect(Array.from(r.perUser?.rows ?? [])).toEqual([0, 1, 3]);
     const m = (name: string): number => r.metrics[name].mean;
-    expect(m("recall@1")).toBeCloseTo(mean([1, 0, 1]), 12);
-    expect(m("recall@2")).toBeCloseTo(mean([1 / 2, 0, 1]), 12); // user 3: 2 hits / min(2, 4)
-    expect(m("recall@10")).toBeCloseTo(mean([1, 1, 1]), 12); // K > items
+    // recall_trunc@K = hits / min(K, |target|) (Liang et al.); recall@K = hits / |target| (RecBole)
+    expect(m("recall_trunc@1")).toBeCloseTo(mean([1, 0, 1]), 12);
+    expect(m("recall_trunc@2")).toBeCloseTo(mean([1 / 2, 0, 1]), 12); // user 3: 2 hits / min(2, 4)
+    expect(m("recall_trunc@10")).toBeCloseTo(mean([1, 1, 1]), 12); // K > items
+    expect(m("recall@1")).toBeCloseTo(mean([1 / 2, 0, 1 / 4]), 12);
+    expect(m("recall@2")).toBeCloseTo(mean([1 / 2, 0, 2 / 4]), 12); // user 3: 2 hits / 4 targets
+    expect(m("recall@10")).toBeCloseTo(mean([1, 1, 1]), 12);
     expect(m("ndcg@1")).toBeCloseTo(mean([1, 0, 1]), 12);
     expect(m("ndcg@2")).toBeCloseTo(mean([1 / (1 + L3), 0, 1]), 12);
     expect(m("ndcg@10")).toBeCloseTo(mean([(1 + 1 / 2) / (1 + L3), 1 / Math.log2(6), 1]), 12);
@@ -60,8 +64,8 @@ describe("RankingEvaluator on a hand example", () => {
     expect(m("mpr")).toBeCloseTo(mean([(0 + 2 / 3) / 2, 1, (0 + 1 + 2 + 3) / 4 / 4]), 12);
     expect(m("popularity@1")).toBeCloseTo(mean([40, 10, 10]), 12);
     expect(m("popularity@2")).toBeCloseTo(mean([45, 15, 15]), 12);
-    // standard error of recall@2 over [0.5, 0, 1]: sd 0.5, se 0.5 / sqrt(3)
-    expect(r.metrics["recall@2"].stderr).toBeCloseTo(0.5 / Math.sqrt(3), 12);
+    // standard error of recall_trunc@2 over [0.5, 0, 1]: sd 0.5, se 0.5 / sqrt(3)
+    expect(r.metrics["recall_trunc@2"].stderr).toBeCloseTo(0.5 / Math.sqrt(3), 12);
   });
 
   it("computes catalogue metrics", () => {
@@ -166,7 +170,8 @@ describe("RankingEvaluator edge cases", () => {
         rel.slice(0, k).forEach((x, p) => (dcg += x ? 1 / Math.log2(p + 2) : 0));
         let idcg = 0;
         for (let p = 0; p < Math.min(k, tRows[u].length); p++) idcg += 1 / Math.log2(p + 2);
-        push(`recall@${k}`, hits / Math.min(k, tRows[u].length));
+        push(`recall_trunc@${k}`, hits / Math.min(k, tRows[u].length));
+        push(`recall@${k}`, hits / tRows[u].length);
         push(`ndcg@${k}`, dcg / idcg);
       }
       push("mrr", 1 / (rel.indexOf(true) + 1));

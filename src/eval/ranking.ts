@@ -32,7 +32,8 @@ export interface RankingReport {
   readonly droppedTargetItems: number;
   readonly ks: readonly number[];
   /**
-   * Per-user metrics, mean and standard error over evaluated users: `recall@K`, `ndcg@K`, `hr@K`,
+   * Per-user metrics, mean and standard error over evaluated users: `recall@K` (hits / |target|),
+   * `recall_trunc@K` (hits / min(K, |target|)), `ndcg@K`, `hr@K`,
    * `precision@K`, `popularity@K` (with itemPopularity), `mrr`, `mpr` (with fullRanking).
    */
   readonly metrics: Record<string, MeanStderr>;
@@ -53,7 +54,8 @@ const LOWEST_F32 = -3.4028234663852886e38;
  * - ties in score: the lower item index ranks first (top-K, MRR and MPR alike);
  * - NaN scores throw, naming the row (and user);
  * - rows with an empty target are skipped and counted in `skippedEmptyTarget`;
- * - Recall@K = hits / min(K, |target|); nDCG@K uses binary gains with ideal DCG over
+ * - two recalls, named apart: `recall@K` = hits / |target| (RecBole's definition) and
+ *   `recall_trunc@K` = hits / min(K, |target|) (Liang et al. 2018, used by Knots to Knobs); nDCG@K uses binary gains with ideal DCG over
  *   min(K, |target|) positions; HR@K = 1 if any hit; precision@K = hits / K (K as requested even
  *   when fewer candidates exist); MRR = 1 / rank of the best-ranked target in the full ranking;
  *   MPR = mean over the user's targets of (rank - 1) / (candidates - 1) (0 best, 1 worst, 0.5
@@ -113,7 +115,7 @@ export class RankingEvaluator {
     this.targetMask = new Uint8Array(target.cols);
     const names: string[] = [];
     for (const k of ks) {
-      names.push(`recall@${k}`, `ndcg@${k}`, `hr@${k}`, `precision@${k}`);
+      names.push(`recall@${k}`, `recall_trunc@${k}`, `ndcg@${k}`, `hr@${k}`, `precision@${k}`);
       if (opts.itemPopularity) names.push(`popularity@${k}`);
     }
     if (this.fullRanking) names.push("mrr", "mpr");
@@ -247,7 +249,8 @@ export class RankingEvaluator {
         }
       }
       const ideal = Math.min(k, nT);
-      this.set(`recall@${k}`, g, hits / ideal);
+      this.set(`recall@${k}`, g, hits / nT);
+      this.set(`recall_trunc@${k}`, g, hits / ideal);
       this.set(`ndcg@${k}`, g, dcg / this.idcg[Math.min(ideal, this.kTop)]);
       this.set(`hr@${k}`, g, hits > 0 ? 1 : 0);
       this.set(`precision@${k}`, g, hits / k);

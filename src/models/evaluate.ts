@@ -17,7 +17,7 @@ export interface HeldOutUsers {
 /**
  * Held-out evaluation: each user is encoded from their fold-in rows (as an unseen user, which MF
  * folds in, unless the part carries `userIds`), scored over all items with the fold-in items
- * excluded, and the target ranked (Recall@K normalised by min(K, |target|), nDCG@K binary gains).
+ * excluded, and the target ranked (both recalls: recall@K = hits / |target| as RecBole, recall_trunc@K = hits / min(K, |target|); nDCG@K binary gains).
  */
 export function evaluateHeldOut(
   model: Recommender,
@@ -56,7 +56,7 @@ export function heldOutValidation(part: HeldOutUsers, metric = "ndcg@20", patien
         );
       last = Object.fromEntries(
         Object.entries(report.metrics)
-          .filter(([name]) => name.startsWith("recall@") || name.startsWith("ndcg@"))
+          .filter(([name]) => name.startsWith("recall_trunc@") || name.startsWith("ndcg@"))
           .map(([name, v]) => [name, v.mean]),
       );
       return m.mean;

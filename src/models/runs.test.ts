@@ -73,7 +73,7 @@ describe("train and evaluate runs", () => {
     // every user with > 3 interactions is a validation user, > 2 a test user; all 80 train
     expect(m.metrics["test/users"]).toBeGreaterThan(70);
     expect(m.metrics["test/recall@10"]).toBeGreaterThan(0.8); // own group first; random ranking ~0.4
-    expect(Object.keys(progress[0] ?? {})).toEqual(["recall@20", "ndcg@20"]);
+    expect(Object.keys(progress[0] ?? {})).toEqual(["recall_trunc@20", "ndcg@20"]);
     expect(progress[0]?.["ndcg@20"]).toBe(m.metrics["val/ndcg@20"]);
     const again = await evaluateRun(lko, { ks: [10, 20] });
     expect(again.test.metrics["ndcg@10"].mean).toBe(m.metrics["test/ndcg@10"]);

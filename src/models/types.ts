@@ -71,7 +71,7 @@ export interface FitProgress {
   readonly etaSec: number;
   /** Validation score of this epoch, when a validation callback is set. */
   readonly valScore?: number;
-  /** Every metric the validation computed this epoch (e.g. recall@20 and ndcg@20), when it reports them. */
+  /** Every metric the validation computed this epoch (e.g. recall_trunc@20 and ndcg@20), when it reports them. */
   readonly valMetrics?: Readonly<Record<string, number>>;
 }
 

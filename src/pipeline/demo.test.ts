@@ -37,7 +37,7 @@ describe("runDemo", () => {
       "concepts/labels.json",
     ])
       expect(existsSync(join(s.runDir, f)), f).toBe(true);
-    expect(demoSummaryLines(s).join("\n")).toMatch(/quality kept \(Recall@20\)\s+\d+\.\d%/);
+    expect(demoSummaryLines(s).join("\n")).toMatch(/quality kept \(Recall_trunc@20\)\s+\d+\.\d%/);
     const ws = await loadWorkspace(s.runDir);
     expect(ws.sae.dSae).toBe(24 * 4);
   });

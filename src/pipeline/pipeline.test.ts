@@ -93,8 +93,8 @@ describe("SAE training on a run", () => {
     expect(m.kind).toBe("sae");
     expect(m.data.hash).toBe(ctx.manifest.data.hash);
     const run = readManifest(ctx.dir);
-    expect(run.metrics["sae/test/kept/recall@20"]).toBe(trained.metrics["test/kept/recall@20"]);
-    expect(run.metrics["test/recall@20"]).toBe(ctx.manifest.metrics["test/recall@20"]); // model metrics untouched
+    expect(run.metrics["sae/test/kept/recall_trunc@20"]).toBe(trained.metrics["test/kept/recall_trunc@20"]);
+    expect(run.metrics["test/recall_trunc@20"]).toBe(ctx.manifest.metrics["test/recall_trunc@20"]); // model metrics untouched
     const dead = Math.round(32 * trained.metrics["train/deadFraction"]);
     expect(readFileSync(join(ctx.layout.sae, "firing-rates.svg"), "utf8")).toContain(
       `(32 latents, ${dead} dead)`,
@@ -103,8 +103,8 @@ describe("SAE training on a run", () => {
 
   it("keeps most of the model's quality with exactly k active latents", () => {
     const m = trained.metrics;
-    expect(m["test/recall@20"]).toBeCloseTo(ctx.manifest.metrics["test/recall@20"], 12); // the original model, same users
-    expect(m["test/kept/recall@20"]).toBeGreaterThan(0.85);
+    expect(m["test/recall_trunc@20"]).toBeCloseTo(ctx.manifest.metrics["test/recall_trunc@20"], 12); // the original model, same users
+    expect(m["test/kept/recall_trunc@20"]).toBeGreaterThan(0.85);
     expect(m["test/kept/ndcg@20"]).toBeGreaterThan(0.85);
     expect(m["test/fve"]).toBeGreaterThan(0.75);
     expect(m["test/cosine"]).toBeGreaterThan(0.9);
@@ -128,7 +128,7 @@ describe("SAE training on a run", () => {
   it("`sae eval` on the saved SAE reproduces the training-time metrics", () => {
     const r = evaluateSaeOnRun(ctx);
     for (const key of [
-      "test/kept/recall@20",
+      "test/kept/recall_trunc@20",
       "test/rbo",
       "test/kendallTau",
       "test/fve",
@@ -158,8 +158,8 @@ describe("SAE training on a run", () => {
     );
     expect(r.fitted.losses.prediction?.items).toBe(30);
     expect(r.fitted.training.epochs[0].terms.prediction).toBeGreaterThan(0);
-    expect(readManifest(ctx.dir).metrics["sae/test/kept/recall@20"]).toBe(
-      trained.metrics["test/kept/recall@20"],
+    expect(readManifest(ctx.dir).metrics["sae/test/kept/recall_trunc@20"]).toBe(
+      trained.metrics["test/kept/recall_trunc@20"],
     ); // not the run's sae/
   });
 

@@ -24,7 +24,7 @@ describe("nestedMetrics", () => {
   it("flattens the report under the prefix with k in the keys", () => {
     const m = nestedMetrics("test", report(500, 32), 2048);
     expect(m["test/users"]).toBe(500);
-    expect(m["test/kept/recall@20"]).toBe(0.9);
+    expect(m["test/kept/recall_trunc@20"]).toBe(0.9);
     expect(m["test/nested/ndcg@20/se"]).toBe(0.01);
     expect(m["test/rbo"]).toBe(0.7);
     expect(m["test/l0"]).toBe(32);

@@ -14,7 +14,7 @@ export const MIN_FIRINGS_PER_LATENT = 5;
 
 /**
  * Flat metrics of a nested evaluation under `prefix` ("test", "val"): original and nested
- * Recall@k/nDCG@k (with standard errors), the share kept, RBO, Kendall tau, reconstruction
+ * Recall_trunc@k/nDCG@k (with standard errors), the share kept, RBO, Kendall tau, reconstruction
  * (cosine, FVE, MSE) and sparsity (L0; the dead fraction only when the users' codes hold at least
  * {@link MIN_FIRINGS_PER_LATENT} firings per latent of the `dSae`, so that "never fired" can mean
  * dead rather than "too few users"). Ratios that are undefined (original 0) are left out rather
@@ -24,10 +24,10 @@ export function nestedMetrics(prefix: string, r: NestedEvalReport, dSae: number)
   const k = r.k;
   const out: Record<string, number> = {
     [`${prefix}/users`]: r.users,
-    [`${prefix}/recall@${k}`]: r.original.recall.mean,
+    [`${prefix}/recall_trunc@${k}`]: r.original.recall.mean,
     [`${prefix}/ndcg@${k}`]: r.original.ndcg.mean,
-    [`${prefix}/nested/recall@${k}`]: r.nested.recall.mean,
-    [`${prefix}/nested/recall@${k}/se`]: r.nested.recall.stderr,
+    [`${prefix}/nested/recall_trunc@${k}`]: r.nested.recall.mean,
+    [`${prefix}/nested/recall_trunc@${k}/se`]: r.nested.recall.stderr,
     [`${prefix}/nested/ndcg@${k}`]: r.nested.ndcg.mean,
     [`${prefix}/nested/ndcg@${k}/se`]: r.nested.ndcg.stderr,
     [`${prefix}/rbo`]: r.fidelity.rbo.mean,
@@ -41,7 +41,7 @@ export function nestedMetrics(prefix: string, r: NestedEvalReport, dSae: number)
   };
   if (r.users * r.sparsity.meanL0 >= MIN_FIRINGS_PER_LATENT * dSae)
     out[`${prefix}/deadFraction`] = r.sparsity.deadFraction;
-  if (r.kept.recall !== null) out[`${prefix}/kept/recall@${k}`] = r.kept.recall;
+  if (r.kept.recall !== null) out[`${prefix}/kept/recall_trunc@${k}`] = r.kept.recall;
   if (r.kept.ndcg !== null) out[`${prefix}/kept/ndcg@${k}`] = r.kept.ndcg;
   return out;
 }
@@ -88,9 +88,9 @@ export function firingRateSvg(rates: ArrayLike<number>, what = "training users")
 /** Rows of the metrics table: display name and metric key, "{k}" standing for the cut-off. */
 const TABLE: readonly (readonly [string, string])[] = [
   ["users", "users"],
-  ["Recall@{k} original", "recall@{k}"],
-  ["Recall@{k} nested", "nested/recall@{k}"],
-  ["Recall@{k} kept", "kept/recall@{k}"],
+  ["Recall_trunc@{k} original", "recall_trunc@{k}"],
+  ["Recall_trunc@{k} nested", "nested/recall_trunc@{k}"],
+  ["Recall_trunc@{k} kept", "kept/recall_trunc@{k}"],
   ["nDCG@{k} original", "ndcg@{k}"],
   ["nDCG@{k} nested", "nested/ndcg@{k}"],
   ["nDCG@{k} kept", "kept/ndcg@{k}"],

@@ -80,7 +80,7 @@ export function tradeoffMarkdown(rows: readonly TradeoffRow[], k: number, family
   const lines = [
     `# Steering trade-off (${family} segments, top-${k})`,
     ``,
-    `| mapping | alpha | users | Recall@${k} | ± se | segment share | ± se |`,
+    `| mapping | alpha | users | Recall_trunc@${k} | ± se | segment share | ± se |`,
     `|---|---|---|---|---|---|---|`,
     ...rows.map(
       (r) =>
@@ -94,7 +94,7 @@ export function tradeoffMarkdown(rows: readonly TradeoffRow[], k: number, family
  * `reclens steer-eval`: for the run's test users, boosts the neuron mapped to each user's target
  * segment (the family's tag most over-represented in their held-out items) at each alpha under the
  * unique and representative mappings, and writes tradeoff.json, tradeoff.md and tradeoff.svg
- * (Recall@k and segment share against alpha) into `<run>/steer/`.
+ * (Recall_trunc@k and segment share against alpha) into `<run>/steer/`.
  */
 export function steerEvalRun(
   ctx: ModelRunContext,

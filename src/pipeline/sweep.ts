@@ -30,7 +30,7 @@ export interface SweepPoint extends SweepConfig {
   readonly users: "test" | "val";
   readonly dSae: number;
   readonly l0: number;
-  /** Nested Recall@k / original Recall@k; null when the original is 0. */
+  /** Nested Recall_trunc@k / original Recall_trunc@k; null when the original is 0. */
   readonly recallKept: number | null;
   readonly ndcgKept: number | null;
   readonly rbo: number;
@@ -80,7 +80,7 @@ export interface SweepResult {
 /**
  * `reclens sae sweep`: trains an SAE for every configuration of the grid on the same representations
  * (encoded once), each into `<out>/<name>/`, and writes a sparsity-vs-quality-kept table
- * (sweep.md, sweep.json) and a plot of Recall@k kept against L0 (sweep.svg; one line per
+ * (sweep.md, sweep.json) and a plot of Recall_trunc@k kept against L0 (sweep.svg; one line per
  * architecture, expansion and loss), as in Knots to Knobs, Figure 2.
  */
 export async function runSaeSweep(
@@ -121,7 +121,7 @@ export async function runSaeSweep(
       users: p,
       dSae: r.fitted.config.dSae,
       l0: m[`${p}/l0`],
-      recallKept: m[`${p}/kept/recall@${k}`] ?? null,
+      recallKept: m[`${p}/kept/recall_trunc@${k}`] ?? null,
       ndcgKept: m[`${p}/kept/ndcg@${k}`] ?? null,
       rbo: m[`${p}/rbo`],
       kendallTau: m[`${p}/kendallTau`],
@@ -160,7 +160,7 @@ function usersOf(points: readonly SweepPoint[]): string {
  */
 export function sweepMarkdown(points: readonly SweepPoint[], k = 20): string {
   const note = `Nested metrics on ${usersOf(points)}; dead = latents that never fire on the training users.\n\n`;
-  const head = `| arch | k | expansion | dSae | loss | L0 | Recall@${k} kept | nDCG@${k} kept | RBO | Kendall tau | FVE | cosine | dead | epochs |`;
+  const head = `| arch | k | expansion | dSae | loss | L0 | Recall_trunc@${k} kept | nDCG@${k} kept | RBO | Kendall tau | FVE | cosine | dead | epochs |`;
   const sep = `|${head
     .split("|")
     .slice(1, -1)
@@ -182,7 +182,7 @@ export function sweepMarkdown(points: readonly SweepPoint[], k = 20): string {
 }
 
 /**
- * Recall@k kept against sparsity (x = measured L0, or the configured k), one line per architecture x
+ * Recall_trunc@k kept against sparsity (x = measured L0, or the configured k), one line per architecture x
  * expansion x loss with points ordered by x. Points without a kept value (or without k for x = "k")
  * are left out.
  */
@@ -203,9 +203,9 @@ export function sweepSvg(points: readonly SweepPoint[], x: "l0" | "k" = "l0", k 
   }));
   return lineChartSvg(
     {
-      title: `Recall@${k} kept by the nested model vs sparsity (${users})`,
+      title: `Recall_trunc@${k} kept by the nested model vs sparsity (${users})`,
       xLabel: x === "l0" ? "L0 (mean active latents per user)" : "k",
-      yLabel: `Recall@${k} kept`,
+      yLabel: `Recall_trunc@${k} kept`,
       series,
       legend: "right",
     },

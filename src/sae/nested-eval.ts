@@ -51,7 +51,7 @@ export interface NestedEvalReport {
   readonly fidelityN: number;
   readonly rboP: number;
   readonly addError: boolean;
-  /** Recall@k and nDCG@k of the recommender alone. */
+  /** Recall_trunc@k and nDCG@k of the recommender alone. */
   readonly original: RankingQuality;
   /** The same for the nested model D_c(D_s(E_s(E_c(x)))). */
   readonly nested: RankingQuality;
@@ -75,7 +75,7 @@ function positiveInt(name: string, v: number): number {
 }
 
 /**
- * Nested model vs the original recommender on held-out users, in batches of users: Recall@k and
+ * Nested model vs the original recommender on held-out users, in batches of users: Recall_trunc@k and
  * nDCG@k of both (full ranking, fold-in items excluded) and the share kept, RBO (p = rboP) and
  * Kendall tau-b (kendallTauTopN) of the two top-fidelityN lists of each user, SAE reconstruction
  * (cosine, FVE, MSE) and sparsity (mean L0, dead fraction) of the users' codes.
@@ -129,7 +129,7 @@ export function evaluateNested(
   const o = origEval.finish();
   const n = nestEval.finish();
   const quality = (m: typeof o.metrics): RankingQuality => ({
-    recall: m[`recall@${k}`],
+    recall: m[`recall_trunc@${k}`],
     ndcg: m[`ndcg@${k}`],
   });
   const original = quality(o.metrics);

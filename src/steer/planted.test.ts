@@ -137,7 +137,7 @@ describe("planted world", () => {
         fullRanking: false,
       },
     );
-    expect(planted.points[0].recall.mean).toBeCloseTo(ref.metrics["recall@20"].mean, 12);
+    expect(planted.points[0].recall.mean).toBeCloseTo(ref.metrics["recall_trunc@20"].mean, 12);
     const share = (c: typeof planted, a: number): number => c.points[a].segmentShare.mean;
     for (let a = 1; a < rep.alphas.length; a++)
       expect(share(planted, a)).toBeGreaterThan(share(planted, a - 1));
@@ -158,7 +158,7 @@ describe("planted world", () => {
     });
     const svg = tradeoffSvg(rep);
     expect(svg.match(/<polyline /g)?.length).toBe(6);
-    expect(svg).toContain("Recall@20");
+    expect(svg).toContain("Recall_trunc@20");
   });
 });
 

@@ -31,7 +31,7 @@ export interface TradeoffOptions {
 /** Means over the curve's users at one alpha. */
 export interface TradeoffPoint {
   readonly alpha: number;
-  /** Recall@k = hits / min(k, |target|), fold-in items excluded. */
+  /** Recall_trunc@k = hits / min(k, |target|), fold-in items excluded. */
   readonly recall: MeanStderr;
   /** Share of the top-k list carrying the user's target-segment tag. */
   readonly segmentShare: MeanStderr;
@@ -73,7 +73,7 @@ export interface TradeoffRow {
  * Accuracy vs steering trade-off (Knots to Knobs, Figure 5). For every held-out user the target
  * segment is the tag most over-represented in their target items relative to fold-in
  * ({@link targetSegments}); for each mapping and alpha, the neuron mapped to that tag is boosted
- * ({@link boostRow}, single knob) in the user's code, and Recall@k and the segment's share of the
+ * ({@link boostRow}, single knob) in the user's code, and Recall_trunc@k and the segment's share of the
  * top-k list are averaged over users. `itemTags` is items x tags; the mappings must have one entry
  * per tag.
  */
@@ -200,7 +200,7 @@ export function tradeoffTable(report: TradeoffReport): TradeoffRow[] {
 }
 
 /**
- * Two side-by-side line charts (960 x 340): Recall@k against alpha and the target segment's share
+ * Two side-by-side line charts (960 x 340): Recall_trunc@k against alpha and the target segment's share
  * of the top-k against alpha, one line per mapping. Returns a standalone SVG document.
  */
 export function tradeoffSvg(report: TradeoffReport): string {
@@ -210,9 +210,9 @@ export function tradeoffSvg(report: TradeoffReport): string {
     report.curves.map((c) => ({ name: c.mapping, points: c.points.map((p) => [p.alpha, pick(p)] as const) }));
   const recallChart = lineChartGroup(
     {
-      title: `Recall@${report.k} vs steering strength`,
+      title: `Recall_trunc@${report.k} vs steering strength`,
       xLabel: "alpha",
-      yLabel: `Recall@${report.k}`,
+      yLabel: `Recall_trunc@${report.k}`,
       series: series((p) => p.recall.mean),
     },
     { x: 0, y: 0, width: w, height: h },

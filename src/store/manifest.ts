@@ -60,7 +60,7 @@ export const ManifestSchema = z
         interactions: z.number().int().nonnegative(),
       })
       .strict(),
-    /** Flat metric map, e.g. {"test/recall@20": 0.41, "test/recall@20/se": 0.01}. */
+    /** Flat metric map, e.g. {"test/recall_trunc@20": 0.41, "test/recall_trunc@20/se": 0.01}. */
     metrics: z.record(z.string(), z.number()),
     versions: z.object({ reclens: z.string(), node: z.string(), backend: z.string() }).strict(),
   })
