@@ -3,13 +3,18 @@ import { DataFileMissingError } from "../data/loaders/errors.js";
 import { listDir } from "../data/loaders/read-records.js";
 import { loadDatasetWithReport, loadRawDataset, resolveSource } from "../data/load.js";
 import { summarizeDataset, summarizeItemMetadata } from "../data/summary.js";
-import { addLoadOptions, toLoadOptions, type LoadCliOptions } from "./data-options.js";
+import { addCsvOptions, addLoadOptions, toLoadOptions, type LoadCliOptions } from "./data-options.js";
 import { coverageLines, summaryLines } from "./data-report.js";
+
+/** Rating threshold `data info` uses unless --threshold is given: every rating is kept. */
+const KEEP_ALL_RATINGS = -Number.MAX_VALUE;
 
 /**
  * `reclens data info <dataset|path>`: users, items, interactions and density before and after
- * binarisation, concept families and metadata coverage. When the interaction file is missing it
- * says so and reports the item metadata it can read; the exit code is then 1.
+ * binarisation, concept families and metadata coverage. Unlike training, it keeps every rating
+ * unless --threshold is given, so its counts are the dataset's own (e.g. ML-1M: 1,000,209
+ * ratings). When the interaction file is missing it says so and reports the item metadata it can
+ * read; the exit code is then 1.
  */
 export function registerDataInfo(data: Command): void {
   const cmd = data
@@ -18,8 +23,11 @@ export function registerDataInfo(data: Command): void {
     .argument("<dataset>", "registered name (ml-100k, ...), recbole:<path>, or a folder/file path")
     .option("--json", "print machine-readable JSON");
   addLoadOptions(cmd);
+  addCsvOptions(cmd);
   cmd.action(async (ref: string, o: LoadCliOptions & { json?: boolean }) => {
     const opts = toLoadOptions(o);
+    const keepAll = o.threshold === undefined;
+    if (keepAll) opts.process = { ...opts.process, ratingThreshold: KEEP_ALL_RATINGS };
     const src = resolveSource(ref, opts);
     const files = src.loader.files(src.path, opts.loader ?? {});
     if (files.missing.length) {
@@ -50,5 +58,7 @@ export function registerDataInfo(data: Command): void {
       return;
     }
     for (const line of summaryLines(s, r.report)) console.log(line);
+    if (keepAll && r.report.valueKind === "rating")
+      console.log("threshold   none: every rating kept (--threshold r keeps ratings >= r; training uses 4)");
   });
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { ColumnRef, CsvColumnsOptions } from "../data/loaders/csv.js";
+import type { ColumnRef, CsvColumnsOptions, EmptyTimePolicy } from "../data/loaders/csv.js";
 import type { LoadOptions } from "../data/load.js";
 import type { ValueKind } from "../data/loaders/raw.js";
 import type { TextEncoding } from "../data/loaders/text-lines.js";
@@ -31,6 +31,8 @@ export interface LoadCliOptions {
   rating?: boolean;
   timeCol?: ColumnRef;
   valueKind?: ValueKind;
+  emptyTime?: EmptyTimePolicy;
+  ratingsFile?: string;
 }
 
 function columnArg(v: string): ColumnRef {
@@ -64,7 +66,11 @@ export function addLoadOptions(cmd: Command): Command {
     .option("--max-tags-per-item <n>", "keep each item's n most applied tags (default 20, 0 = all)", countArg)
     .option("--min-tag-items <n>", "a tag must be on at least n items (default 2)", countArg)
     .option("--popularity-buckets <n>", "popularity quantile buckets (default 5)", countArg)
-    .option("--name <name>", "dataset display name");
+    .option("--name <name>", "dataset display name")
+    .option(
+      "--ratings-file <file>",
+      "MovieLens 1M folder: ratings file to read (e.g. ratings.users-0001-2999.dat, time-ordered users 1-2999)",
+    );
 }
 
 /** Adds the column-layout options of generic CSV/TSV files. */
@@ -82,6 +88,11 @@ export function addCsvOptions(cmd: Command): Command {
       "--value-kind <kind>",
       "rating, count or implicit",
       choiceArg(["rating", "count", "implicit"] as const),
+    )
+    .option(
+      "--empty-time <policy>",
+      "empty timestamp cells: drop-timestamps (keep rows, no timestamps; default), skip-rows or error",
+      choiceArg(["drop-timestamps", "skip-rows", "error"] as const),
     );
 }
 
@@ -108,6 +119,7 @@ export function toLoadOptions(o: LoadCliOptions, format?: string): LoadOptions {
   if (o.rating === false) csv.rating = null;
   if (o.timeCol !== undefined) csv.timestamp = o.timeCol;
   if (o.valueKind !== undefined) csv.valueKind = o.valueKind;
+  if (o.emptyTime !== undefined) csv.emptyTime = o.emptyTime;
   return {
     ...(o.dataDir ? { dataDir: o.dataDir } : {}),
     ...(o.cacheDir ? { cacheDir: o.cacheDir } : {}),
@@ -116,6 +128,7 @@ export function toLoadOptions(o: LoadCliOptions, format?: string): LoadOptions {
     loader: {
       ...(o.encoding ? { encoding: o.encoding } : {}),
       ...(o.name ? { name: o.name } : {}),
+      ...(o.ratingsFile ? { ratingsFile: o.ratingsFile } : {}),
       ...(Object.keys(csv).length ? { csv } : {}),
     },
     process: proc,

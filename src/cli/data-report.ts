@@ -21,6 +21,9 @@ export function coverageLines(c: MetadataCoverage): string[] {
   ];
 }
 
+/** Timestamps all below this (about 1970-04-26 in seconds) are taken for sequence positions, not dates. */
+const POSITION_LIMIT = 1e7;
+
 /** Human-readable lines for a processed dataset: stages, concepts and coverage. */
 export function summaryLines(s: DatasetSummary, r: ProcessReport): string[] {
   const lines = [
@@ -30,7 +33,11 @@ export function summaryLines(s: DatasetSummary, r: ProcessReport): string[] {
     stage("final", r.final),
     `values      ${r.valueKind}${r.duplicatesMerged ? `, ${int(r.duplicatesMerged)} repeated user-item records merged` : ""}`,
   ];
-  if (s.timeRange) {
+  if (s.timeRange && s.timeRange[0] >= 0 && s.timeRange[1] < POSITION_LIMIT) {
+    lines.push(
+      `time        order only: positions ${int(s.timeRange[0])} .. ${int(s.timeRange[1])} (no dates)`,
+    );
+  } else if (s.timeRange) {
     const d = (t: number): string => new Date(t * 1000).toISOString().slice(0, 10);
     lines.push(`time        ${d(s.timeRange[0])} .. ${d(s.timeRange[1])}`);
   }
@@ -40,6 +47,7 @@ export function summaryLines(s: DatasetSummary, r: ProcessReport): string[] {
     );
   }
   lines.push(...coverageLines(s.coverage));
+  for (const [reason, n] of Object.entries(r.skipped ?? {})) lines.push(`skipped     ${int(n)} ${reason}`);
   for (const n of r.notes) lines.push(`note        ${n}`);
   return lines;
 }

@@ -13,7 +13,7 @@ import type { Dataset, ItemConcepts } from "./types.js";
  */
 const MAGIC = "RLDSET01";
 /** Bump when processing semantics or the layout change: old cache files are then ignored. */
-export const CACHE_FORMAT_VERSION = 1;
+export const CACHE_FORMAT_VERSION = 2;
 
 type DType = "i32" | "f32" | "f64";
 type TypedArray = Int32Array | Float32Array | Float64Array;
@@ -38,6 +38,9 @@ interface CacheHeader {
   items: string[];
   itemTitles?: string[];
   itemText?: string[];
+  /** Names of the numeric item attributes (arrays `itemAttr.<name>`). */
+  itemAttributes?: string[];
+  userAttributes?: Record<string, string[]>;
   matrix: { rows: number; cols: number };
   concepts: ConceptHeader[];
   report: ProcessReport;
@@ -100,6 +103,8 @@ export async function writeDatasetCache(path: string, processed: Processed, key:
   ];
   if (d.timestamps) arrays.push({ name: "timestamps", dtype: "f64", data: d.timestamps });
   if (d.itemYears) arrays.push({ name: "itemYears", dtype: "i32", data: d.itemYears });
+  for (const [k, v] of Object.entries(d.itemAttributes ?? {}))
+    arrays.push({ name: `itemAttr.${k}`, dtype: "f64", data: v });
   d.concepts.forEach((c, k) => {
     arrays.push({ name: `concept${k}.indptr`, dtype: "i32", data: c.matrix.indptr });
     arrays.push({ name: `concept${k}.indices`, dtype: "i32", data: c.matrix.indices });
@@ -120,6 +125,8 @@ export async function writeDatasetCache(path: string, processed: Processed, key:
     items: d.items,
     ...(d.itemTitles ? { itemTitles: d.itemTitles } : {}),
     ...(d.itemText ? { itemText: d.itemText } : {}),
+    ...(d.itemAttributes ? { itemAttributes: Object.keys(d.itemAttributes) } : {}),
+    ...(d.userAttributes ? { userAttributes: d.userAttributes } : {}),
     matrix: { rows: d.matrix.rows, cols: d.matrix.cols },
     concepts: d.concepts.map((c) => ({
       kind: c.kind,
@@ -192,6 +199,9 @@ export async function readDatasetCache(path: string, expectedKey?: string): Prom
     }));
     const timestamps = arrays.get("timestamps") as Float64Array | undefined;
     const itemYears = arrays.get("itemYears") as Int32Array | undefined;
+    const itemAttributes = header.itemAttributes
+      ? Object.fromEntries(header.itemAttributes.map((k) => [k, get<Float64Array>(`itemAttr.${k}`)]))
+      : undefined;
     const dataset: Dataset = {
       name: header.name,
       source: header.source,
@@ -202,6 +212,8 @@ export async function readDatasetCache(path: string, expectedKey?: string): Prom
       ...(header.itemTitles ? { itemTitles: header.itemTitles } : {}),
       ...(header.itemText ? { itemText: header.itemText } : {}),
       ...(itemYears ? { itemYears } : {}),
+      ...(itemAttributes ? { itemAttributes } : {}),
+      ...(header.userAttributes ? { userAttributes: header.userAttributes } : {}),
       concepts,
     };
     if (dataset.users.length !== matrix.rows || dataset.items.length !== matrix.cols) return null;

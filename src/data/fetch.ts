@@ -77,6 +77,10 @@ export async function fetchDataset(name: string, opts: FetchOptions = {}): Promi
         .map((d) => d.name)
         .join(", ")})`,
     );
+  if (!reg.archive)
+    throw new Error(
+      `${reg.name} has no download here: copy its files to <data dir>/${reg.localPath ?? reg.name} (${reg.description})`,
+    );
   return fetchArchive(reg.name, reg.archive, opts);
 }
 

@@ -42,23 +42,25 @@ export interface ResolvedSource {
 }
 
 /**
- * Resolves a dataset reference: a registered name (looked up in the data folder), `recbole:<path>`
- * or `csv:<path>`, a folder or file path (format detected from its files), or a folder name inside
+ * Resolves a dataset reference: a registered name (looked up in the data folder, at its
+ * `localPath` when it has one), `<format>:<path>` (recbole, csv, s3rec, lcrec), a folder or file path (format detected from its files), or a folder name inside
  * the data folder.
  */
 export function resolveSource(nameOrPath: string, opts: LoadOptions = {}): ResolvedSource {
   const dataDir = opts.dataDir ?? defaultDataDir();
-  const prefixed = /^(recbole|csv):(.+)$/.exec(nameOrPath);
+  const prefixed = /^(recbole|csv|s3rec|lcrec):(.+)$/.exec(nameOrPath);
   if (prefixed) {
     const path = resolve(prefixed[2]);
     return { path, loader: loaderFor(prefixed[1], path) };
   }
   const reg = registeredDataset(nameOrPath);
   if (reg && !existsSync(nameOrPath)) {
-    const path = join(dataDir, reg.name);
+    const path = join(dataDir, reg.localPath ?? reg.name);
     if (!existsSync(path)) {
       throw new Error(
-        `dataset ${reg.name} is not in ${dataDir}: run \`reclens data fetch ${reg.name}\` or pass --data-dir`,
+        reg.archive
+          ? `dataset ${reg.name} is not in ${dataDir}: run \`reclens data fetch ${reg.name}\` or pass --data-dir`
+          : `dataset ${reg.name} is not at ${path}: copy its files there (no download is registered) or pass --data-dir`,
       );
     }
     return { path, loader: loaderFor(opts.format ?? reg.format, path), name: reg.name };

@@ -8,6 +8,7 @@ export interface ItemMetadata {
   itemTitles?: string[];
   itemText?: string[];
   itemYears?: Int32Array;
+  itemAttributes?: Record<string, Float64Array>;
   concepts: ItemConcepts[];
 }
 
@@ -48,6 +49,32 @@ export function genreConcepts(metas: (ItemMeta | undefined)[], order?: string[])
   );
   return { kind: "genre", names, matrix: conceptMatrix(rows, names.length) };
 }
+
+/**
+ * Flags of one further concept family (`meta.families[kind]`, e.g. "category", "brand"): one
+ * concept per distinct value, names sorted alphabetically; null when no item has a value.
+ */
+export function familyConcepts(metas: (ItemMeta | undefined)[], kind: string): ItemConcepts | null {
+  const seen = new Set<string>();
+  for (const m of metas) for (const v of m?.families?.[kind] ?? []) seen.add(v);
+  if (seen.size === 0) return null;
+  const names = [...seen].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const index = new Map(names.map((g, k) => [g, k]));
+  const rows = metas.map((m) =>
+    [...new Set(m?.families?.[kind] ?? [])].map((g): [number, number] => [index.get(g) as number, 1]),
+  );
+  return { kind, names, matrix: conceptMatrix(rows, names.length) };
+}
+
+/** Family kinds present in `metas`, in first-seen order. */
+function familyKinds(metas: (ItemMeta | undefined)[]): string[] {
+  const kinds = new Set<string>();
+  for (const m of metas) for (const k of Object.keys(m?.families ?? {})) kinds.add(k);
+  return [...kinds];
+}
+
+/** "category" -> "Category", for itemText. */
+const heading = (kind: string): string => kind.charAt(0).toUpperCase() + kind.slice(1);
 
 /** An item's tags sorted by count (descending), then name; capped at `max` (0: no cap). */
 export function topTags(meta: ItemMeta | undefined, max: number): [string, number][] {
@@ -135,21 +162,33 @@ export function popularityConcepts(matrix: Csr, buckets: number): ItemConcepts |
   return { kind: "popularity", names, matrix: conceptMatrix(rows, names.length) };
 }
 
-/** "Title. Genres: a, b. Tags: x, y." from whatever metadata the item has ("" when none). */
+/**
+ * "Title. Description. Genres: a, b. Category: c, d. Brand: e. Tags: x, y." from whatever metadata
+ * the item has ("" when none); further families appear in their insertion order. Parts that already
+ * end with a full stop are not given another.
+ */
 export function describeItem(meta: ItemMeta | undefined, textTags: number): string {
   if (!meta) return "";
   const parts: string[] = [];
   if (meta.title) parts.push(meta.title);
+  if (meta.description) parts.push(meta.description);
   if (meta.year && !(meta.title ?? "").includes(String(meta.year))) parts.push(`Released ${meta.year}`);
   if (meta.genres?.length) parts.push(`Genres: ${meta.genres.join(", ")}`);
+  for (const [kind, values] of Object.entries(meta.families ?? {}))
+    if (values.length) parts.push(`${heading(kind)}: ${values.join(", ")}`);
   const tags = topTags(meta, textTags).map(([t]) => t);
   if (tags.length) parts.push(`Tags: ${tags.join(", ")}`);
-  return parts.length ? `${parts.join(". ")}.` : "";
+  return parts
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)
+    .map((p) => (p.endsWith(".") ? p : `${p}.`))
+    .join(" ");
 }
 
 /**
  * Item metadata for the final item list `items` (original ids, matrix columns in order): titles
- * (falling back to the id), years, descriptive text and concept families genre, tag, decade and
+ * (falling back to the id), years, numeric attributes (NaN when unknown), descriptive text and
+ * concept families genre, the source's further families (category, brand, ...), tag, decade and
  * popularity (each only when the source has that information).
  */
 export function buildItemMetadata(
@@ -163,10 +202,19 @@ export function buildItemMetadata(
   const out: ItemMetadata = { concepts: [] };
   if (metas.some((m) => m?.title)) out.itemTitles = metas.map((m, k) => m?.title || items[k]);
   if (metas.some((m) => m?.year)) out.itemYears = Int32Array.from(metas, (m) => m?.year ?? 0);
-  if (metas.some((m) => m?.title || m?.genres?.length || m?.tags?.size))
+  const numberNames = new Set<string>();
+  for (const m of metas) for (const k of Object.keys(m?.numbers ?? {})) numberNames.add(k);
+  if (numberNames.size) {
+    out.itemAttributes = {};
+    for (const k of numberNames)
+      out.itemAttributes[k] = Float64Array.from(metas, (m) => m?.numbers?.[k] ?? NaN);
+  }
+  const kinds = familyKinds(metas);
+  if (metas.some((m) => m?.title || m?.description || m?.genres?.length || m?.tags?.size || m?.families))
     out.itemText = metas.map((m) => describeItem(m, opts.textTags));
   const families = [
     genreConcepts(metas, genreOrder),
+    ...kinds.map((k) => familyConcepts(metas, k)),
     tagConcepts(metas, opts),
     out.itemYears ? decadeConcepts(out.itemYears) : null,
     popularityConcepts(matrix, opts.popularityBuckets),

@@ -9,6 +9,8 @@ export interface ProcessReport extends InteractionReport {
   /** Loader format key that read the source. */
   readonly format: string;
   readonly notes: string[];
+  /** Records skipped or changed by a documented loader policy, by reason (see RawDataset.skipped). */
+  readonly skipped?: Record<string, number>;
 }
 
 /** A processed dataset and how it was obtained. */
@@ -31,7 +33,20 @@ export function processRaw(raw: RawDataset, opts: ProcessOptions): Processed {
     ...(meta.itemTitles ? { itemTitles: meta.itemTitles } : {}),
     ...(meta.itemText ? { itemText: meta.itemText } : {}),
     ...(meta.itemYears ? { itemYears: meta.itemYears } : {}),
+    ...(meta.itemAttributes ? { itemAttributes: meta.itemAttributes } : {}),
+    ...(raw.userAttributes ? { userAttributes: alignUserAttributes(raw.userAttributes, p.users) } : {}),
     concepts: meta.concepts,
   };
-  return { dataset, report: { ...p.report, format: raw.format, notes: raw.notes } };
+  const skipped = raw.skipped && Object.keys(raw.skipped).length ? { skipped: { ...raw.skipped } } : {};
+  return { dataset, report: { ...p.report, format: raw.format, notes: raw.notes, ...skipped } };
+}
+
+/** Per attribute, the value of each final user in order ("" when the source has none). */
+function alignUserAttributes(
+  attrs: Record<string, Map<string, string>>,
+  users: string[],
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, byId] of Object.entries(attrs)) out[name] = users.map((u) => byId.get(u) ?? "");
+  return out;
 }

@@ -19,7 +19,10 @@ export interface RegisteredDataset {
   /** Loader format key. */
   readonly format: string;
   readonly description: string;
-  readonly archive: ArchiveSpec;
+  /** Where `data fetch` downloads it; absent for datasets that must be placed in the data folder by hand. */
+  readonly archive?: ArchiveSpec;
+  /** Path inside the data folder (a folder or a file) when it is not `<name>`, e.g. "amazon-s3rec/Beauty.txt". */
+  readonly localPath?: string;
   /** Terms of use, shown by fetch. */
   readonly terms: string;
 }
@@ -29,6 +32,39 @@ export const DEFAULT_BASE_URL = "https://files.grouplens.org/datasets";
 
 const GROUPLENS_TERMS =
   "MovieLens data: research use, no redistribution; cite Harper & Konstan 2015 (ACM TiiS 5(4)).";
+
+const AMAZON_TERMS =
+  "Amazon review data: research use only; cite McAuley et al. SIGIR 2015 / Ni et al. EMNLP 2019 and the preprocessing (S3-Rec, LC-Rec).";
+
+/** S3-Rec's preprocessed sequence files (no public archive with a pinned hash: place them in the data folder). */
+const S3REC_DATASETS: readonly RegisteredDataset[] = [
+  [
+    "beauty",
+    "Beauty",
+    "Amazon Beauty 2014 5-core (S3-Rec): 22,363 users, 12,101 items, 198,502 interactions in time order; titles, categories, brands, prices from Beauty_datamaps.json + Amazon_Beauty.item",
+  ],
+  [
+    "sports",
+    "Sports_and_Outdoors",
+    "Amazon Sports and Outdoors 2014 5-core (S3-Rec): 35,598 users, 18,357 items, 296,337 interactions in time order; no item text",
+  ],
+  [
+    "toys",
+    "Toys_and_Games",
+    "Amazon Toys and Games 2014 5-core (S3-Rec): 19,412 users, 11,924 items, 167,597 interactions in time order; no item text",
+  ],
+  [
+    "yelp",
+    "Yelp",
+    "Yelp (S3-Rec): 30,431 users, 20,033 items, 316,354 events in time order (11,830 repeats of an item within a user's sequence dropped); no item text",
+  ],
+].map(([name, stem, description]) => ({
+  name,
+  format: "s3rec",
+  description,
+  localPath: `amazon-s3rec/${stem}.txt`,
+  terms: name === "yelp" ? "Yelp Open Dataset terms: academic, non-commercial use." : AMAZON_TERMS,
+}));
 
 /*
  * SHA-256 provenance: GroupLens publishes only MD5 files (<archive>.md5), not SHA-256. The SHA-256
@@ -107,6 +143,15 @@ const DATASETS: readonly RegisteredDataset[] = [
       sha256: "6738f48195667ff03caaab4d32ca9a3133d8cc026b7c3cdaf6ce1010e913c59c",
     },
     terms: "HetRec 2011 Last.FM: non-commercial research use; cite Cantador et al., HetRec 2011.",
+  },
+  ...S3REC_DATASETS,
+  {
+    name: "scientific",
+    format: "lcrec",
+    description:
+      "Amazon 2018 Industrial & Scientific (LC-Rec JSON): 8,317 users, 4,344 items, 58,492 interactions in time order; titles, descriptions, brands, categories",
+    localPath: "amazon-scientific-lcrec",
+    terms: AMAZON_TERMS,
   },
 ];
 

@@ -30,6 +30,13 @@ export interface Dataset {
   readonly itemText?: string[];
   /** Release year of each item, 0 when unknown. */
   readonly itemYears?: Int32Array;
+  /** Numeric item attributes by name (e.g. "price"), one value per item, NaN when unknown. */
+  readonly itemAttributes?: Record<string, Float64Array>;
+  /**
+   * Categorical user attributes by name (e.g. ML-1M "age", "gender", "occupation"), one value per
+   * user (aligned with `users`), "" when unknown.
+   */
+  readonly userAttributes?: Record<string, string[]>;
   /** Concept families describing items (may be empty). */
   readonly concepts: ItemConcepts[];
 }

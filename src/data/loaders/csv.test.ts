@@ -82,4 +82,63 @@ describe("generic CSV loader", () => {
       `${join(dir, "badrating.csv")} line 1, field "rating": expected a number, got "x"`,
     );
   });
+
+  it("reads a UTF-8 BOM + CRLF file with quoted fields holding delimiters, quotes and newlines", async () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const text =
+      'user id,"item",rating,timestamp\r\n' +
+      '"Ann, B",i1,4,100\r\n' +
+      'bob,"say ""hi""",3,200\r\n' +
+      'cat,"two\r\nlines",5,300\r\n';
+    const dir = fixtureDir({ "x.csv": Buffer.concat([bom, Buffer.from(text, "utf8")]) });
+    const r = await csvLoader.load(join(dir, "x.csv"), {});
+    expect(rows(r)).toEqual([
+      ["Ann, B", "i1", 4, 100],
+      ["bob", 'say "hi"', 3, 200],
+      ["cat", "two\nlines", 5, 300],
+    ]);
+    // columns chosen by header name, the BOM does not garble the first one
+    const named = await csvLoader.load(join(dir, "x.csv"), {
+      csv: { user: "user id", item: "item", timestamp: "timestamp" },
+    });
+    expect(rows(named)[0]).toEqual(["Ann, B", "i1", 4, 100]);
+  });
+
+  it("a partly empty time column: no timestamps (counted), or rows skipped, or an error naming the cell", async () => {
+    const text = "user,item,rating,time\nu1,a,4,10\nu1,b,5,\nu2,a,3\nu2,c,2,30\n";
+    const r = await load(text);
+    expect(r.interactions.time).toBeNull();
+    expect(rows(r).map((x) => x.slice(0, 3))).toEqual([
+      ["u1", "a", 4],
+      ["u1", "b", 5],
+      ["u2", "a", 3],
+      ["u2", "c", 2],
+    ]);
+    expect(r.skipped).toEqual({ 'empty timestamp cell ("time"): all timestamps dropped, rows kept': 2 });
+    expect(r.notes[0]).toMatch(/^2 rows have an empty "time" cell: the dataset has NO timestamps/);
+    const skip = await load(text, { emptyTime: "skip-rows" });
+    expect(rows(skip)).toEqual([
+      ["u1", "a", 4, 10],
+      ["u2", "c", 2, 30],
+    ]);
+    expect(skip.skipped).toEqual({ 'row with an empty timestamp cell ("time")': 2 });
+    const dir = fixtureDir({ "t.csv": text });
+    await expect(csvLoader.load(join(dir, "t.csv"), { csv: { emptyTime: "error" } })).rejects.toThrow(
+      `${join(dir, "t.csv")} line 3, field "time": empty timestamp (emptyTime policy "error"; use "drop-timestamps" or "skip-rows"), got ""`,
+    );
+  });
+
+  it("names a bad cell by its header name, and reports repeated user-item rows after processing", async () => {
+    const dir = fixtureDir({ "s.csv": "customer,product,stars\nc1,p1,5\nc2,p2,five\n" });
+    await expect(
+      csvLoader.load(join(dir, "s.csv"), { csv: { user: "customer", item: "product", rating: "stars" } }),
+    ).rejects.toThrow(`${join(dir, "s.csv")} line 3, field "stars": expected a number, got "five"`);
+    const r = await load("user,item,rating\nu,a,5\nu,a,3\nu,b,5\n");
+    const { processRaw } = await import("../process.js");
+    const { resolveProcessOptions } = await import("../options.js");
+    const p = processRaw(r, resolveProcessOptions());
+    expect(p.report.duplicatesMerged).toBe(1);
+    // the later record wins: (u, a) is rated 3, below the threshold of 4
+    expect(p.dataset.matrix.nnz).toBe(1);
+  });
 });

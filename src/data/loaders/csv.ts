@@ -23,7 +23,16 @@ export interface CsvColumnsOptions {
   timestamp?: ColumnRef | null;
   /** How to read values (default "rating"; "count" for weight/count/plays columns). */
   valueKind?: ValueKind;
+  /**
+   * What an empty timestamp cell means (default "drop-timestamps"): "drop-timestamps" keeps every
+   * row and, if any cell is empty, loads the dataset WITHOUT timestamps (not time-ordered);
+   * "skip-rows" drops rows with an empty cell; "error" rejects them. Counts are reported.
+   */
+  emptyTime?: EmptyTimePolicy;
 }
+
+/** Policies for empty timestamp cells (see {@link CsvColumnsOptions.emptyTime}). */
+export type EmptyTimePolicy = "drop-timestamps" | "skip-rows" | "error";
 
 const ALIASES = {
   user: ["user", "user_id", "userid", "uid", "user id", "userid:token", "user_id:token"],
@@ -45,21 +54,64 @@ const ALIASES = {
 };
 const COUNT_NAMES = new Set(["weight", "count", "plays", "playcount", "play_count"]);
 
-/** The first `n` non-blank lines of a file (reads at most 64 KiB). */
-export function peekLines(path: string, n: number): string[] {
+/** Decodes the first 64 KiB of a file: UTF-8 byte-order mark dropped, UTF-8 or else latin-1. */
+function peekText(path: string): string {
   const fd = openSync(path, "r");
   try {
     const buf = Buffer.alloc(1 << 16);
     const len = readSync(fd, buf, 0, buf.length, 0);
-    return new TextDecoder("latin1")
-      .decode(buf.subarray(0, len))
-      .split("\n")
-      .map((l) => l.replace(/\r$/, ""))
-      .filter((l) => l.trim().length > 0)
-      .slice(0, n);
+    let bytes = buf.subarray(0, len);
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) bytes = bytes.subarray(3);
+    const utf8 = new TextDecoder("utf-8", { fatal: true });
+    try {
+      return utf8.decode(bytes);
+    } catch {
+      // a multi-byte character cut at the 64 KiB boundary (drop the partial last line), or latin-1
+      try {
+        return utf8.decode(bytes.subarray(0, Math.max(0, bytes.lastIndexOf(10))));
+      } catch {
+        return new TextDecoder("latin1").decode(bytes);
+      }
+    }
   } finally {
     closeSync(fd);
   }
+}
+
+/** The first `n` non-blank lines of a file (reads at most 64 KiB; BOM dropped, CRLF handled). */
+export function peekLines(path: string, n: number): string[] {
+  return peekText(path)
+    .split("\n")
+    .map((l) => l.replace(/\r$/, ""))
+    .filter((l) => l.trim().length > 0)
+    .slice(0, n);
+}
+
+/**
+ * The first `n` non-blank records of a delimited file: like {@link peekLines}, but a line that leaves
+ * a double-quoted field open continues on the next line (RFC 4180 multi-line fields).
+ */
+export function peekRecords(path: string, n: number): string[] {
+  const out: string[] = [];
+  let pending: string | null = null;
+  for (const raw of peekText(path).split("\n")) {
+    const line = raw.replace(/\r$/, "");
+    const text: string = pending === null ? line : `${pending}\n${line}`;
+    if (countQuotes(text) % 2 === 1) {
+      pending = text;
+      continue;
+    }
+    pending = null;
+    if (text.trim().length > 0) out.push(text);
+    if (out.length === n) break;
+  }
+  return out;
+}
+
+function countQuotes(s: string): number {
+  let k = 0;
+  for (let p = s.indexOf('"'); p >= 0; p = s.indexOf('"', p + 1)) k++;
+  return k;
 }
 
 /** Picks the separator that splits the first lines into the same number (>1) of fields, preferring more fields. */
@@ -175,7 +227,7 @@ export const csvLoader: DatasetLoader = {
     const files = this.files(path, opts);
     assertPresent(this.format, dirname(path), files, false);
     const o = opts.csv ?? {};
-    const head = peekLines(path, 2).map((l) => l);
+    const head = peekRecords(path, 2);
     if (head.length === 0) throw new DataFormatError({ file: path, line: 1 }, "file is empty");
     const delim = o.delimiter ?? detectDelimiter(head);
     const first = splitDelimited(head[0], delim) ?? [head[0]];
@@ -189,6 +241,17 @@ export const csvLoader: DatasetLoader = {
     );
     const sepName = delim === "\t" ? "tab" : JSON.stringify(delim);
     const buf = new InteractionBuffer(kind, c.timestamp >= 0);
+    const policy: EmptyTimePolicy = o.emptyTime ?? "drop-timestamps";
+    // errors name a column by its header name when there is a header, else by its role
+    const label = (k: number, role: string): string => (c.header ? first[k].trim() || role : role);
+    const [userName, itemName, ratingName, timeName] = [
+      label(c.user, "user"),
+      label(c.item, "item"),
+      c.rating >= 0 ? label(c.rating, "rating") : "rating",
+      c.timestamp >= 0 ? label(c.timestamp, "timestamp") : "timestamp",
+    ];
+    let emptyTimes = 0;
+    let skippedRows = 0;
     let seenFirst = false;
     if (!opts.skipInteractions) {
       await readRecords(path, { delim, quoted: true, encoding: opts.encoding }, (f, line, raw) => {
@@ -196,31 +259,70 @@ export const csvLoader: DatasetLoader = {
           seenFirst = true;
           if (c.header) return;
         }
-        requireFields(
-          f,
-          width,
-          path,
-          line,
-          `${width} ${sepName}-separated fields (${names.join(", ")})`,
-          raw,
-        );
+        // a row that stops right before an empty last (time) column counts as an empty time cell
+        const timeMissing = c.timestamp === width - 1 && f.length === width - 1;
+        if (!timeMissing)
+          requireFields(
+            f,
+            width,
+            path,
+            line,
+            `${width} ${sepName}-separated fields (${names.join(", ")})`,
+            raw,
+          );
         const u = f[c.user].trim();
         const i = f[c.item].trim();
-        if (!u) throw new DataFormatError({ file: path, line, field: "user" }, "empty user id", f[c.user]);
-        if (!i) throw new DataFormatError({ file: path, line, field: "item" }, "empty item id", f[c.item]);
-        const v = c.rating >= 0 ? parseNumber(f[c.rating], path, line, "rating") : 1;
-        const t = c.timestamp >= 0 ? parseTimestamp(f[c.timestamp], path, line, "timestamp") : 0;
+        if (!u) throw new DataFormatError({ file: path, line, field: userName }, "empty user id", f[c.user]);
+        if (!i) throw new DataFormatError({ file: path, line, field: itemName }, "empty item id", f[c.item]);
+        let t = 0;
+        if (c.timestamp >= 0) {
+          const cell = timeMissing ? "" : f[c.timestamp];
+          if (cell.trim() === "") {
+            if (policy === "error")
+              throw new DataFormatError(
+                { file: path, line, field: timeName },
+                'empty timestamp (emptyTime policy "error"; use "drop-timestamps" or "skip-rows")',
+                cell,
+              );
+            emptyTimes++;
+            if (policy === "skip-rows") {
+              skippedRows++;
+              return;
+            }
+            t = NaN;
+          } else {
+            t = parseTimestamp(cell, path, line, timeName);
+          }
+        }
+        const v = c.rating >= 0 ? parseNumber(f[c.rating], path, line, ratingName) : 1;
         buf.push(buf.users.intern(u), buf.items.intern(i), v, t);
       });
     }
     const name = opts.name ?? basename(path).replace(/\.[^.]+$/, "");
+    const notes: string[] = [];
+    const skipped: Record<string, number> = {};
+    let interactions = buf.finish();
+    if (emptyTimes && policy === "skip-rows") {
+      skipped[`row with an empty timestamp cell ("${timeName}")`] = skippedRows;
+      notes.push(
+        `${skippedRows} rows with an empty "${timeName}" cell skipped (emptyTime policy "skip-rows")`,
+      );
+    } else if (emptyTimes) {
+      interactions = { ...interactions, time: null };
+      skipped[`empty timestamp cell ("${timeName}"): all timestamps dropped, rows kept`] = emptyTimes;
+      notes.push(
+        `${emptyTimes} rows have an empty "${timeName}" cell: the dataset has NO timestamps (not time-ordered); ` +
+          `use emptyTime "skip-rows" (--empty-time skip-rows) to keep timestamps and drop those rows`,
+      );
+    }
     return {
       format: this.format,
       name,
       source: path,
-      interactions: buf.finish(),
+      interactions,
       items: new ItemMetaTable(),
-      notes: [],
+      notes,
+      ...(Object.keys(skipped).length ? { skipped } : {}),
     };
   },
 };

@@ -5,7 +5,9 @@ import { movielens100kLoader } from "./movielens-100k.js";
 import { movielensCsvLoader } from "./movielens-csv.js";
 import { movielensDatLoader } from "./movielens-dat.js";
 import { isDirectory, listDir } from "./read-records.js";
+import { lcrecLoader } from "./lcrec.js";
 import { recboleLoader } from "./recbole.js";
+import { s3recLoader } from "./s3rec.js";
 import type { DatasetLoader } from "./spec.js";
 
 export type { DatasetLoader, LoaderOptions, SourceFiles } from "./spec.js";
@@ -18,6 +20,8 @@ export const LOADERS: readonly DatasetLoader[] = [
   movielensCsvLoader,
   movielensDatLoader,
   recboleLoader,
+  lcrecLoader,
+  s3recLoader,
   csvLoader,
 ];
 
@@ -31,6 +35,9 @@ const ALIASES: Record<string, string> = {
   "lastfm-2k": "lastfm",
   hetrec: "lastfm",
   tsv: "csv",
+  "s3-rec": "s3rec",
+  sequences: "s3rec",
+  "lc-rec": "lcrec",
 };
 
 /** Format keys accepted by {@link loaderFor}, including aliases and "movielens" (auto-detect the release). */
@@ -56,16 +63,24 @@ export function loaderFor(format: string | undefined, path: string): DatasetLoad
   return l;
 }
 
-/** Detects the format of a directory from its file names, or of a file from its extension (.inter: RecBole, else generic CSV). */
+/**
+ * Detects the format of a directory from its file names, or of a file from its name and first lines
+ * (a loader's `detectFile`: S3-Rec sequences, LC-Rec .inter.json, MovieLens ratings*.dat beside
+ * movies.dat), else its extension (.inter: RecBole, anything else: generic CSV).
+ */
 export function detectLoader(path: string): DatasetLoader {
   if (!existsSync(path)) throw new Error(`${path} does not exist`);
-  if (!isDirectory(path)) return path.endsWith(".inter") ? recboleLoader : csvLoader;
+  if (!isDirectory(path)) {
+    if (path.endsWith(".inter")) return recboleLoader;
+    return LOADERS.find((l) => l.detectFile?.(path)) ?? csvLoader;
+  }
   const entries = listDir(path);
   const l = LOADERS.find((x) => x.detect(entries));
   if (!l) {
     throw new Error(
       `cannot tell the data format of ${path} (files: ${entries.join(", ") || "none"}); ` +
-        `expected MovieLens (u.data / ratings.dat / ratings.csv), HetRec Last.FM (user_artists.dat) or RecBole (*.inter)`,
+        `expected MovieLens (u.data / ratings.dat / ratings.csv / movies.dat), HetRec Last.FM (user_artists.dat), ` +
+        `RecBole (*.inter), LC-Rec (*.inter.json + *.item.json) or S3-Rec (<name>.txt + <name>_item2attributes.json; or pass the .txt file)`,
     );
   }
   return l;

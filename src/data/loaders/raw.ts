@@ -130,6 +130,15 @@ export interface ItemMeta {
   genres?: string[];
   /** Tag -> number of times it was applied to the item. */
   tags?: Map<string, number>;
+  /** Free-text description (LC-Rec item files); itemText puts it after the title. */
+  description?: string;
+  /**
+   * Further concept families by kind, e.g. `{ category: [...], brand: [...] }`: each kind becomes an
+   * item-by-concept family of 0/1 flags like genres (kinds in first-seen order).
+   */
+  families?: Record<string, string[]>;
+  /** Numeric attributes by name (e.g. "price"); absent when unknown. */
+  numbers?: Record<string, number>;
 }
 
 /** Item metadata keyed by original item id. */
@@ -180,6 +189,13 @@ export interface RawDataset {
   readonly genreOrder?: string[];
   /** Human-readable remarks (skipped optional files, placeholder genres dropped, ...). */
   readonly notes: string[];
+  /** Categorical user attributes: attribute name -> original user id -> value (ML-1M users.dat). */
+  readonly userAttributes?: Record<string, Map<string, string>>;
+  /**
+   * Records a loader skipped, merged or changed under a documented policy, by reason (e.g.
+   * `{ "repeated item in a sequence": 3 }`); `data info` / `data import` print each. Never silent.
+   */
+  readonly skipped?: Record<string, number>;
 }
 
 /** Extracts a trailing "(1995)" year from a MovieLens title; 0 when absent. */

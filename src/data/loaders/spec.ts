@@ -13,6 +13,11 @@ export interface LoaderOptions {
   name?: string;
   /** Column layout of a generic CSV/TSV file. */
   csv?: CsvColumnsOptions;
+  /**
+   * MovieLens 1M folders: the ratings file to read inside the folder instead of ratings.dat /
+   * ratings.reconstructed.csv (e.g. "ratings.users-0001-2999.dat", time-ordered users 1-2999).
+   */
+  ratingsFile?: string;
   /** Field names of RecBole atomic files. */
   recbole?: RecboleOptions;
 }
@@ -33,6 +38,8 @@ export interface DatasetLoader {
   readonly description: string;
   /** Whether a directory with these file names holds this format. */
   detect(entries: string[]): boolean;
+  /** Whether a single file (not a folder) holds this format, from its name or first lines. */
+  detectFile?(path: string): boolean;
   /** Source files for `path` (a directory, or a file for single-file formats). */
   files(path: string, opts: LoaderOptions): SourceFiles;
   /** Reads `path`; throws DataFileMissingError / DataFormatError on bad input. */
