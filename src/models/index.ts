@@ -1,8 +1,12 @@
 import { easeFactory } from "./ease.js";
 import { elsaFactory } from "./elsa.js";
+import { gru4RecFactory } from "./gru4rec.js";
+import { lightGcnFactory } from "./lightgcn.js";
 import { mfFactory } from "./mf.js";
 import { multVaeFactory } from "./multvae.js";
+import { ncfFactory } from "./ncf.js";
 import { registerModel } from "./registry.js";
+import { sasRecFactory } from "./sasrec.js";
 
 /**
  * Importing this module registers every built-in recommender. A new model is one file plus one
@@ -10,8 +14,12 @@ import { registerModel } from "./registry.js";
  */
 registerModel(easeFactory);
 registerModel(elsaFactory);
+registerModel(gru4RecFactory);
+registerModel(lightGcnFactory);
 registerModel(mfFactory);
 registerModel(multVaeFactory);
+registerModel(ncfFactory);
+registerModel(sasRecFactory);
 
 export {
   createModel,
