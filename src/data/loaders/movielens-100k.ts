@@ -28,6 +28,9 @@ export const ML100K_GENRES = [
   "Western",
 ];
 
+/** Upper bound on u.genre indices (the release has 19). */
+const MAX_GENRES = 1 << 16;
+
 const MONTHS = "jan feb mar apr may jun jul aug sep oct nov dec".split(" ");
 
 /**
@@ -61,6 +64,13 @@ export const movielens100kLoader: DatasetLoader = {
       await readRecords(genreFile, { delim: "|", encoding }, (f, line, raw) => {
         requireFields(f, 2, genreFile, line, "2 pipe-separated fields (genre name, index)", raw);
         const k = parseIntId(f[1], genreFile, line, "genre index");
+        // a huge index is no array element (named[2 ** 32] is a plain property): it would vanish
+        if (k >= MAX_GENRES)
+          throw new DataFormatError(
+            { file: genreFile, line, field: "genre index" },
+            `expected an index below ${MAX_GENRES}`,
+            f[1],
+          );
         if (named[k] !== undefined)
           throw new DataFormatError(
             { file: genreFile, line, field: "genre index" },

@@ -87,7 +87,9 @@ export const movielensCsvLoader: DatasetLoader = {
         ratings,
         fmt,
         (v) => {
-          if (v.count < width || !isIdField(v, cu) || !isIdField(v, ci)) return false;
+          // the fast path keeps only the first v.values.length fields: wider layouts take the checked path
+          if (v.count < width || width > v.values.length || !isIdField(v, cu) || !isIdField(v, ci))
+            return false;
           buf.push(
             buf.users.intern(v.values[cu]),
             buf.items.intern(v.values[ci]),

@@ -17,7 +17,8 @@ export interface LineReaderOptions {
   chunkBytes?: number;
 }
 
-const utf8Fatal = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM: the file's byte-order mark is removed once by stripBom; a U+FEFF later in the file is text
+const utf8Fatal = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const latin1 = new TextDecoder("latin1");
 
 /**
