@@ -46,7 +46,7 @@ export function rateArg(flag: string): (v: string) => number {
 export function portArg(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new Error(`--port must be an integer in [0, 65535], got "${v}"`);
+    throw new InvalidArgumentError(`--port must be an integer in [0, 65535], got "${v}"`);
   return n;
 }
 

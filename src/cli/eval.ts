@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { evaluateRun, flattenReport } from "../models/runs.js";
+import { evaluateRun, flattenReport } from "../pipeline/train-run.js";
 
 /** Parses "10,20,50" into cut-offs. */
 function parseKs(v: string): number[] {

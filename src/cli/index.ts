@@ -1,8 +1,7 @@
-import { buildProgram } from "./program.js";
+import { runCli } from "./program.js";
 
-buildProgram()
-  .parseAsync(process.argv)
-  .catch((err: unknown) => {
-    console.error(`reclens: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
-  });
+// Exit codes are mapped once, in runCli (docs/errors.md). Success leaves the process to end by
+// itself (`reclens serve` keeps listening); a failure exits with its code at once.
+void runCli(process.argv).then((code) => {
+  if (code !== 0) process.exit(code);
+});

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { backendInfo } from "../tensor/backend.js";
-import { packageVersion } from "./version.js";
+import { packageVersion } from "../version.js";
 
 /** `reclens info`: version, kernel backend, thread count and OpenBLAS availability. */
 export function registerInfo(program: Command): void {

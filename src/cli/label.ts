@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { labelsPath, setLabelInFile } from "../concepts/labels.js";
+import { labelsPath } from "../concepts/labels.js";
 import { LlmNotConfiguredError } from "../concepts/llm.js";
 import { DEFAULT_MIN_SUPPORT } from "../concepts/activations.js";
+import { editLabelFile } from "../pipeline/label-edit.js";
 import { labelRun } from "../pipeline/label-run.js";
 import { conceptsDirOf } from "../pipeline/sae-ref.js";
 import { runLayout } from "../store/manifest.js";
@@ -80,7 +81,11 @@ export function registerLabel(program: Command): void {
       `labels     ${r.files.labels}  (${Object.keys(r.doc.labels).length} of ${r.doc.neurons} neurons; ${r.labeller.activity.live.length} live on items; item vectors: ${r.itemVectors})`,
     );
     if (r.keptManual > 0) console.log(`kept       ${r.keptManual} hand-set label(s)`);
-    if (r.llm) console.log(`llm        ${r.llm.labelled} labelled, ${r.llm.failures.size} failed`);
+    if (r.llm) {
+      console.log(`llm        ${r.llm.labelled} labelled, ${r.llm.failures.size} failed`);
+      const first = r.llm.failures.entries().next().value;
+      if (first) console.log(`           first failure (neuron ${first[0]}): ${first[1]}`);
+    }
     console.log(
       textTable([
         ["purity", ...p.ks.map((k) => `@${k}`), ""],
@@ -139,12 +144,11 @@ export function registerLabel(program: Command): void {
     .option("--sae <dir>", "SAE directory (default <run>/sae): its labels are edited")
     .action((run: string, neuron: number, text: string, o: { description?: string; sae?: string }) => {
       const path = labelsPath(conceptsDirOf(runLayout(run), o.sae));
-      const entry = setLabelInFile(
-        path,
+      const { entry } = editLabelFile(path, {
         neuron,
-        text,
-        o.description !== undefined ? { description: o.description } : {},
-      );
+        label: text,
+        ...(o.description !== undefined ? { description: o.description } : {}),
+      });
       console.log(`neuron ${neuron}: "${entry.label}" (manual) -> ${path}`);
     });
 }

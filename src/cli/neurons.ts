@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { labelsPath, readLabels } from "../concepts/labels.js";
-import { resolveNeuron } from "../pipeline/knobs.js";
-import { listNeurons, neuronDetail, type NeuronSort } from "../pipeline/neurons.js";
+import { NotFound } from "../errors.js";
+import { findNeuron, listNeurons, neuronDetail, type NeuronSort } from "../pipeline/neurons.js";
 import { readRunLabels, runItemActivations } from "../pipeline/run-labels.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { runLayout } from "../store/manifest.js";
@@ -27,7 +27,7 @@ export function registerNeurons(program: Command): void {
     .option("--json", "print the rows as JSON")
     .action((run: string, o: { sort: NeuronSort; q?: string; limit?: number; json?: boolean }) => {
       const path = labelsPath(runLayout(run).concepts);
-      if (!existsSync(path)) throw new Error(`${path}: no labels yet; run \`reclens label ${run}\` first`);
+      if (!existsSync(path)) throw new NotFound(`${path}: no labels yet; run \`reclens label ${run}\` first`);
       const rows = listNeurons(readLabels(path), {
         sort: o.sort,
         ...(o.q !== undefined ? { q: o.q } : {}),
@@ -68,7 +68,7 @@ export function registerNeurons(program: Command): void {
       const ctx = await openRunFromCli(run, o);
       const loaded = loadRunSae(ctx, o.sae);
       const doc = readRunLabels(ctx, loaded);
-      const j = resolveNeuron(doc, ref);
+      const j = findNeuron(doc, ref);
       const d = neuronDetail(ctx.dataset, doc, runItemActivations(ctx, loaded), j, o.top);
       if (o.json) {
         console.log(JSON.stringify(d, null, 2));

@@ -6,7 +6,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { labelsPath, readLabels } from "../concepts/labels.js";
 import { startStub } from "../concepts/test-utils/llm-stub.js";
 import { plantedRun, type PlantedRun } from "../pipeline/testing.js";
-import { buildProgram } from "./program.js";
+import { createServer } from "../serve/api.js";
+import type { ErrorBody } from "../serve/http-errors.js";
+import { loadWorkspace } from "../serve/run-loader.js";
+import { buildProgram, runCli } from "./program.js";
 
 /** The whole SAE -> concepts -> steering command chain, run in-process on a planted run. */
 const root = mkdtempSync(join(tmpdir(), "reclens-cli-pipeline-"));
@@ -195,7 +198,9 @@ describe("reclens label / neurons", () => {
     for (let i = 1; i < d.topItems.length; i++)
       expect(d.topItems[i].activation).toBeLessThanOrEqual(d.topItems[i - 1].activation);
     await expect(reclens("label", "set", run, "x", "y")).rejects.toThrow(/expected a neuron id/);
-    await expect(reclens("label", "set", run, "999", "y")).rejects.toThrow("neuron 999 out of range [0, 32)");
+    await expect(reclens("label", "set", run, "999", "y")).rejects.toThrow(
+      "neuron 999 not found (the SAE has 32 neurons, 0 to 31)",
+    );
   });
 
   it("--llm without an endpoint is a clear error; with one, neurons get LLM labels", async () => {
@@ -272,7 +277,7 @@ describe("reclens recommend / promote / steer-eval", () => {
     const text = await reclens("recommend", "--run", run, "--user", "u0", "--n", "5", "--boost", "0:0.9");
     expect(text).toMatch(/^user u0: top 5 steered by boost 0:0\.9/);
     await expect(reclens("recommend", "--run", run, "--user", "nobody")).rejects.toThrow(
-      /unknown user id "nobody"/,
+      /user "nobody" not found \(\d+ users, e\.g\. "u0"/,
     );
     await expect(
       reclens("recommend", "--run", run, "--user", "u0", "--boost", "no such label:0.2"),
@@ -303,5 +308,77 @@ describe("reclens recommend / promote / steer-eval", () => {
     expect(rows[1].segmentShare).toBeGreaterThan(rows[0].segmentShare);
     for (const f of ["tradeoff.json", "tradeoff.md", "tradeoff.svg"])
       expect(existsSync(join(run, "steer", f))).toBe(true);
+  });
+});
+
+describe("one error family: the same bad input gets the same message on both edges", () => {
+  /** `reclens <args>` through the CLI entry's runCli: exit code and what it printed to stderr. */
+  async function cli(...args: string[]): Promise<{ code: number; message: string }> {
+    const err = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+    const program = buildProgram();
+    quiet(program);
+    try {
+      const code = await runCli(["node", "reclens", ...args], program);
+      return { code, message: err.mock.calls.map((c) => String(c[0])).join("\n") };
+    } finally {
+      err.mockRestore();
+      log.mockRestore();
+    }
+  }
+
+  it("suppress factor 2, an unknown label and an unknown user: exit codes 2/2/3, statuses 400/400/404", async () => {
+    const app = createServer(await loadWorkspace(run, { maxStatUsers: 50 }), { webRoot: null });
+    try {
+      const cases: {
+        args: string[];
+        url: string;
+        code: number;
+        status: number;
+        field: string;
+        text: RegExp;
+      }[] = [
+        {
+          args: ["--user", "u0", "--suppress", "0:2"],
+          url: "/api/users/u0/recommendations?suppress=0:2",
+          code: 2,
+          status: 400,
+          field: "suppress",
+          text: /^suppress "0:2": factor must be in \[0, 1\], got 2$/,
+        },
+        {
+          args: ["--user", "u0", "--boost", "no such label:0.2"],
+          url: `/api/users/u0/recommendations?boost=${encodeURIComponent("no such label:0.2")}`,
+          code: 2,
+          status: 400,
+          field: "boost",
+          text: /^boost "no such label:0\.2": no neuron labelled "no such label"/,
+        },
+        {
+          args: ["--user", "nobody", "--boost", "0:0.2"],
+          url: "/api/users/nobody/recommendations?boost=0:0.2",
+          code: 3,
+          status: 404,
+          field: "id",
+          text: /^user "nobody" not found \(\d+ users, e\.g\. "u0"/,
+        },
+      ];
+      for (const c of cases) {
+        const fromCli = await cli("recommend", "--run", run, ...c.args);
+        const res = await app.inject({ method: "GET", url: c.url });
+        const body = res.json<ErrorBody>();
+        expect(fromCli.code).toBe(c.code);
+        expect(res.statusCode).toBe(c.status);
+        expect(body.field).toBe(c.field);
+        expect(body.message).toMatch(c.text);
+        expect(fromCli.message).toBe(`reclens: ${body.message}`);
+      }
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("commander's own usage errors are bad input (exit code 2)", async () => {
+    expect((await cli("recommend", "--run", run, "--user", "u0", "--n", "zero")).code).toBe(2);
   });
 });

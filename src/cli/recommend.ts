@@ -47,7 +47,8 @@ function printModelList(r: ModelListResult, o: RecommendCliOptions): void {
 
 /**
  * `reclens recommend --run <dir> --user <id>`: the user's top-n list from the nested model, steered
- * with --boost "<label or id>:<alpha>" and --suppress "<label or id>[:factor]"; "+" marks items that
+ * with --boost "<label or id>:<alpha>" and --suppress "<label or id>[:factor]" (checked and applied by
+ * the steering service, src/pipeline/steering.ts, as the HTTP API does); "+" marks items that
  * entered the list, and the items that left are listed after it.
  */
 export function registerRecommend(program: Command): void {
@@ -65,7 +66,7 @@ export function registerRecommend(program: Command): void {
     )
     .option(
       "--suppress <spec>",
-      'suppress a neuron: "<label or id>[:factor]", factor default 0 (repeatable)',
+      'suppress a neuron: "<label or id>[:factor]", factor in [0, 1] scales it down, default 0 = off (repeatable)',
       collect,
       [],
     )

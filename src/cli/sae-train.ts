@@ -1,5 +1,7 @@
+import { join } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { saeMetricsTable } from "../pipeline/sae-metrics.js";
+import type { SaeSettingsInput } from "../pipeline/sae-settings.js";
 import { trainSaeOnEmbeddings, trainSaeOnRun, type SaeRunResult } from "../pipeline/sae-run.js";
 import type { EpochSummary } from "../sae/trainer.js";
 import {
@@ -10,6 +12,7 @@ import {
   type SaeTrainingFlags,
 } from "./pipeline-options.js";
 import { numberArg, positiveIntArg } from "./args.js";
+import { rerunCommand, withInterruptMessage } from "./interrupt.js";
 
 interface SaeTrainCliOptions extends SaeTrainingFlags {
   run?: string;
@@ -24,6 +27,8 @@ interface SaeTrainCliOptions extends SaeTrainingFlags {
   dataDir?: string;
   json?: boolean;
   quiet?: boolean;
+  force?: boolean;
+  resume?: boolean;
 }
 
 /** Per-epoch progress on stderr when no live progress line is drawn (not a TTY). */
@@ -97,7 +102,9 @@ export function registerSaeTrain(sae: Command): void {
     )
     .option("--out <dir>", "SAE directory to write (default <run>/sae; required with --embeddings)")
     .option("--json", "print the SAE manifest as JSON")
-    .option("--quiet", "no progress output");
+    .option("--quiet", "no progress output")
+    .option("--force", "train even though the SAE directory has labels of the old SAE (they are deleted)")
+    .option("--resume", "continue the interrupted SAE training checkpointed in <sae>/checkpoint");
   addSaeTrainingOptions(cmd);
   addDataDirOption(cmd);
   cmd.action(async (o: SaeTrainCliOptions) => {
@@ -110,22 +117,45 @@ export function registerSaeTrain(sae: Command): void {
       ...(o.expansion !== undefined ? { expansion: o.expansion } : {}),
       ...(o.loss !== undefined ? { loss: o.loss } : {}),
     };
-    const progress = progressOptions(o.quiet || o.json);
-    let r: SaeRunResult;
-    if (o.embeddings !== undefined) {
-      if (!o.out) throw new InvalidArgumentError("--out <dir> is required with --embeddings");
-      r = await trainSaeOnEmbeddings(o.embeddings, settings, {
-        out: o.out,
-        ...progress,
-        ...(o.tensor !== undefined ? { import: { tensor: o.tensor } } : {}),
-        ...(o.valFraction !== undefined ? { valFraction: o.valFraction } : {}),
-      });
-    } else {
-      if (o.tensor !== undefined || o.valFraction !== undefined)
-        throw new InvalidArgumentError("--tensor and --val-fraction only apply with --embeddings");
-      const ctx = await openRunFromCli(o.run as string, o);
-      r = await trainSaeOnRun(ctx, settings, { ...progress, ...(o.out ? { out: o.out } : {}) });
-    }
-    printResult(r, o.json);
+    let saved: number | undefined;
+    const progress = {
+      ...progressOptions(o.quiet || o.json),
+      ...(o.force ? { force: true } : {}),
+      ...(o.resume ? { resume: true } : {}),
+      onCheckpoint: (epoch: number) => (saved = epoch),
+    };
+    const where = o.out ?? (o.run !== undefined ? join(o.run, "sae") : "the SAE directory");
+    const interrupted = (): string =>
+      saved !== undefined
+        ? `reclens sae train: interrupted; the checkpoint of epoch ${saved} is kept in ${join(where, "checkpoint")}. ` +
+          `Resume with: ${rerunCommand(["--resume"], ["--force"])}`
+        : `reclens sae train: interrupted before the first epoch finished; nothing was kept`;
+    await withInterruptMessage(interrupted, () => run(o, settings, progress));
   });
+}
+
+/** Progress, --force/--resume and checkpoint notifications handed to the SAE services. */
+type RunFlags = ReturnType<typeof progressOptions> & {
+  force?: boolean;
+  resume?: boolean;
+  onCheckpoint: (epoch: number) => void;
+};
+
+async function run(o: SaeTrainCliOptions, settings: SaeSettingsInput, flags: RunFlags): Promise<void> {
+  let r: SaeRunResult;
+  if (o.embeddings !== undefined) {
+    if (!o.out) throw new InvalidArgumentError("--out <dir> is required with --embeddings");
+    r = await trainSaeOnEmbeddings(o.embeddings, settings, {
+      out: o.out,
+      ...flags,
+      ...(o.tensor !== undefined ? { import: { tensor: o.tensor } } : {}),
+      ...(o.valFraction !== undefined ? { valFraction: o.valFraction } : {}),
+    });
+  } else {
+    if (o.tensor !== undefined || o.valFraction !== undefined)
+      throw new InvalidArgumentError("--tensor and --val-fraction only apply with --embeddings");
+    const ctx = await openRunFromCli(o.run as string, o);
+    r = await trainSaeOnRun(ctx, settings, { ...flags, ...(o.out ? { out: o.out } : {}) });
+  }
+  printResult(r, o.json);
 }

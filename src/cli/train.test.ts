@@ -51,8 +51,12 @@ describe("reclens train: model, dataset and split from the command line", () => 
       k: 1,
       order: "recent",
     });
-    expect(() => splitFromCli({ ...base, split: "leave-one-out" })).toThrow(
-      '--split must be one of held-out-users, leave-k-out, got "leave-one-out"',
+    expect(splitFromCli({ ...base, split: "leave-one-out" })).toEqual({ kind: "leaveOneOut" });
+    expect(() => splitFromCli({ ...base, split: "leave-one-out", k: 2 })).toThrow(
+      "--k does not apply to --split leave-one-out",
+    );
+    expect(() => splitFromCli({ ...base, split: "time" })).toThrow(
+      '--split must be one of held-out-users, leave-k-out, leave-one-out, got "time"',
     );
     expect(() => splitFromCli({ ...base, k: 3 })).toThrow("--k does not apply to --split held-out-users");
     expect(() => splitFromCli({ ...base, split: "leave-k-out", valFraction: 0.2 })).toThrow(

@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
 import { InvalidArgumentError, type Command } from "commander";
 import { modelFactory, modelNames } from "../models/index.js";
-import { SPLIT_NAMES, type SplitInput } from "../models/run-split.js";
-import { trainRun } from "../models/runs.js";
+import { SPLIT_NAMES, type SplitInput } from "../pipeline/run-split.js";
+import { trainRun } from "../pipeline/train-run.js";
 import type { FitProgress } from "../models/types.js";
+import { checkpointDirOf } from "../pipeline/model-out.js";
+import { formatDuration, progressTask } from "../store/progress.js";
 import { addLoadOptions, toLoadOptions, type LoadCliOptions } from "./data-options.js";
+import { rerunCommand, withInterruptMessage } from "./interrupt.js";
 import { countArg, numberArg } from "./args.js";
 
 /** Parses repeated `--set key=value` into an object; values are JSON when they parse, else strings. */
@@ -57,6 +60,8 @@ export interface TrainCliOptions extends LoadCliOptions {
   patience: number;
   json?: boolean;
   quiet?: boolean;
+  force?: boolean;
+  resume?: boolean;
 }
 
 /** The split asked for on the command line; options of the other split kind are refused. */
@@ -123,7 +128,8 @@ export function modelAndDataset(
   return { model: o.model, data: positional };
 }
 
-function progressLine(p: FitProgress): string {
+/** One epoch's log line: epoch, loss, validation metrics, elapsed time and ETA. */
+export function progressLine(p: FitProgress): string {
   const val = p.valMetrics
     ? Object.entries(p.valMetrics)
         .map(([name, v]) => `  val ${name} ${v.toFixed(4)}`)
@@ -131,7 +137,7 @@ function progressLine(p: FitProgress): string {
     : p.valScore !== undefined
       ? `  val ndcg@20 ${p.valScore.toFixed(4)}`
       : "";
-  return `epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toPrecision(5)}${val}  ${fmt(p.elapsedSec)} elapsed, ETA ${fmt(p.etaSec)}\n`;
+  return `epoch ${p.epoch}/${p.epochs}  loss ${p.loss.toPrecision(5)}${val}  ${fmt(p.elapsedSec)} elapsed, ETA ${formatDuration(p.etaSec)}`;
 }
 
 /**
@@ -176,24 +182,44 @@ export function registerTrain(program: Command): void {
     .option("--order <order>", "leave-k-out: random (default) or recent (latest by timestamp)")
     .option("--patience <n>", "early stopping: epochs without validation improvement", countArg, 5)
     .option("--json", "print the manifest as JSON")
-    .option("--quiet", "no per-epoch progress");
+    .option("--quiet", "no per-epoch progress")
+    .option("--force", "retrain even though <out> holds an SAE/labels of the old model (they are deleted)")
+    .option("--resume", "continue the interrupted training checkpointed in <out>/checkpoint");
   addLoadOptions(cmd);
   cmd.action(async (positional: string | undefined, o: TrainCliOptions) => {
     const { model, data } = modelAndDataset(positional, o);
     modelFactory(model); // unknown name: fail before loading data
     const split = splitFromCli(o);
     const modelConfig = { ...(o.config ? readConfigFile(o.config) : {}), ...parseSettings(o.set) };
-    const r = await trainRun({
-      data,
-      load: toLoadOptions(o),
-      model,
-      modelConfig,
-      seed: o.seed,
-      split,
-      patience: o.patience,
-      out: o.out,
-      onProgress: o.quiet ? undefined : (p) => process.stderr.write(progressLine(p)),
-    });
+    const task = progressTask(`train ${model}`, undefined, { mode: o.quiet ? "never" : "auto" });
+    let saved: { epoch: number; epochs?: number } | undefined;
+    const interrupted = (): string =>
+      saved
+        ? `reclens train: interrupted; the checkpoint of epoch ${saved.epoch}${saved.epochs ? ` of ${saved.epochs}` : ""} is kept in ${checkpointDirOf(o.out)}. ` +
+          `Resume with: ${rerunCommand(["--resume"], ["--force"])}`
+        : `reclens train: interrupted before the first epoch finished; nothing was kept in ${o.out}`;
+    const r = await withInterruptMessage(interrupted, () =>
+      trainRun({
+        data,
+        load: toLoadOptions(o),
+        model,
+        modelConfig,
+        seed: o.seed,
+        split,
+        patience: o.patience,
+        out: o.out,
+        ...(o.force ? { force: true } : {}),
+        ...(o.resume ? { resume: true } : {}),
+        onCheckpoint: (epoch) => (saved = { epoch, ...(saved?.epochs ? { epochs: saved.epochs } : {}) }),
+        onProgress: (p) => {
+          saved = saved ? { ...saved, epochs: p.epochs } : saved;
+          task.setTotal(p.epochs);
+          task.set(p.epoch, `loss ${p.loss.toPrecision(5)}`);
+          task.log(progressLine(p));
+        },
+      }),
+    );
+    task.finish();
     if (o.json) {
       console.log(JSON.stringify(r.manifest, null, 2));
       return;

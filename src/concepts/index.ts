@@ -8,7 +8,6 @@ export * from "./llm-cache.js";
 export * from "./llm-label.js";
 export * from "./llm-labeller.js";
 export * from "./monosemanticity.js";
-export * from "./plots.js";
 export * from "./purity.js";
 export * from "./selectivity.js";
 export * from "./selectivity-summary.js";

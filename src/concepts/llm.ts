@@ -145,6 +145,24 @@ export function parseJsonReply<S extends z.ZodType>(content: string, schema: S):
   return r.data;
 }
 
+/**
+ * The message of a failed fetch with its cause: Node's fetch says only "fetch failed" and keeps
+ * the reason (e.g. "connect ECONNREFUSED 127.0.0.1:9", "getaddrinfo ENOTFOUND host") in `cause`.
+ */
+export function networkErrorText(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
+    const x = e as { message?: unknown; code?: unknown; name?: unknown; cause?: unknown };
+    const msg = typeof x.message === "string" && x.message ? x.message : String(e);
+    const code = typeof x.code === "string" && !msg.includes(x.code) ? ` [${x.code}]` : "";
+    if (x.name === "TimeoutError") parts.push("timed out");
+    else if (!parts.some((p) => p.includes(msg))) parts.push(msg + code);
+    e = x.cause;
+  }
+  return parts.length > 1 ? `${parts[0]} (${parts.slice(1).join("; ")})` : (parts[0] ?? "unknown error");
+}
+
 /** Counting semaphore: at most `limit` callbacks run at once, the rest wait in FIFO order. */
 class Limiter {
   private active = 0;
@@ -257,7 +275,7 @@ export class LlmClient {
         signal: AbortSignal.timeout(this.config.timeoutMs),
       });
     } catch (err) {
-      return { ok: false, retry: true, reason: `network error: ${(err as Error).message}` };
+      return { ok: false, retry: true, reason: `network error: ${networkErrorText(err)}` };
     }
     const text = await res.text().catch(() => "");
     if (!res.ok) {

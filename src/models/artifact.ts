@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { writeFileAtomic } from "../store/atomic.js";
+import { assertFiniteTensor } from "../store/finite.js";
 import {
   matrixFromTensor,
   readSafetensors,
@@ -79,11 +80,16 @@ export function readModelJson(dir: string): ModelJson {
   return parseWith(ModelJsonSchema, raw, path);
 }
 
-/** Reads a model directory; checks that the weights belong to the model model.json names. */
+/**
+ * Reads a model directory; checks that the weights belong to the model model.json names and that
+ * every floating-point tensor is finite (a NaN weight is rejected naming the tensor).
+ */
 export function loadArtifact(dir: string): ModelArtifact {
   const json = readModelJson(dir);
   const path = join(dir, WEIGHTS_FILE);
   const weights = readSafetensors(path);
+  for (const [name, t] of weights.tensors)
+    if (t.dtype === "F32" || t.dtype === "F64") assertFiniteTensor(path, name, t.data, t.shape);
   if (weights.metadata.model !== undefined && weights.metadata.model !== json.model) {
     throw new Error(
       `${path}: weights are for model "${weights.metadata.model}" but model.json says "${json.model}"`,

@@ -5,6 +5,7 @@ import type { Csr } from "../tensor/csr.js";
 import { Matrix } from "../tensor/matrix.js";
 import { saveArtifact, type ModelArtifact } from "./artifact.js";
 import { BaseRecommender, checkTrainMatrix } from "./base.js";
+import { metaNumber, restoreArray } from "../store/checkpoint.js";
 import { elsaLoss, normalizeRows } from "./elsaLoss.js";
 import type { ModelFactory } from "./registry.js";
 import { batches, runEpochs } from "./training.js";
@@ -109,6 +110,16 @@ export class Elsa extends BaseRecommender<ElsaConfig> {
       snapshot: () => [w.data.slice()],
       restore: ([saved]) => {
         w.data.set(saved);
+        this.emb = normalizeRows(w).a;
+      },
+      trainingState: () => ({ arrays: { w: w.data, m, v, order }, meta: { step } }),
+      restoreTrainingState: ({ arrays, meta }) => {
+        const where = `${this.name} checkpoint`;
+        restoreArray(where, "w", w.data, arrays.w);
+        restoreArray(where, "m", m, arrays.m);
+        restoreArray(where, "v", v, arrays.v);
+        restoreArray(where, "order", order, arrays.order);
+        step = metaNumber(where, meta, "step");
         this.emb = normalizeRows(w).a;
       },
     });

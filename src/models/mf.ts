@@ -5,6 +5,7 @@ import type { Csr } from "../tensor/csr.js";
 import { Matrix } from "../tensor/matrix.js";
 import { saveArtifact, type ModelArtifact } from "./artifact.js";
 import { BaseRecommender, checkTrainMatrix } from "./base.js";
+import { metaNumber, restoreArray } from "../store/checkpoint.js";
 import { FoldIn } from "./mfFoldIn.js";
 import { mfLoss, type MfParams } from "./mfLoss.js";
 import { MfSampler } from "./mfSampler.js";
@@ -150,6 +151,29 @@ export class Mf extends BaseRecommender<MfConfig> {
           (a): a is Float32Array => a !== null,
         );
         targets.forEach((t, i) => t.set(saved[i]));
+        this.folder = undefined;
+      },
+      trainingState: () => {
+        const arrays: Record<string, Float32Array> = { p: p.data, q: q.data };
+        if (params.userBias) arrays.userBias = params.userBias;
+        if (params.itemBias) arrays.itemBias = params.itemBias;
+        for (const [name, o] of Object.entries(opt)) {
+          arrays[`adam/${name}/m`] = o.moments.m;
+          arrays[`adam/${name}/v`] = o.moments.v;
+        }
+        return { arrays, meta: { step } };
+      },
+      restoreTrainingState: ({ arrays, meta }) => {
+        const where = `${this.name} checkpoint`;
+        restoreArray(where, "p", p.data, arrays.p);
+        restoreArray(where, "q", q.data, arrays.q);
+        if (params.userBias) restoreArray(where, "userBias", params.userBias, arrays.userBias);
+        if (params.itemBias) restoreArray(where, "itemBias", params.itemBias, arrays.itemBias);
+        for (const [name, o] of Object.entries(opt)) {
+          restoreArray(where, `adam/${name}/m`, o.moments.m, arrays[`adam/${name}/m`]);
+          restoreArray(where, `adam/${name}/v`, o.moments.v, arrays[`adam/${name}/v`]);
+        }
+        step = metaNumber(where, meta, "step");
         this.folder = undefined;
       },
     });

@@ -7,6 +7,7 @@ import { Adam } from "../tensor/optim/index.js";
 import type { Rng } from "../tensor/rng.js";
 import { saveArtifact, type ModelArtifact } from "./artifact.js";
 import { BaseRecommender, checkTrainMatrix } from "./base.js";
+import { metaNumber, packOptimizerState, restoreArray, unpackOptimizerState } from "../store/checkpoint.js";
 import type { ModelFactory } from "./registry.js";
 import { batches, runEpochs } from "./training.js";
 import type { FitContext, FitReport, UserBatch } from "./types.js";
@@ -176,6 +177,20 @@ export class MultVae extends BaseRecommender<MultVaeConfig> {
       },
       snapshot: () => list.map((v) => v.value.data.slice()),
       restore: (saved) => list.forEach((v, i) => v.value.data.set(saved[i])),
+      trainingState: () => {
+        const o = packOptimizerState("adam", opt.saveState());
+        const arrays: Record<string, Float32Array | Int32Array> = { ...o.arrays, order };
+        for (const name of NAMES) arrays[`param/${name}`] = p[name].value.data;
+        return { arrays, meta: { updates, adam: o.meta } };
+      },
+      restoreTrainingState: ({ arrays, meta }) => {
+        const where = `${this.name} checkpoint`;
+        for (const name of NAMES)
+          restoreArray(where, `param/${name}`, p[name].value.data, arrays[`param/${name}`]);
+        restoreArray(where, "order", order, arrays.order);
+        opt.loadState(unpackOptimizerState(where, "adam", meta.adam, arrays));
+        updates = metaNumber(where, meta, "updates");
+      },
     });
   }
 

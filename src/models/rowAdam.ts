@@ -28,6 +28,11 @@ export class RowAdam {
     this.seen = new Uint8Array(rows);
   }
 
+  /** The live first and second moments (rows x cols each), for checkpoints; copy into them to restore. */
+  get moments(): { readonly m: Float32Array; readonly v: Float32Array } {
+    return { m: this.m, v: this.v };
+  }
+
   /** Marks each row in `ids` as touched by the current batch. */
   touch(ids: ArrayLike<number>): void {
     for (let t = 0; t < ids.length; t++) {

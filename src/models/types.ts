@@ -84,6 +84,27 @@ export interface Validation {
   readonly patience: number;
 }
 
+/**
+ * Periodic training checkpoints (see checkpoint.ts): after every `every`-th epoch the loop state is
+ * written atomically to `<dir>/state.safetensors`; with `resume`, training continues from it and
+ * reaches the same weights as an uninterrupted run with the same seed.
+ */
+export interface CheckpointSettings {
+  /** Directory of the checkpoint (e.g. `<run>/checkpoint`). */
+  readonly dir: string;
+  /**
+   * Identity of the training (model, config, seed, split, data): a checkpoint with another key is
+   * refused on resume, naming both.
+   */
+  readonly key: string;
+  /** Continue from the checkpoint in `dir` instead of starting over. */
+  readonly resume?: boolean;
+  /** Epochs between checkpoints (default 1). */
+  readonly every?: number;
+  /** Called after each checkpoint is written (e.g. to tell the user what Ctrl-C would keep). */
+  readonly onSaved?: (epoch: number, path: string) => void;
+}
+
 /** Everything `fit` needs besides the data: randomness, progress reporting, early stopping. */
 export interface FitContext {
   /** Source of all randomness (initialisation, shuffling, negatives, dropout). */
@@ -95,6 +116,8 @@ export interface FitContext {
   readonly sequences?: readonly Int32Array[];
   readonly onProgress?: (p: FitProgress) => void;
   readonly validation?: Validation;
+  /** Periodic checkpoints and resume (models whose loop implements the training-state hooks). */
+  readonly checkpoint?: CheckpointSettings;
 }
 
 /** What `fit` returns. Closed-form models report a single epoch. */

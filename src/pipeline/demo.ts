@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { writeSynthetic } from "../cli/data-synth.js";
+import { writeSynthetic } from "../data/synth-write.js";
 import { generateSynthetic, type SynthOptions } from "../data/synth.js";
-import { trainRun } from "../models/runs.js";
+import { trainRun } from "./train-run.js";
 import type { FitProgress } from "../models/types.js";
 import { labelRun } from "./label-run.js";
 import { openModelRun, RUN_DATASET_FILE } from "./run-context.js";

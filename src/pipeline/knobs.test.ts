@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { emptyLabels, setLabel, type LabelsDoc } from "../concepts/labels.js";
-import { boostKnobs, resolveNeuron, splitRefValue, steerOpsFromSpecs } from "./knobs.js";
+import { resolveNeuron, splitRefValue } from "./knobs.js";
 
 function labelled(labels: Record<number, string>, neurons = 10): LabelsDoc {
   let doc = emptyLabels(neurons);
@@ -56,32 +56,5 @@ describe("steering specs", () => {
     expect(splitRefValue("noir:0.3")).toEqual({ ref: "noir", value: 0.3 });
     expect(splitRefValue("sci-fi: space")).toEqual({ ref: "sci-fi: space" });
     expect(splitRefValue("a:b:0.5")).toEqual({ ref: "a:b", value: 0.5 });
-  });
-
-  it("builds one boost with all knobs and suppressions grouped by factor", () => {
-    expect(boostKnobs(DOC, ["noir:0.2", "2:0.3"])).toEqual([
-      { neuron: 1, alpha: 0.2 },
-      { neuron: 2, alpha: 0.3 },
-    ]);
-    expect(steerOpsFromSpecs(DOC, ["opera:0.5"], ["5", "thriller", "6:0.5"])).toEqual([
-      { kind: "boost", knobs: [{ neuron: 2, alpha: 0.5 }] },
-      { kind: "suppress", neurons: [5, 3], factor: 0 },
-      { kind: "suppress", neurons: [6], factor: 0.5 },
-    ]);
-    expect(steerOpsFromSpecs(DOC, [], [])).toEqual([]);
-  });
-
-  it("rejects bad alphas, sums over 1, repeats and missing alphas", () => {
-    expect(() => boostKnobs(DOC, ["noir"])).toThrow('--boost "noir": expected <label or neuron id>:<alpha>');
-    expect(() => boostKnobs(DOC, ["noir:1.5"])).toThrow(
-      '--boost "noir:1.5": alpha must be in [0, 1], got 1.5',
-    );
-    expect(() => boostKnobs(DOC, ["noir:0.6", "2:0.6"])).toThrow(
-      "--boost: the alphas sum to 1.2, more than 1",
-    );
-    expect(() => boostKnobs(DOC, ["noir:0.1", "1:0.2"])).toThrow("--boost: neuron 1 is boosted twice");
-    expect(() => steerOpsFromSpecs(DOC, [], ["noir:-1"])).toThrow(
-      '--suppress "noir:-1": factor must be >= 0, got -1',
-    );
   });
 });

@@ -12,10 +12,12 @@ import {
 } from "../concepts/labels.js";
 import { LlmClient, resolveLlmConfig, type LlmConfig, type LlmDeps } from "../concepts/llm.js";
 import { llmLabelNeurons } from "../concepts/llm-labeller.js";
-import { histogramSvg, selectivityCharts } from "../concepts/plots.js";
+import { histogramSvg, selectivityCharts } from "../plot/charts.js";
 import { PURITY_KS } from "../concepts/purity.js";
 import { selectivitySummary, type SelectivitySummary } from "../concepts/selectivity-summary.js";
+import { Unavailable } from "../errors.js";
 import { writeFileAtomic } from "../store/atomic.js";
+import { progressTask, type ProgressOptions } from "../store/progress.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { CONCEPTS_SUMMARY_FILE, recordedSaeFingerprint } from "./concepts-summary.js";
 import {
@@ -46,6 +48,8 @@ export interface LabelRunOptions {
   readonly ks?: readonly number[];
   /** Minimum item support of a concept's best neuron and of the TF-IDF tag -> neuron matches (default 20). */
   readonly minSupport?: number;
+  /** Progress of the LLM calls (live line on a TTY; see store/progress.ts). */
+  readonly progress?: ProgressOptions;
 }
 
 /** What {@link labelRun} produced. */
@@ -64,6 +68,23 @@ export interface LabelRunResult {
   readonly files: Record<string, string>;
   /** Manual labels from an earlier labels.json that were kept. */
   readonly keptManual: number;
+}
+
+/** The error of a labelling that labelled no neuron, with the likely reason and what to do. */
+function nothingLabelled(
+  ctx: ModelRunContext,
+  neurons: number,
+  live: number,
+  minSupport: number,
+): Unavailable {
+  return new Unavailable(
+    live === 0
+      ? `no neuron labelled: none of the SAE's ${neurons} neurons fires on any item (a dead or broken SAE); ` +
+          `retrain it with \`reclens sae train --run ${ctx.dir} --force\``
+      : `no neuron labelled: ${live} of ${neurons} neurons fire on items, but none matches a concept on at least ` +
+          `${minSupport} items; lower --min-support or label with --llm`,
+    "labels",
+  );
 }
 
 /** The labels to merge over: the existing file's, unless they belong to another SAE (then none). */
@@ -124,15 +145,27 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
   let llm: LabelRunResult["llm"];
   if (llmConfig) {
     const client = new LlmClient(llmConfig, opts.llmDeps ?? {});
+    const task = progressTask("llm labels", labeller.activity.live.length, opts.progress);
     const r = await llmLabelNeurons(client, z, labeller.activity.live, {
       topItems: opts.top ?? 10,
       families,
       previous: doc,
       ...(ctx.dataset.itemTitles ? { titles: ctx.dataset.itemTitles } : {}),
+      onProgress: (done, _total, failed) => task.set(done, failed > 0 ? `${failed} failed` : ""),
     });
+    task.finish();
+    if (r.entries.size === 0 && r.failures.size > 0) {
+      const first = r.failures.values().next().value as string;
+      throw new Unavailable(
+        `--llm: every LLM call failed (${r.failures.size} neuron(s), nothing labelled by ${llmConfig.baseUrl}); first error: ${first}`,
+        "llm",
+      );
+    }
     doc = mergeLabels(doc, r.entries);
     llm = { labelled: r.entries.size, failures: r.failures };
   }
+  if (Object.keys(doc.labels).length === 0)
+    throw nothingLabelled(ctx, sae.dSae, labeller.activity.live.length, minSupport);
   writeLabels(labelsFile, doc);
   const files: Record<string, string> = { labels: labelsFile };
   const purity = purityReport(labeller, ks, minSupport);

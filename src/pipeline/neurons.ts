@@ -1,7 +1,28 @@
 import type { LabelEntry, LabelsDoc } from "../concepts/labels.js";
 import { tagItemDistribution } from "../concepts/tfidf.js";
 import type { Dataset } from "../data/types.js";
+import { NotFound } from "../errors.js";
 import type { Matrix } from "../tensor/matrix.js";
+import { resolveNeuron } from "./knobs.js";
+
+/**
+ * Neuron queries (list, show) and the one check of a neuron id: NotFound unless j is in [0, dSae),
+ * worded the same for the CLI and the HTTP API.
+ */
+export function checkNeuronId(j: number, dSae: number, field = "neuron"): void {
+  if (!(Number.isInteger(j) && j >= 0 && j < dSae))
+    throw new NotFound(`neuron ${j} not found (the SAE has ${dSae} neurons, 0 to ${dSae - 1})`, field);
+}
+
+/** A neuron by id (NotFound when out of range) or by label (resolveNeuron: BadInput when no or several match). */
+export function findNeuron(doc: LabelsDoc, ref: string, field = "neuron"): number {
+  const text = ref.trim();
+  if (/^\d+$/.test(text)) {
+    checkNeuronId(Number(text), doc.neurons, field);
+    return Number(text);
+  }
+  return resolveNeuron(doc, text, field);
+}
 
 /** How `listNeurons` orders rows: by id, or by a score descending (missing scores last). */
 export type NeuronSort = "id" | "purity" | "kl" | "firing";
@@ -96,8 +117,7 @@ export function neuronDetail(
   top = 10,
   topTags = 8,
 ): NeuronDetail {
-  if (!(Number.isInteger(j) && j >= 0 && j < z.cols))
-    throw new RangeError(`neuron ${j} out of range [0, ${z.cols})`);
+  checkNeuronId(j, z.cols);
   const active: number[] = [];
   for (let i = 0; i < z.rows; i++) if (z.data[i * z.cols + j] > 0) active.push(i);
   const act = (i: number): number => z.data[i * z.cols + j];

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { labelsPath, readLabels, setLabelInFile } from "../concepts/labels.js";
+import { BadInput, NotFound } from "../errors.js";
 import { trainingBatch } from "../models/types.js";
-import { topNItems, topNUnseen } from "../sae/nested-rank.js";
+import { topNItems, topNUnseen } from "../nested/nested-rank.js";
 import { readManifest } from "../store/manifest.js";
 import { encodeNpyMatrix } from "../store/npy.js";
 import { Matrix } from "../tensor/matrix.js";
@@ -249,13 +250,17 @@ describe("steering", () => {
     expect(inConcept / entered.length).toBeGreaterThan(0.5);
   });
 
-  it("unknown ids are clear errors", () => {
+  it("unknown ids are NotFound errors naming the id and a few known ones", () => {
     const doc = readRunLabels(ctx, loaded);
     expect(() => recommendForUser(ctx, loaded, doc, "nobody")).toThrow(
-      /unknown user id "nobody" in synthetic \(300 users, e\.g\. "u0"/,
+      /^user "nobody" not found \(300 users, e\.g\. "u0"/,
     );
+    expect(() => recommendForUser(ctx, loaded, doc, "nobody")).toThrow(NotFound);
     expect(() => promoteForRun(ctx, loaded, doc, { item: "zz", neuron: "0", strengths: [1] })).toThrow(
-      /unknown item id "zz"/,
+      /^item "zz" not found/,
+    );
+    expect(() => promoteForRun(ctx, loaded, doc, { item: "i5", neuron: "0", strengths: [-1] })).toThrow(
+      new BadInput("strength: must be a finite number >= 0, got -1", "strength"),
     );
   });
 
@@ -316,13 +321,16 @@ describe("a second SAE of the same run", () => {
 });
 
 describe("a new SAE for the run (runs last: it replaces <run>/sae)", () => {
-  it("makes the old labels stale: lookups refuse them and relabelling drops their hand-set labels", async () => {
-    await trainSaeOnRun(ctx, { ...PLANTED_SAE, seed: 99, epochs: 5 }, { progress: "never" });
+  it("is refused over existing labels unless forced, which deletes them; relabelling starts afresh", async () => {
+    const settings = { ...PLANTED_SAE, seed: 99, epochs: 5 };
+    await expect(trainSaeOnRun(ctx, settings, { progress: "never" })).rejects.toThrow(
+      /labels of the SAE there\) would be left stale by a new SAE\. Run `reclens sae train --run .* --force`/,
+    );
+    await trainSaeOnRun(ctx, settings, { progress: "never", force: true });
+    expect(existsSync(ctx.layout.concepts)).toBe(false);
     const fresh = loadRunSae(ctx);
     expect(fresh.fingerprint).not.toBe(loaded.fingerprint);
-    expect(() => readRunLabels(ctx, fresh)).toThrow(
-      /these labels were made for another SAE .*run `reclens label/,
-    );
+    expect(readRunLabels(ctx, fresh).labels).toEqual({});
     const again = await labelRun(ctx);
     expect(again.keptManual).toBe(0);
     expect(Object.values(again.doc.labels).every((e) => e.source === "tfidf")).toBe(true);

@@ -1,11 +1,11 @@
 import type { LabelsDoc } from "../concepts/labels.js";
 import type { Csr } from "../tensor/csr.js";
-import { promoteItem, type PromotionResult } from "../steer/promote.js";
 import { itemIndex } from "./ids.js";
 import { resolveNeuron } from "./knobs.js";
 import { labelActivations, listedItem, type LabelledActivation, type ListedItem } from "./recommend-run.js";
 import type { ModelRunContext } from "./run-context.js";
 import type { LoadedSae } from "./sae-ref.js";
+import { checkPromotion, promoteOverUsers, type UserGroup } from "./promotion.js";
 
 /** Which users a promotion is measured on. */
 export type PromotionUsers = "all" | "test";
@@ -50,7 +50,7 @@ export interface PromoteRunResult {
 /**
  * `reclens promote`: raises latent `neuron` in the SAE code of the item's vector by each strength and
  * counts, over the chosen users (in batches), who gets the item into their top-n, who loses it and how
- * far it moves (see steer/promote.ts; needs a model with item vectors).
+ * far it moves, through the promotion service (src/pipeline/promotion.ts, shared with the HTTP API).
  */
 export function promoteForRun(
   ctx: ModelRunContext,
@@ -60,11 +60,36 @@ export function promoteForRun(
 ): PromoteRunResult {
   const item = itemIndex(ctx.dataset, opts.item);
   const neuron = resolveNeuron(doc, opts.neuron);
-  const n = opts.n ?? 20;
-  if (opts.strengths.length === 0) throw new RangeError("promote: give at least one strength");
-  const which = opts.users ?? "all";
+  const req = { item, neuron, strengths: opts.strengths, n: opts.n ?? 20 };
+  checkPromotion(ctx.model, loaded.sae, req);
+  const totals = promoteOverUsers(ctx.model, loaded.sae, runUserGroups(ctx, opts), req);
+  const label = doc.labels[String(neuron)]?.label;
+  return {
+    item: listedItem(ctx, item),
+    neuron,
+    ...(label ? { label } : {}),
+    n: req.n,
+    users: totals.users,
+    eligibleUsers: totals.eligibleUsers,
+    baselineInTopN: totals.baselineInTopN,
+    itemNeurons: labelActivations(doc, totals.itemNeurons),
+    points: totals.points.map((p) => ({
+      strength: p.strength,
+      usersInTopN: p.usersInTopN,
+      entered: p.entered.length,
+      left: p.left.length,
+      meanRankGain: p.meanRankGain,
+    })),
+  };
+}
+
+/**
+ * The run's users in batches: all dataset users (training users with their model ids, so MF uses its
+ * learned embeddings; the others folded in), or the held-out test users' fold-in rows.
+ */
+function* runUserGroups(ctx: ModelRunContext, opts: PromoteRunOptions): Generator<UserGroup> {
   const segments: { rows: Csr; ids?: Int32Array }[] = [];
-  if (which === "all") {
+  if ((opts.users ?? "all") === "all") {
     const train = ctx.split.train;
     segments.push({ rows: train, ids: Int32Array.from({ length: train.rows }, (_, r) => r) });
     const others: number[] = [];
@@ -74,42 +99,14 @@ export function promoteForRun(
     if (others.length > 0) segments.push({ rows: ctx.dataset.matrix.gatherRows(others) });
   } else segments.push({ rows: ctx.split.test.foldIn });
   const batchSize = opts.batchSize ?? 1024;
-  let users = 0;
-  let eligible = 0;
-  let baseline = 0;
-  let first: PromotionResult | undefined;
-  const sums = opts.strengths.map((strength) => ({ strength, usersInTopN: 0, entered: 0, left: 0, gain: 0 }));
+  let offset = 0;
   for (const seg of segments) {
-    users += seg.rows.rows;
     for (let s = 0; s < seg.rows.rows; s += batchSize) {
       const e = Math.min(seg.rows.rows, s + batchSize);
-      // Training users are scored with their model ids (MF: learned embeddings), the others folded in.
-      const batch = seg.ids
-        ? { rows: seg.rows.rowRange(s, e), userIds: seg.ids.subarray(s, e) }
-        : { rows: seg.rows.rowRange(s, e) };
-      const r = promoteItem(ctx.model, loaded.sae, batch, { item, neuron, strengths: opts.strengths, n });
-      first ??= r;
-      eligible += r.eligibleUsers;
-      baseline += r.baselineInTopN;
-      r.points.forEach((p, q) => {
-        sums[q].usersInTopN += p.usersInTopN;
-        sums[q].entered += p.entered.length;
-        sums[q].left += p.left.length;
-        sums[q].gain += p.meanRankGain * r.eligibleUsers;
-      });
+      const rows = seg.rows.rowRange(s, e);
+      const users = Int32Array.from({ length: e - s }, (_, b) => offset + s + b);
+      yield { users, batch: seg.ids ? { rows, userIds: seg.ids.subarray(s, e) } : { rows } };
     }
+    offset += seg.rows.rows;
   }
-  if (!first) throw new Error("promote: no users to measure the promotion on");
-  const label = doc.labels[String(neuron)]?.label;
-  return {
-    item: listedItem(ctx, item),
-    neuron,
-    ...(label ? { label } : {}),
-    n,
-    users,
-    eligibleUsers: eligible,
-    baselineInTopN: baseline,
-    itemNeurons: labelActivations(doc, first.itemNeurons),
-    points: sums.map(({ gain, ...rest }) => ({ ...rest, meanRankGain: eligible > 0 ? gain / eligible : 0 })),
-  };
 }

@@ -1,13 +1,13 @@
 import type { LabelsDoc } from "../concepts/labels.js";
 import { timeOrderedItems } from "../data/splits/index.js";
 import type { UserBatch } from "../models/types.js";
-import { topNItems, topNScores, topNUnseen } from "../sae/nested-rank.js";
+import { topNItems, topNScores, topNUnseen } from "../nested/nested-rank.js";
 import type { SteerOp } from "../steer/ops.js";
-import { recommend, type NeuronActivation } from "../steer/recommend.js";
+import type { NeuronActivation } from "../steer/recommend.js";
 import { userIndex } from "./ids.js";
-import { steerOpsFromSpecs } from "./knobs.js";
 import type { ModelRunContext } from "./run-context.js";
 import type { LoadedSae } from "./sae-ref.js";
+import { checkListLength, resolveSteering, steerUser } from "./steering.js";
 
 /** An item of a recommendation list, by original id. */
 export interface ListedItem {
@@ -27,12 +27,12 @@ export interface LabelledActivation extends NeuronActivation {
   readonly label?: string;
 }
 
-/** Options of {@link recommendForUser}. */
+/** Options of {@link recommendForUser} (semantics: src/pipeline/steering.ts). */
 export interface RecommendRunOptions {
   readonly n?: number;
-  /** "<label or id>:<alpha>" specs. */
+  /** "<label or id>:<alpha>" specs, alpha in [0, 1]. */
   readonly boosts?: readonly string[];
-  /** "<label or id>[:factor]" specs. */
+  /** "<label or id>[:factor]" specs, factor in [0, 1] (default 0: off). */
   readonly suppress?: readonly string[];
 }
 
@@ -90,7 +90,7 @@ export function modelListForUser(
   historyLength = 10,
 ): ModelListResult {
   const u = userIndex(ctx.dataset, userId);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a positive integer, got ${n}`);
+  checkListLength(n);
   const batch = userBatchOf(ctx, u);
   const top = topNUnseen(ctx.model.scoreUsers(batch), batch.rows, n);
   const items = topNItems(top, 0);
@@ -119,8 +119,8 @@ export function labelActivations(doc: LabelsDoc, list: readonly NeuronActivation
 /**
  * `reclens recommend`: the top-n list of the user with original id `userId` (their whole history
  * encoded; seen items excluded) from the nested model with the SAE code steered by the boost and
- * suppress specs (labels resolved case-insensitively), with the items that entered and left.
- * Without ops (or with alpha 0) the list is exactly the model's own.
+ * suppress specs through the steering service (src/pipeline/steering.ts, shared with the HTTP API),
+ * with the items that entered and left. Without ops (or with alpha 0) the list is the model's own.
  */
 export function recommendForUser(
   ctx: ModelRunContext,
@@ -130,10 +130,8 @@ export function recommendForUser(
   opts: RecommendRunOptions = {},
 ): RecommendRunResult {
   const u = userIndex(ctx.dataset, userId);
-  const n = opts.n ?? 20;
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`n must be a positive integer, got ${n}`);
-  const ops = steerOpsFromSpecs(doc, opts.boosts ?? [], opts.suppress ?? []);
-  const r = recommend(ctx.model, loaded.sae, userBatchOf(ctx, u), { n, steer: ops }).users[0];
+  const steering = resolveSteering(doc, { boost: opts.boosts ?? [], suppress: opts.suppress ?? [] });
+  const { ops, result: r } = steerUser(ctx.model, loaded.sae, userBatchOf(ctx, u), opts.n ?? 20, steering);
   const entered = new Set(r.entered);
   return {
     user: userId,

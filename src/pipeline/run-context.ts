@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { Conflict } from "../errors.js";
 import { readDatasetCache } from "../data/cache.js";
 import { loadDatasetWithReport, type LoadOptions } from "../data/load.js";
 import type { Dataset } from "../data/types.js";
 import { loadModel } from "../models/index.js";
-import { splitForRun, splitSettingsOf, type RunSplit, type SplitSettings } from "../models/run-split.js";
+import { splitForRun, splitSettingsOf, type RunSplit, type SplitSettings } from "./run-split.js";
 import type { Recommender } from "../models/types.js";
 import {
   dataFingerprint,
@@ -57,7 +58,7 @@ async function runDataset(dir: string, manifest: Manifest, load: LoadOptions | u
   }
   const hash = dataFingerprint(dataset.matrix);
   if (hash !== manifest.data.hash)
-    throw new Error(
+    throw new Conflict(
       `${dir}: the data no longer match ${mpath} (fingerprint ${hash.slice(0, 12)} vs ${manifest.data.hash.slice(0, 12)})`,
     );
   return dataset;

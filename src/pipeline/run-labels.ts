@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { emptyLabels, labelsPath, readLabels, type LabelsDoc } from "../concepts/labels.js";
+import { Conflict } from "../errors.js";
+import { shortHash } from "../store/lineage.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { ITEM_ACTIVATIONS_FILE, itemActivations, loadItemActivations } from "./item-activations.js";
 import { recordedSaeFingerprint } from "./concepts-summary.js";
@@ -17,13 +19,18 @@ export function readRunLabels(ctx: ModelRunContext, loaded: LoadedSae): LabelsDo
   const path = labelsPath(dir);
   if (!existsSync(path)) return emptyLabels(loaded.sae.dSae);
   const recorded = recordedSaeFingerprint(dir);
-  if (recorded !== undefined && recorded !== loaded.fingerprint)
-    throw new Error(
-      `${path}: these labels were made for another SAE than ${loaded.dir}; run \`reclens label ${ctx.dir}\` again`,
+  if (recorded !== undefined && recorded !== loaded.fingerprint) {
+    const own = resolve(loaded.dir) === resolve(ctx.layout.sae);
+    throw new Conflict(
+      `${path}: these labels were made for another SAE than ${loaded.dir} (recorded SAE weights ${shortHash(recorded)}, ` +
+        `${loaded.dir} now holds ${shortHash(loaded.fingerprint)}: the SAE was retrained after labelling); ` +
+        `run \`reclens label ${ctx.dir}${own ? "" : ` --sae ${loaded.dir}`}\` again`,
+      "labels",
     );
+  }
   const doc = readLabels(path);
   if (doc.neurons !== loaded.sae.dSae)
-    throw new RangeError(
+    throw new Conflict(
       `${path}: labels are for ${doc.neurons} neurons, ${loaded.dir} has ${loaded.sae.dSae}`,
     );
   return doc;

@@ -1,4 +1,4 @@
-import type { NestedEvalReport } from "../sae/nested-eval.js";
+import type { NestedEvalReport } from "../nested/nested-eval.js";
 import { trainingRepresentations } from "./representations.js";
 import type { ModelRunContext } from "./run-context.js";
 import { loadRunSae } from "./sae-ref.js";

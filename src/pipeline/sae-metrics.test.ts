@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { NestedEvalReport } from "../sae/nested-eval.js";
+import type { NestedEvalReport } from "../nested/nested-eval.js";
 import { nestedMetrics } from "./sae-metrics.js";
 
 const ms = (mean: number, stderr = 0.01) => ({ mean, stderr });

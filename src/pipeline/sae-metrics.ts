@@ -1,8 +1,7 @@
-import { histogramSvg } from "../concepts/plots.js";
 import { LatentActivity } from "../eval/sae.js";
 import type { Recommender } from "../models/types.js";
 import { codeAsCsr } from "../sae/code.js";
-import { evaluateNested, type HeldOutRows, type NestedEvalReport } from "../sae/nested-eval.js";
+import { evaluateNested, type HeldOutRows, type NestedEvalReport } from "../nested/nested-eval.js";
 import type { Sae } from "../sae/types.js";
 import type { Matrix } from "../tensor/matrix.js";
 
@@ -64,25 +63,6 @@ export function firingRates(sae: Sae, x: Matrix, batchSize = 1024): Float64Array
   for (let s = 0; s < x.rows; s += batchSize)
     activity.add(codeAsCsr(sae.encode(x.rowRange(s, Math.min(x.rows, s + batchSize)))));
   return activity.firingRates();
-}
-
-/**
- * Histogram (SVG) of log10 firing rates of the latents that fire at least once; the dead count is
- * given in the title (log10 0 has no place on the axis).
- */
-export function firingRateSvg(rates: ArrayLike<number>, what = "training users"): string {
-  const logs: number[] = [];
-  let dead = 0;
-  for (let j = 0; j < rates.length; j++) {
-    if (rates[j] > 0) logs.push(Math.log10(rates[j]));
-    else dead++;
-  }
-  return histogramSvg(logs, {
-    title: `Latent firing rates on ${what} (${rates.length} latents, ${dead} dead)`,
-    xLabel: "log10 firing rate",
-    yLabel: "latents",
-    bins: 30,
-  });
 }
 
 /** Rows of the metrics table: display name and metric key, "{k}" standing for the cut-off. */

@@ -1,10 +1,12 @@
 import { createHash } from "node:crypto";
+import { Conflict, NotFound } from "../errors.js";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadSae, SAE_WEIGHTS_FILE } from "../sae/io.js";
 import type { SparseAutoencoder } from "../sae/model.js";
 import type { RunLayout } from "../store/manifest.js";
 import type { ModelRunContext } from "./run-context.js";
+import { checkSaeLineage } from "./sae-lineage.js";
 
 /** A trained SAE loaded from its directory, with a fingerprint of its weights. */
 export interface LoadedSae {
@@ -22,15 +24,18 @@ export function saeFingerprint(dir: string): string {
 }
 
 /**
- * Loads the SAE of a model run (`dir`, default `<run>/sae`) and checks that its input width is the
- * model's probing-site width. A missing SAE is reported with the command that trains one.
+ * Loads the SAE of a model run (`dir`, default `<run>/sae`) and checks that it was trained on this
+ * run's model and split (the lineage in its manifest, see sae-lineage.ts: a stale SAE is refused
+ * naming what changed and the rebuild command) and that its input width is the model's
+ * probing-site width. A missing SAE is reported with the command that trains one.
  */
 export function loadRunSae(ctx: ModelRunContext, dir: string = ctx.layout.sae): LoadedSae {
   if (!existsSync(join(dir, SAE_WEIGHTS_FILE)))
-    throw new Error(`${dir}: no SAE here; train one with \`reclens sae train --run ${ctx.dir}\``);
+    throw new NotFound(`${dir}: no SAE here; train one with \`reclens sae train --run ${ctx.dir}\``, "sae");
+  checkSaeLineage(ctx, dir);
   const sae = loadSae(dir);
   if (sae.dIn !== ctx.model.dim)
-    throw new RangeError(
+    throw new Conflict(
       `${dir}: the SAE reads ${sae.dIn}-wide inputs but ${ctx.model.name}'s probing site is ${ctx.model.dim} wide`,
     );
   return { dir, sae, fingerprint: saeFingerprint(dir) };

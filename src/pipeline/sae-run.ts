@@ -4,17 +4,21 @@ import { saeConfigToJson, saveSae } from "../sae/io.js";
 import type { FrozenScorer, LossConfig } from "../sae/losses/types.js";
 import { SparseAutoencoder } from "../sae/model.js";
 import type { ProgressStream } from "../sae/progress.js";
-import { trainSae, type EpochSummary, type TrainReport } from "../sae/trainer.js";
-import { shuffledBatches } from "../sae/batches.js";
+import { trainSae, type EpochSummary, type SaeCheckpointSettings, type TrainReport } from "../sae/trainer.js";
+import { batchesPerEpoch, shuffledBatches } from "../sae/batches.js";
 import type { SaeConfig } from "../sae/types.js";
 import { writeFileAtomic } from "../store/atomic.js";
+import { removeCheckpoint } from "../store/checkpoint.js";
 import { createManifest, readManifest, writeManifest, type Manifest } from "../store/manifest.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
 import { importEmbeddings, type EmbeddingsImportOptions } from "./embeddings-import.js";
 import { encodeRows, trainingRepresentations } from "./representations.js";
 import type { ModelRunContext } from "./run-context.js";
-import { evaluateNestedMetrics, firingRates, firingRateSvg } from "./sae-metrics.js";
+import { prepareSaeOut, saeCheckpoint, saeLineage, type SaeOutOptions } from "./sae-lineage.js";
+import { conceptsDirOf } from "./sae-ref.js";
+import { firingRateSvg } from "../plot/firing-rates.js";
+import { evaluateNestedMetrics, firingRates } from "./sae-metrics.js";
 import {
   buildLossConfig,
   buildSaeConfig,
@@ -48,6 +52,8 @@ export interface FitSaeOptions {
   readonly stream?: ProgressStream;
   /** Called after every epoch. */
   readonly onEpoch?: (e: EpochSummary) => void;
+  /** Periodic checkpoints / resume of the training (see sae-lineage.ts saeCheckpoint). */
+  readonly state?: SaeCheckpointSettings;
 }
 
 /** A trained SAE with the configuration it was built from and its training report. */
@@ -84,6 +90,7 @@ export async function fitSae(
       lr: settings.lr,
       seed: settings.seed,
       patience: validation ? settings.patience : 0,
+      stepsPerEpoch: batchesPerEpoch(data.train.rows, settings.batchSize), // progress total and ETA from step 1
       deadAfter: deadAfterOf(settings, data.train.rows),
       progress: opts.progress ?? "auto",
     },
@@ -91,6 +98,7 @@ export async function fitSae(
       ...(validation ? { evaluate: (s) => evaluateSae(s, validation, losses, 1024, settings.seed) } : {}),
       ...(opts.onEpoch ? { checkpoint: (_s, e) => opts.onEpoch?.(e) } : {}),
       ...(opts.stream ? { stream: opts.stream } : {}),
+      ...(opts.state ? { state: opts.state } : {}),
     },
   );
   return { sae, config, losses, training, seconds: (Date.now() - started) / 1000 };
@@ -125,7 +133,7 @@ function deadShare(rates: Float64Array): number {
 }
 
 /** Options of {@link trainSaeOnRun}. */
-export interface SaeRunOptions extends Omit<FitSaeOptions, "scorer"> {
+export interface SaeRunOptions extends Omit<FitSaeOptions, "scorer" | "state">, SaeOutOptions {
   /** SAE directory to write (default `<run>/sae`). */
   readonly out?: string;
   /** Precomputed representations (a sweep encodes the users once). */
@@ -171,9 +179,13 @@ export async function trainSaeOnRun(
 ): Promise<SaeRunResult> {
   const settings = resolveSaeSettings({ seed: ctx.manifest.seed, ...input });
   const out = opts.out ?? ctx.layout.sae;
+  const rerun = `reclens sae train --run ${ctx.dir}${opts.out ? ` --out ${out}` : ""}`;
+  prepareSaeOut(out, conceptsDirOf(ctx.layout, out), rerun, opts); // stale labels / old checkpoint
+  const derivedFrom = saeLineage(ctx);
+  const state = saeCheckpoint(out, { settings, derivedFrom }, opts);
   const scorer = settings.prediction > 0 ? modelScorer(ctx.model) : undefined;
   const data = opts.data ?? runSaeData(ctx);
-  const fitted = await fitSae(data, settings, { ...opts, ...(scorer ? { scorer } : {}) });
+  const fitted = await fitSae(data, settings, { ...opts, state, ...(scorer ? { scorer } : {}) });
   const k = opts.k ?? 20;
   const firing = firingRates(fitted.sae, data.train);
   const metrics: Record<string, number> = {
@@ -187,11 +199,13 @@ export async function trainSaeOnRun(
     if (part.foldIn.rows > 0)
       Object.assign(metrics, evaluateNestedMetrics(ctx.model, fitted.sae, part, prefix, k).metrics);
   writeSaeDir(out, fitted, firing, "training users");
+  removeCheckpoint(state.dir);
   const manifest = createManifest({
     kind: "sae",
     seed: settings.seed,
     config: {
       source: "model-run",
+      derivedFrom,
       run: relative(resolve(out), resolve(ctx.dir)) || ".",
       model: ctx.model.name,
       probingSite: { dim: ctx.model.dim },
@@ -229,7 +243,7 @@ export function recordInRunManifest(
 }
 
 /** Options of {@link trainSaeOnEmbeddings}. */
-export interface EmbeddingsSaeOptions extends Omit<FitSaeOptions, "scorer"> {
+export interface EmbeddingsSaeOptions extends Omit<FitSaeOptions, "scorer" | "state">, SaeOutOptions {
   /** SAE directory to write. */
   readonly out: string;
   readonly import?: EmbeddingsImportOptions;
@@ -251,6 +265,12 @@ export async function trainSaeOnEmbeddings(
   const settings = resolveSaeSettings(input);
   if (settings.prediction > 0)
     throw new Error("--prediction needs a recommender (--run); embeddings carry no decoder");
+  prepareSaeOut(
+    opts.out,
+    join(opts.out, "concepts"),
+    `reclens sae train --embeddings ${file} --out ${opts.out}`,
+    opts,
+  );
   const emb = importEmbeddings(file, opts.import);
   const valFraction = opts.valFraction ?? 0.1;
   if (!(valFraction >= 0 && valFraction < 1))
@@ -259,7 +279,8 @@ export async function trainSaeOnEmbeddings(
   const nVal = Math.min(emb.matrix.rows - 1, Math.round(valFraction * emb.matrix.rows));
   const validation = nVal > 0 ? emb.matrix.gatherRows(order.subarray(0, nVal)) : undefined;
   const train = emb.matrix.gatherRows(order.subarray(nVal));
-  const fitted = await fitSae(validation ? { train, validation } : { train }, settings, opts);
+  const state = saeCheckpoint(opts.out, { settings, embeddings: emb.hash, valFraction }, opts);
+  const fitted = await fitSae(validation ? { train, validation } : { train }, settings, { ...opts, state });
   const firing = firingRates(fitted.sae, emb.matrix);
   const ev = evaluateSae(fitted.sae, validation ?? train, fitted.losses, 1024, settings.seed);
   const where = validation ? "val" : "train";
@@ -270,6 +291,7 @@ export async function trainSaeOnEmbeddings(
   for (const [key, v] of Object.entries(ev.metrics ?? {})) metrics[`${where}/${key}`] = v;
   metrics["all/deadFraction"] = deadShare(firing);
   writeSaeDir(opts.out, fitted, firing, "all embedding rows");
+  removeCheckpoint(state.dir);
   const manifest = createManifest({
     kind: "sae",
     seed: settings.seed,

@@ -1,10 +1,10 @@
 import { join } from "node:path";
+import { tradeoffSvg } from "../plot/tradeoff.js";
 import { DEFAULT_MIN_SUPPORT, eligibleNeurons, neuronActivity } from "../concepts/activations.js";
 import { analyseFamily } from "../concepts/labeller.js";
 import type { ItemConcepts } from "../data/types.js";
 import {
   evaluateTradeoff,
-  tradeoffSvg,
   tradeoffTable,
   type NeuronMapping,
   type TradeoffReport,

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { lineChartSvg } from "../steer/plot.js";
+import { sweepSvg } from "../plot/sweep.js";
 import { writeFileAtomic } from "../store/atomic.js";
 import type { ModelRunContext } from "./run-context.js";
 import { runSaeData, trainSaeOnRun, type FitSaeOptions } from "./sae-run.js";
@@ -179,37 +179,4 @@ export function sweepMarkdown(points: readonly SweepPoint[], k = 20): string {
         `| ${p.architecture} | ${p.k ?? "-"} | ${p.expansion} | ${p.dSae} | ${p.loss} | ${p.l0.toFixed(2)} | ${f4(p.recallKept)} | ${f4(p.ndcgKept)} | ${f4(p.rbo)} | ${f4(p.kendallTau)} | ${f4(p.fve)} | ${f4(p.cosine)} | ${(100 * p.deadFraction).toFixed(1)}% | ${p.epochs} |`,
     );
   return `${note}${[head, sep, ...rows].join("\n")}\n`;
-}
-
-/**
- * Recall_trunc@k kept against sparsity (x = measured L0, or the configured k), one line per architecture x
- * expansion x loss with points ordered by x. Points without a kept value (or without k for x = "k")
- * are left out.
- */
-export function sweepSvg(points: readonly SweepPoint[], x: "l0" | "k" = "l0", k = 20): string {
-  const users = usersOf(points);
-  const groups = new Map<string, [number, number][]>();
-  for (const p of points) {
-    const xv = x === "l0" ? p.l0 : p.k;
-    if (xv === null || p.recallKept === null) continue;
-    const key = `${p.architecture} x${p.expansion} ${p.loss}`;
-    const list = groups.get(key) ?? [];
-    list.push([xv, p.recallKept]);
-    groups.set(key, list);
-  }
-  const series = [...groups.entries()].map(([name, pts]) => ({
-    name,
-    points: pts.sort((a, b) => a[0] - b[0]),
-  }));
-  return lineChartSvg(
-    {
-      title: `Recall_trunc@${k} kept by the nested model vs sparsity (${users})`,
-      xLabel: x === "l0" ? "L0 (mean active latents per user)" : "k",
-      yLabel: `Recall_trunc@${k} kept`,
-      series,
-      legend: "right",
-    },
-    820,
-    420,
-  );
 }

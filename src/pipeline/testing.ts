@@ -1,10 +1,10 @@
 import { join } from "node:path";
-import { writeSynthetic } from "../cli/data-synth.js";
+import { writeSynthetic } from "../data/synth-write.js";
 import { generateSynthetic, type SynthTruth } from "../data/synth.js";
 import type { ItemConcepts } from "../data/types.js";
 import { Csr } from "../tensor/csr.js";
 import { Matrix } from "../tensor/matrix.js";
-import { trainRun } from "../models/runs.js";
+import { trainRun } from "./train-run.js";
 import { modelRunContext, type ModelRunContext } from "./run-context.js";
 import type { SaeSettingsInput } from "./sae-settings.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emptyLabels } from "../concepts/labels.js";
-import { topNItems, topNUnseen } from "../sae/nested-rank.js";
+import { topNItems, topNUnseen } from "../nested/nested-rank.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { itemActivations, itemVectorSource } from "./item-activations.js";
 import { labelRun } from "./label-run.js";

@@ -1,4 +1,4 @@
-/** Small helpers shared by the dependency-free SVG charts (src/concepts/plots.ts, src/steer/plot.ts). */
+/** Small helpers shared by the dependency-free SVG charts of src/plot/ (charts.ts, line.ts). */
 
 /** Escapes &, <, >, " and ' for SVG/XML text and attributes. */
 export function escapeXml(s: string): string {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic } from "../store/atomic.js";
+import { assertFiniteTensor } from "../store/finite.js";
 import { readSafetensors, writeSafetensors } from "../store/safetensors.js";
 import { SparseAutoencoder } from "./model.js";
 import type { SaeConfig, SaeTensors, Sae } from "./types.js";
@@ -114,8 +115,8 @@ export function saveSae(sae: Sae, dir: string): void {
 
 /**
  * Loads an SAE saved by `saveSae` (or a SAELens directory of a matching architecture). Rejects a
- * config that does not validate and tensors that are missing, extra, not F32 or of the wrong shape,
- * naming the file and the key.
+ * config that does not validate and tensors that are missing, extra, not F32, of the wrong shape or
+ * holding NaN/Infinity, naming the file and the key.
  */
 export function loadSae(dir: string): SparseAutoencoder {
   const cfgPath = join(dir, SAE_CONFIG_FILE);
@@ -134,6 +135,7 @@ export function loadSae(dir: string): SparseAutoencoder {
   const tensors: SaeTensors = {};
   for (const [name, t] of contents.tensors) {
     if (t.dtype !== "F32") throw new Error(`${wPath}: tensor "${name}" has dtype ${t.dtype}, expected F32`);
+    assertFiniteTensor(wPath, name, t.data, t.shape);
     tensors[name] = { shape: [...t.shape], data: t.data as Float32Array };
   }
   sae.loadTensors(tensors, wPath);

@@ -165,7 +165,9 @@ describe("progress line", () => {
       { stream: { write: (s) => (out.push(s), true) } },
     );
     const text = out.join("");
-    expect(text).toMatch(/epoch 1\/1 step 1\/2 loss [\d.]+ L0 [\d.]+ dead [\d.]+% ETA/);
+    expect(text).toMatch(
+      /sae train 1\/2 \(50%\) {2}epoch 1\/1 step 1\/2 loss [\d.]+ L0 [\d.]+ dead [\d.]+% {2}\d+s elapsed, ETA \d+s/,
+    );
     expect(text.endsWith("\n")).toBe(true);
   });
 });

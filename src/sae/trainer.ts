@@ -6,7 +6,14 @@ import { Rng } from "../tensor/rng.js";
 import type { BatchIterable, BatchSource } from "./batches.js";
 import { validateLossConfig } from "./losses/index.js";
 import type { LossConfig } from "./losses/types.js";
-import { ProgressLine, type ProgressStream, formatDuration, progressWanted } from "./progress.js";
+import {
+  metaNumber,
+  packOptimizerState,
+  readCheckpoint,
+  unpackOptimizerState,
+  writeCheckpoint,
+} from "../store/checkpoint.js";
+import { progressTask, type ProgressStream } from "../store/progress.js";
 import type { SaeTensors, TrainableSae } from "./types.js";
 import { SaeConfigError, checkEnum, checkInt, checkNumber } from "./validate.js";
 
@@ -84,8 +91,25 @@ export interface EpochSummary {
   best: boolean;
 }
 
+/**
+ * Periodic checkpoints of SAE training (store/checkpoint.ts): after every epoch the complete state
+ * (weights, activation state, Adam moments, step RNG, firing counters, epoch summaries, best
+ * epoch) goes atomically to `<dir>/state.safetensors`; `resume` continues from it to the same result
+ * as an uninterrupted run.
+ */
+export interface SaeCheckpointSettings {
+  readonly dir: string;
+  /** Identity of the training (settings, data, model); a checkpoint with another key is refused. */
+  readonly key: string;
+  readonly resume?: boolean;
+  /** Called after each checkpoint is written. */
+  readonly onSaved?: (epoch: number, path: string) => void;
+}
+
 /** Optional callbacks; the trainer itself never reaches into a recommender. */
 export interface TrainerHooks {
+  /** Checkpoints and resume. */
+  state?: SaeCheckpointSettings;
   /** Validation after each epoch (its loss drives early stopping). */
   evaluate?: (sae: TrainableSae, epoch: number) => EvalResult | Promise<EvalResult>;
   /** Called after each epoch (after evaluation), e.g. to save the SAE. */
@@ -167,24 +191,38 @@ export async function trainSae(
   const params = Object.values(sae.params);
   const opt = new Adam(params, { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, eps: cfg.eps });
   const rng = new Rng(cfg.seed);
-  const stream = hooks.stream ?? process.stderr;
-  const line = new ProgressLine(
-    stream,
-    cfg.progress === "always" || (cfg.progress === "auto" && progressWanted(stream)),
-  );
   const sinceFired = new Float64Array(sae.dSae);
   const dead = new Uint8Array(sae.dSae);
-  const epochs: EpochSummary[] = [];
-  const started = Date.now();
+  let epochs: EpochSummary[] = [];
   let stepsPerEpoch = cfg.stepsPerEpoch ?? (typeof source === "function" ? undefined : knownLength(source));
-  let schedule = stepsPerEpoch
-    ? makeSchedule(cfg, stepsPerEpoch)
-    : warmupSchedule({ warmupSteps: cfg.warmupSteps, decay: "constant" });
   let best: { loss: number; epoch: number; tensors: SaeTensors } | null = null;
   let sinceBest = 0;
   let stoppedEarly = false;
+  const ck = hooks.state;
+  let savedEpoch = 0;
+  if (ck?.resume) {
+    const r = restoreSaeCheckpoint(ck, sae, opt, rng, sinceFired);
+    epochs = r.epochs;
+    best = r.best;
+    sinceBest = r.sinceBest;
+    stepsPerEpoch = r.stepsPerEpoch ?? stepsPerEpoch;
+    savedEpoch = epochs.length;
+  }
+  let schedule = stepsPerEpoch
+    ? makeSchedule(cfg, stepsPerEpoch)
+    : warmupSchedule({ warmupSteps: cfg.warmupSteps, decay: "constant" });
+  const startEpoch = epochs.length;
+  const task = progressTask(
+    "sae train",
+    stepsPerEpoch ? stepsPerEpoch * (cfg.epochs - startEpoch) : undefined,
+    {
+      stream: hooks.stream ?? process.stderr,
+      mode: cfg.progress,
+    },
+  );
+  if (cfg.patience > 0 && startEpoch > 0 && sinceBest >= cfg.patience) stoppedEarly = true;
 
-  for (let epoch = 0; epoch < cfg.epochs; epoch++) {
+  for (let epoch = startEpoch; epoch < cfg.epochs && !stoppedEarly; epoch++) {
     const t0 = Date.now();
     const batches = typeof source === "function" ? source(epoch) : source;
     let steps = 0;
@@ -199,8 +237,10 @@ export async function trainSae(
       sae.zeroGrad();
       const res = sae.forwardBackward(batch, losses, { rng, dead });
       if (!Number.isFinite(res.loss)) {
+        const kept =
+          ck && savedEpoch > 0 ? `; the last good checkpoint (epoch ${savedEpoch}) is kept in ${ck.dir}` : "";
         throw new Error(
-          `trainSae: loss is ${res.loss} at epoch ${epoch + 1}, step ${steps + 1} (terms ${JSON.stringify(res.terms)}); lower the learning rate or check the input for NaN`,
+          `trainSae: loss is ${res.loss} at epoch ${epoch + 1}, step ${steps + 1} (terms ${JSON.stringify(res.terms)})${kept}; lower the learning rate or check the input for NaN`,
         );
       }
       sae.constrainGradients();
@@ -214,12 +254,10 @@ export async function trainSae(
       lossSum += res.loss * batch.rows;
       l0Sum += res.l0 * batch.rows;
       for (const [k, v] of Object.entries(res.terms)) termSums[k] = (termSums[k] ?? 0) + v * batch.rows;
-      const total = stepsPerEpoch ? stepsPerEpoch * cfg.epochs : undefined;
-      const done = (stepsPerEpoch ?? 0) * epoch + steps;
-      const eta = total ? ((Date.now() - started) / 1000 / done) * (total - done) : NaN;
-      line.update(
+      task.set(
+        (stepsPerEpoch ?? 0) * (epoch - startEpoch) + steps,
         `epoch ${epoch + 1}/${cfg.epochs} step ${steps}${stepsPerEpoch ? `/${stepsPerEpoch}` : ""} loss ${(lossSum / samples).toFixed(5)} ` +
-          `L0 ${(l0Sum / samples).toFixed(1)} dead ${(100 * fraction(sinceFired, deadAfter)).toFixed(1)}% ETA ${formatDuration(eta)}`,
+          `L0 ${(l0Sum / samples).toFixed(1)} dead ${(100 * fraction(sinceFired, deadAfter)).toFixed(1)}%`,
       );
     }
     if (steps === 0) {
@@ -230,6 +268,7 @@ export async function trainSae(
     if (stepsPerEpoch === undefined) {
       stepsPerEpoch = steps;
       schedule = makeSchedule(cfg, steps);
+      task.setTotal(steps * (cfg.epochs - startEpoch));
     }
     const terms: Record<string, number> = {};
     for (const [k, v] of Object.entries(termSums)) terms[k] = v / samples;
@@ -262,18 +301,25 @@ export async function trainSae(
       } else sinceBest++;
     }
     epochs.push(summary);
-    line.update(
+    task.log(
       `epoch ${epoch + 1}/${cfg.epochs} loss ${summary.loss.toFixed(5)}${summary.valLoss !== undefined ? ` val ${summary.valLoss.toFixed(5)}` : ""} ` +
         `L0 ${summary.l0.toFixed(1)} dead ${(100 * summary.deadFraction).toFixed(1)}%`,
-      true,
     );
-    line.done();
-    if (hooks.checkpoint) await hooks.checkpoint(sae, summary);
-    if (cfg.patience > 0 && sinceBest >= cfg.patience) {
-      stoppedEarly = true;
-      break;
+    if (ck) {
+      const path = saveSaeCheckpoint(ck, sae, opt, rng, sinceFired, {
+        epochs,
+        best,
+        sinceBest,
+        stepsPerEpoch,
+      });
+      savedEpoch = epoch + 1;
+      ck.onSaved?.(epoch + 1, path);
     }
+    if (hooks.checkpoint) await hooks.checkpoint(sae, summary);
+    if (cfg.patience > 0 && sinceBest >= cfg.patience) stoppedEarly = true;
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let signals (Ctrl-C) and I/O in
   }
+  task.finish();
   if (best && cfg.restoreBest && best.epoch !== epochs.length)
     sae.loadTensors(best.tensors, `best epoch ${best.epoch}`);
   return {
@@ -300,4 +346,106 @@ function fraction(sinceFired: Float64Array, deadAfter: number): number {
   let n = 0;
   for (const s of sinceFired) if (s >= deadAfter) n++;
   return sinceFired.length === 0 ? 0 : n / sinceFired.length;
+}
+
+/** What trainSae carries across epochs besides the SAE, the optimiser and the RNG. */
+interface SaeLoopState {
+  epochs: EpochSummary[];
+  best: { loss: number; epoch: number; tensors: SaeTensors } | null;
+  sinceBest: number;
+  stepsPerEpoch: number | undefined;
+}
+
+function saveSaeCheckpoint(
+  ck: SaeCheckpointSettings,
+  sae: TrainableSae,
+  opt: Adam,
+  rng: Rng,
+  sinceFired: Float64Array,
+  st: SaeLoopState,
+): string {
+  const o = packOptimizerState("adam", opt.saveState());
+  const arrays: Record<string, Float32Array | Int32Array> = { ...o.arrays };
+  const shapes: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(sae.tensors())) {
+    arrays[`sae/${name}`] = t.data;
+    shapes[name] = t.shape.slice();
+  }
+  for (const [name, t] of Object.entries(st.best?.tensors ?? {})) arrays[`best/${name}`] = t.data;
+  const state = {
+    kind: "sae-training",
+    key: ck.key,
+    epochs: st.epochs,
+    best: st.best
+      ? { loss: st.best.loss, epoch: st.best.epoch, tensors: Object.keys(st.best.tensors) }
+      : null,
+    sinceBest: st.sinceBest,
+    stepsPerEpoch: st.stepsPerEpoch ?? null,
+    shapes,
+    rng: rng.getState(),
+    sinceFired: Array.from(sinceFired),
+    adam: o.meta,
+  };
+  return writeCheckpoint(ck.dir, state, arrays);
+}
+
+function restoreSaeCheckpoint(
+  ck: SaeCheckpointSettings,
+  sae: TrainableSae,
+  opt: Adam,
+  rng: Rng,
+  sinceFired: Float64Array,
+): SaeLoopState {
+  const c = readCheckpoint(ck.dir);
+  const where = c.path;
+  const st = c.state as {
+    kind?: unknown;
+    key?: unknown;
+    epochs?: EpochSummary[];
+    best?: { loss: number; epoch: number; tensors: string[] } | null;
+    sinceBest?: unknown;
+    stepsPerEpoch?: number | null;
+    shapes?: Record<string, number[]>;
+    rng?: unknown;
+    sinceFired?: unknown;
+    adam?: unknown;
+  };
+  if (st.kind !== "sae-training")
+    throw new Error(`${where}: not an SAE-training checkpoint (kind ${JSON.stringify(st.kind)})`);
+  if (st.key !== ck.key)
+    throw new Error(
+      `${where}: the checkpoint is of another SAE training (${String(st.key)}), not of this one (${ck.key}); ` +
+        `resume with the same settings, or train without --resume (--force) to start over`,
+    );
+  const tensorsOf = (prefix: string, names: readonly string[]): SaeTensors => {
+    const out: SaeTensors = {};
+    for (const name of names) {
+      const data = c.arrays.get(`${prefix}/${name}`);
+      const shape = st.shapes?.[name];
+      if (!(data instanceof Float32Array) || !shape)
+        throw new Error(`${where}: tensor ${prefix}/${name} is missing from the checkpoint`);
+      out[name] = { shape, data };
+    }
+    return out;
+  };
+  sae.loadTensors(tensorsOf("sae", Object.keys(st.shapes ?? {})), where);
+  opt.loadState(unpackOptimizerState(where, "adam", st.adam, c.arrays));
+  rng.setState(st.rng as Parameters<Rng["setState"]>[0]);
+  if (!Array.isArray(st.sinceFired) || st.sinceFired.length !== sinceFired.length)
+    throw new Error(`${where}: "sinceFired" does not have ${sinceFired.length} entries`);
+  sinceFired.set(st.sinceFired as number[]);
+  if (!Array.isArray(st.epochs)) throw new Error(`${where}: "epochs" is not a list`);
+  const best = st.best
+    ? {
+        loss: metaNumber(where, st.best as unknown as Record<string, unknown>, "loss"),
+        epoch: metaNumber(where, st.best as unknown as Record<string, unknown>, "epoch"),
+        tensors: tensorsOf("best", st.best.tensors),
+      }
+    : null;
+  return {
+    epochs: st.epochs,
+    best,
+    sinceBest: metaNumber(where, st as Record<string, unknown>, "sinceBest"),
+    stepsPerEpoch: st.stepsPerEpoch ?? undefined,
+  };
 }

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setLabel } from "../concepts/labels.js";
 import { recommend, type SteerOp } from "../steer/index.js";
 import type { RunningServer } from "./api.js";
-import { startServer } from "./api.js";
+import { createServer, startServer } from "./api.js";
 import type { ErrorBody } from "./http-errors.js";
 import type { RecommendationView } from "./steering.js";
 import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
@@ -161,6 +162,30 @@ describe("serve API: steered recommendations", () => {
     expect(r.body.steering.boost).toEqual([
       { neuron: j, alpha: 0.6, label: fx.ws.labels.labels[String(j)].label, source: "tfidf" },
     ]);
+  });
+
+  it("knobs name neurons by label or by id, as on the command line (same steering service)", async () => {
+    const j = fx.world.conceptNeuron[1];
+    const app = createServer({ ...fx.ws, labels: setLabel(fx.ws.labels, j, "Dark Knob") }, { webRoot: null });
+    try {
+      const view = async (query: string): Promise<RecommendationView> => {
+        const r = await app.inject({ method: "GET", url: `/api/users/u3/recommendations?n=15&${query}` });
+        expect(r.statusCode).toBe(200);
+        return r.json<RecommendationView>();
+      };
+      const byId = await view(`boost=${j}:0.5`);
+      const byLabel = await view(`boost=${encodeURIComponent("dark knob:0.5")}`);
+      expect(byLabel.items).toEqual(byId.items);
+      expect(byLabel.steering).toEqual(byId.steering);
+      expect(byLabel.steering.boost).toEqual([
+        { neuron: j, alpha: 0.5, label: "Dark Knob", source: "manual" },
+      ]);
+      const off = await view(`suppress=${encodeURIComponent("DARK KNOB")}`);
+      expect(off.steering.suppress).toEqual([{ neuron: j, factor: 0, label: "Dark Knob", source: "manual" }]);
+      expect(off.items).toEqual((await view(`suppress=${j}`)).items);
+    } finally {
+      await app.close();
+    }
   });
 
   it("suppression switches the neuron off (factor 0) or scales it", async () => {

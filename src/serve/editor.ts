@@ -1,5 +1,5 @@
-import { promoteItem, recommend } from "../steer/index.js";
-import { HttpError } from "./http-errors.js";
+import { checkPromotion, promoteOverUsers, type PromotedUserRow } from "../pipeline/promotion.js";
+import { recommend } from "../steer/index.js";
 import { describeItem, type ItemView } from "./item-view.js";
 import { labelOf, type NeuronLabelView } from "./steering.js";
 import { evenSample, userBatches } from "./user-batches.js";
@@ -105,9 +105,9 @@ export interface PromotionView extends NeuronLabelView {
 }
 
 /**
- * Item promotion preview (steer.promoteItem): raise neuron `neuron` by `strength` in the item's
- * SAE code and report the users who would newly receive it in their top-n. 422 when the model has
- * no item vectors.
+ * Item promotion preview through the promotion service (src/pipeline/promotion.ts, shared with
+ * `reclens promote`): raise neuron `neuron` by `strength` in the item's SAE code and report the users
+ * who would newly receive it in their top-n. Unavailable (503) when the model has no item vectors.
  */
 export function promotionPreview(
   ws: Workspace,
@@ -117,39 +117,20 @@ export function promotionPreview(
   n: number,
   limit: number,
 ): PromotionView {
-  if (!ws.model.encodeItems)
-    throw new HttpError(
-      422,
-      `model "${ws.model.name}" has no item vectors; item promotion needs a model with encodeItems (elsa, mf)`,
-    );
+  const req = { item, neuron, strengths: [strength], n };
+  checkPromotion(ws.model, ws.sae, req);
   const sample = evenSample(ws.users.rows.rows, MAX_PROMOTE_USERS);
-  const entered: PromotedUser[] = [];
-  const left: PromotedUser[] = [];
-  let eligible = 0;
-  let baseline = 0;
-  let inTop = 0;
-  let gain = 0;
-  let itemNeurons: { neuron: number; activation: number }[] = [];
-  for (const { users, batch } of userBatches(ws.users, sample)) {
-    const res = promoteItem(ws.model, ws.sae, batch, { item, neuron, strengths: [strength], n });
-    const pt = res.points[0];
-    itemNeurons = res.itemNeurons;
-    eligible += res.eligibleUsers;
-    baseline += res.baselineInTopN;
-    inTop += pt.usersInTopN;
-    gain += pt.meanRankGain * res.eligibleUsers;
-    const user = (b: number): PromotedUser => ({
-      id: ws.users.ids[users[b]],
-      rankBefore: res.baselineRanks[b],
-      rankAfter: pt.ranks[b],
-    });
-    for (const b of pt.entered) entered.push(user(b));
-    for (const b of pt.left) left.push(user(b));
-  }
+  const totals = promoteOverUsers(ws.model, ws.sae, userBatches(ws.users, sample), req);
+  const pt = totals.points[0];
+  const view = (r: PromotedUserRow): PromotedUser => ({
+    id: ws.users.ids[r.user],
+    rankBefore: r.rankBefore,
+    rankAfter: r.rankAfter,
+  });
   const byRank = (a: PromotedUser, b: PromotedUser): number =>
     a.rankAfter - b.rankAfter || a.rankBefore - b.rankBefore || (a.id < b.id ? -1 : 1);
-  entered.sort(byRank);
-  left.sort(byRank);
+  const entered = pt.entered.map(view).sort(byRank);
+  const left = pt.left.map(view).sort(byRank);
   return {
     item: describeItem(ws.dataset, item),
     neuron,
@@ -157,11 +138,11 @@ export function promotionPreview(
     strength,
     n,
     usersConsidered: sample.length,
-    eligibleUsers: eligible,
-    baselineInTopN: baseline,
-    usersInTopN: inTop,
-    meanRankGain: eligible > 0 ? gain / eligible : 0,
-    itemNeurons: itemNeurons.map((a) => ({ ...a, ...labelOf(ws, a.neuron) })),
+    eligibleUsers: totals.eligibleUsers,
+    baselineInTopN: totals.baselineInTopN,
+    usersInTopN: pt.usersInTopN,
+    meanRankGain: pt.meanRankGain,
+    itemNeurons: totals.itemNeurons.map((a) => ({ ...a, ...labelOf(ws, a.neuron) })),
     entered: { count: entered.length, users: entered.slice(0, limit) },
     left: { count: left.length, users: left.slice(0, limit) },
   };

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import type { z } from "zod";
+import { BadInput, DomainError, httpStatusOf } from "../errors.js";
 import { describeIssues } from "../store/validation.js";
 
 /** JSON body of every error response. */
@@ -22,6 +23,7 @@ const REASONS: Record<number, string> = {
   415: "Unsupported Media Type",
   422: "Unprocessable Entity",
   500: "Internal Server Error",
+  503: "Service Unavailable",
 };
 
 /** An error that becomes a JSON response with the given status. */
@@ -46,14 +48,20 @@ export class HttpError extends Error {
   }
 }
 
-/** 400 naming the bad field. */
-export function badRequest(field: string, message: string): HttpError {
-  return new HttpError(400, `${field}: ${message}`, field);
+/** Runs `f`; a BadInput naming field "x" is rethrown naming "body.x" (same message): for body checks done by a service. */
+export function inBody<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof BadInput && err.field !== undefined && !err.field.startsWith("body"))
+      throw new BadInput(err.message, `body.${err.field}`);
+    throw err;
+  }
 }
 
-/** 404 for an unknown id. */
-export function notFound(field: string, what: string, id: string | number): HttpError {
-  return new HttpError(404, `${what} ${JSON.stringify(String(id))} not found`, field);
+/** The HTTP form of a domain error (src/errors.ts): the one mapping of the family to statuses. */
+export function httpErrorOf(err: DomainError): HttpError {
+  return new HttpError(httpStatusOf(err) ?? 500, err.message, err.field);
 }
 
 /**
@@ -77,13 +85,18 @@ export function parseRequest<S extends z.ZodType>(
 }
 
 /**
- * JSON errors everywhere: HttpError as is, Fastify's own client errors (bad JSON, body too large,
+ * JSON errors everywhere: HttpError as is, domain errors (BadInput 400, NotFound 404, Conflict 409,
+ * Unavailable 503) through {@link httpErrorOf}, Fastify's own client errors (bad JSON, body too large,
  * wrong content type) with their status, anything else as a 500 without internals; unknown routes
  * are 404.
  */
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | HttpError, _req, reply) => {
+  app.setErrorHandler((err: FastifyError | HttpError | DomainError, _req, reply) => {
     if (err instanceof HttpError) return reply.status(err.statusCode).send(err.body());
+    if (err instanceof DomainError) {
+      const e = httpErrorOf(err);
+      return reply.status(e.statusCode).send(e.body());
+    }
     const status =
       typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500
         ? err.statusCode

@@ -13,13 +13,7 @@ export { describeItem, type ItemView } from "./item-view.js";
 export { computeNeuronStats, type NeuronStats } from "./neuron-stats.js";
 export { listNeurons, neuronDetail, type NeuronDetail, type NeuronSummary } from "./neuron-views.js";
 export { loadWorkspace, type LoadWorkspaceOptions } from "./run-loader.js";
-export {
-  checkSteerRequest,
-  recommendForUser,
-  steerOps,
-  type RecommendationView,
-  type SteerRequest,
-} from "./steering.js";
+export { recommendForUser, type RecommendationView, type SteerRequest } from "./steering.js";
 export {
   buildWorkspace,
   type JsonValue,

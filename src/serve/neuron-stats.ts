@@ -10,7 +10,7 @@ import { itemActivations } from "../pipeline/item-activations.js";
 import { Csr } from "../tensor/csr.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { evenSample, userBatches } from "./user-batches.js";
-import type { UserHistories } from "./workspace.js";
+import type { UserHistories } from "./user-histories.js";
 
 /** Top activating items kept per neuron. */
 export const TOP_ITEMS_KEPT = 50;

@@ -1,6 +1,6 @@
 import { topItemsOf, topValuesOf } from "../concepts/activations.js";
 import type { LabelEntry } from "../concepts/labels.js";
-import { histogramBins } from "../concepts/plots.js";
+import { histogramBins } from "../plot/charts.js";
 import { describeItem, type ItemView } from "./item-view.js";
 import { itemsPromotedBy } from "./promotes.js";
 import type { Workspace } from "./workspace.js";

@@ -146,6 +146,7 @@ describe("serve API: item promotion", () => {
     ["missing neuron", { strength: 1 }, 400, "body.neuron"],
     ["fractional neuron", { ...body, neuron: 1.5 }, 400, "body.neuron"],
     ["neuron out of range", { ...body, neuron: 16 }, 400, "body.neuron"],
+    ["unknown neuron label", { ...body, neuron: "no such label" }, 400, "body.neuron"],
     ["negative strength", { ...body, strength: -1 }, 400, "body.strength"],
     ["string strength", { ...body, strength: "1" }, 400, "body.strength"],
     ["n too large", { ...body, n: 1000 }, 400, "body.n"],
@@ -181,7 +182,7 @@ describe("serve API: item promotion", () => {
     expect(big.body.field).toBe("body");
   });
 
-  it("answers 422 when the model has no item vectors", async () => {
+  it("answers 503 (Unavailable) when the model has no item vectors", async () => {
     const m = fx.ws.model;
     const noItems: Recommender = {
       name: m.name,
@@ -196,7 +197,7 @@ describe("serve API: item promotion", () => {
     };
     const app = createServer({ ...fx.ws, model: noItems }, { webRoot: null });
     const r = await app.inject({ method: "POST", url: "/api/items/i3/promote", payload: body });
-    expect(r.statusCode).toBe(422);
+    expect(r.statusCode).toBe(503);
     expect(JSON.parse(r.body).message).toContain("no item vectors");
     await app.close();
   });

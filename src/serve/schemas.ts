@@ -42,48 +42,29 @@ export const SearchQuery = z
 /** GET /api/users/:id. */
 export const HistoryQuery = z.object({ limit: intParam(1, 1000).default(200) }).strict();
 
-/** A boost knob list: "neuron:alpha,neuron:alpha" (alpha in [0, 1]). */
-const BoostList = z
+/**
+ * A comma-separated list of steering specs ("noir:0.3,12:0.2" for boost, "noir,12:0.5" for
+ * suppress): split here, checked and resolved (label or id) by the steering service
+ * (src/pipeline/steering.ts), exactly as `reclens recommend --boost/--suppress` are. Labels holding
+ * a comma cannot be named here; use their neuron id.
+ */
+const SpecList = z
   .string()
   .max(1024)
-  .transform((s, ctx) => {
-    const out: { neuron: number; alpha: number }[] = [];
-    for (const part of s.split(",").filter((p) => p !== "")) {
-      const m = /^(\d{1,9}):(\d+\.?\d*|\.\d+)$/.exec(part.trim());
-      if (!m) {
-        ctx.addIssue({ code: "custom", message: `"${part}" is not <neuron>:<alpha>`, input: s });
-        return z.NEVER;
-      }
-      out.push({ neuron: Number(m[1]), alpha: Number(m[2]) });
-    }
-    return out;
-  })
-  .pipe(z.array(z.object({ neuron: z.number(), alpha: z.number().min(0).max(1) })).max(MAX_KNOBS));
-
-/** A suppression list: "neuron,neuron:factor" (factor in [0, 1], default 0 = off). */
-const SuppressList = z
-  .string()
-  .max(1024)
-  .transform((s, ctx) => {
-    const out: { neuron: number; factor: number }[] = [];
-    for (const part of s.split(",").filter((p) => p !== "")) {
-      const m = /^(\d{1,9})(?::(\d+\.?\d*|\.\d+))?$/.exec(part.trim());
-      if (!m) {
-        ctx.addIssue({ code: "custom", message: `"${part}" is not <neuron> or <neuron>:<factor>`, input: s });
-        return z.NEVER;
-      }
-      out.push({ neuron: Number(m[1]), factor: m[2] === undefined ? 0 : Number(m[2]) });
-    }
-    return out;
-  })
-  .pipe(z.array(z.object({ neuron: z.number(), factor: z.number().min(0).max(1) })).max(MAX_KNOBS));
+  .transform((s) =>
+    s
+      .split(",")
+      .map((p) => p.trim())
+      .filter((p) => p !== ""),
+  )
+  .pipe(z.array(z.string()).max(MAX_KNOBS));
 
 /** GET /api/users/:id/recommendations. */
 export const RecommendQuery = z
   .object({
     n: intParam(1, MAX_LIST).default(20),
-    boost: BoostList.default([]),
-    suppress: SuppressList.default([]),
+    boost: SpecList.default([]),
+    suppress: SpecList.default([]),
   })
   .strict();
 
@@ -116,8 +97,9 @@ export const ReachQuery = z
 /** POST /api/items/:id/promote body. */
 export const PromoteBody = z
   .object({
-    neuron: z.number().int().min(0),
-    strength: z.number().min(0).max(1e6),
+    /** Neuron id, or a label (resolved as steering knobs are). Range and strength >= 0: promotion service. */
+    neuron: z.union([z.number().int().min(0), z.string().min(1).max(200)]),
+    strength: z.number(),
     n: z.number().int().min(1).max(MAX_LIST).default(20),
     limit: z.number().int().min(1).max(500).default(50),
   })
@@ -126,7 +108,8 @@ export const PromoteBody = z
 /** PUT /api/neurons/:j/label body. */
 export const LabelBody = z
   .object({
-    label: z.string().trim().min(1).max(200),
-    description: z.string().max(2000).optional(),
+    /** Trimmed length and description length are checked by the label service (pipeline/label-edit.ts). */
+    label: z.string().max(10_000),
+    description: z.string().max(10_000).optional(),
   })
   .strict();

@@ -1,14 +1,10 @@
-import { recommend, type SteerOp } from "../steer/index.js";
-import { badRequest } from "./http-errors.js";
+import { steerUser, type Steering } from "../pipeline/steering.js";
 import { describeItem, type ItemView } from "./item-view.js";
 import { singleUserBatch } from "./user-batches.js";
 import type { Workspace } from "./workspace.js";
 
-/** Steering asked for by a request: boost knobs (Knots to Knobs shares) and suppressed neurons. */
-export interface SteerRequest {
-  readonly boost: readonly { readonly neuron: number; readonly alpha: number }[];
-  readonly suppress: readonly { readonly neuron: number; readonly factor: number }[];
-}
+/** Steering of a request, in neuron ids (checked by the steering service, src/pipeline/steering.ts). */
+export type SteerRequest = Steering;
 
 /** A neuron's label as the API shows it. */
 export interface NeuronLabelView {
@@ -20,38 +16,6 @@ export interface NeuronLabelView {
 export function labelOf(ws: Workspace, j: number): NeuronLabelView {
   const e = ws.labels.labels[String(j)];
   return { label: e?.label ?? null, source: e?.source ?? null };
-}
-
-/**
- * Throws a 400 naming "boost" or "suppress" unless the request fits an SAE with dSae neurons: ids in
- * range, no neuron twice, no neuron both boosted and suppressed, alphas summing to at most 1.
- */
-export function checkSteerRequest(req: SteerRequest, dSae: number): void {
-  const seen = new Set<number>();
-  let total = 0;
-  for (const [field, list] of [
-    ["boost", req.boost],
-    ["suppress", req.suppress],
-  ] as const) {
-    for (const { neuron } of list) {
-      if (neuron >= dSae) throw badRequest(field, `neuron ${neuron} is not in [0, ${dSae})`);
-      if (seen.has(neuron))
-        throw badRequest(field, `neuron ${neuron} appears more than once in boost/suppress`);
-      seen.add(neuron);
-    }
-  }
-  for (const k of req.boost) total += k.alpha;
-  if (total > 1 + 1e-9) throw badRequest("boost", `the alphas sum to ${+total.toFixed(6)}, more than 1`);
-}
-
-/** The steering ops of a request: suppression first, then the boost (which keeps the row's total activation). */
-export function steerOps(req: SteerRequest): SteerOp[] {
-  const ops: SteerOp[] = [];
-  const byFactor = new Map<number, number[]>();
-  for (const s of req.suppress) byFactor.set(s.factor, [...(byFactor.get(s.factor) ?? []), s.neuron]);
-  for (const [factor, neurons] of byFactor) ops.push({ kind: "suppress", neurons, factor });
-  if (req.boost.length > 0) ops.push({ kind: "boost", knobs: req.boost.map((k) => ({ ...k })) });
-  return ops;
 }
 
 /** One entry of a ranked list. */
@@ -92,17 +56,12 @@ export interface RecommendationView {
 }
 
 /**
- * Steered top-n of workspace user `u` (one encode, code edit, decode and top-k via steer.recommend)
- * as the API shows it. The request must have passed {@link checkSteerRequest}.
+ * Steered top-n of workspace user `u` through the steering service (src/pipeline/steering.ts, shared
+ * with `reclens recommend`: one encode, code edit, decode and top-k) as the API shows it.
  */
 export function recommendForUser(ws: Workspace, u: number, n: number, req: SteerRequest): RecommendationView {
   const t0 = performance.now();
-  const ops = steerOps(req);
-  const res = recommend(ws.model, ws.sae, singleUserBatch(ws.users, u), {
-    n,
-    ...(ops.length ? { steer: ops } : {}),
-  });
-  const r = res.users[0];
+  const r = steerUser(ws.model, ws.sae, singleUserBatch(ws.users, u), n, req).result;
   const rankIn = (list: Int32Array): Map<number, number> => new Map(Array.from(list, (i, p) => [i, p + 1]));
   const steeredRank = rankIn(r.items);
   const baseRank = rankIn(r.unsteered.items);

@@ -1,5 +1,5 @@
 import type { UserBatch } from "../models/types.js";
-import type { UserHistories } from "./workspace.js";
+import type { UserHistories } from "./user-histories.js";
 
 /** A batch of workspace users and the workspace rows it holds, in batch order. */
 export interface IndexedBatch {

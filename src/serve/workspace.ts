@@ -2,25 +2,14 @@ import { emptyLabels, type LabelsDoc } from "../concepts/labels.js";
 import type { Dataset } from "../data/types.js";
 import type { Recommender } from "../models/types.js";
 import type { Sae } from "../sae/types.js";
-import type { Csr } from "../tensor/csr.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { computeNeuronStats, type NeuronStats } from "./neuron-stats.js";
+import type { UserHistories } from "./user-histories.js";
+
+export type { UserHistories } from "./user-histories.js";
 
 /** A JSON value (what the metrics summary may hold). */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** The users the panel can show, one row each. */
-export interface UserHistories {
-  /** Display id of each user (unique). */
-  readonly ids: readonly string[];
-  /** users x items known interactions: what is encoded, and what lists exclude. */
-  readonly rows: Csr;
-  /**
-   * Row of the model's training matrix for each user, -1 for users the model must fold in. Only
-   * id-based models (MF) use it; autoencoders ignore it.
-   */
-  readonly modelUserIds?: Int32Array;
-}
 
 /** What the run produced the workspace from (shown by GET /api/info). */
 export interface WorkspaceSource {

@@ -1,7 +1,7 @@
 import { meanStderr, type MeanStderr } from "../eval/stats.js";
 import type { Recommender, UserBatch } from "../models/types.js";
-import { topNItems, topNUnseen, type TopNLists } from "../sae/nested-rank.js";
-import { NestedRecommender } from "../sae/nested.js";
+import { topNItems, topNUnseen, type TopNLists } from "../nested/nested-rank.js";
+import { NestedRecommender } from "../nested/nested.js";
 import type { Sae } from "../sae/types.js";
 import { suppressCode, validateSuppress } from "./suppress.js";
 

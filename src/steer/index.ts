@@ -9,14 +9,6 @@ export {
   type GenreSuppressionResult,
 } from "./genre-suppression.js";
 export { steerCode, validateSteerOps, type SteerOp, type SteerPlan } from "./ops.js";
-export {
-  lineChartGroup,
-  lineChartSvg,
-  svgDocument,
-  type Frame,
-  type LineChart,
-  type LineSeries,
-} from "./plot.js";
 export { promoteItem, type PromotionOptions, type PromotionPoint, type PromotionResult } from "./promote.js";
 export {
   activeNeurons,
@@ -31,7 +23,6 @@ export { suppressCode, suppressRow, validateSuppress, type SuppressOp } from "./
 export { itemsWithTag, targetSegments } from "./tags.js";
 export {
   evaluateTradeoff,
-  tradeoffSvg,
   tradeoffTable,
   type NeuronMapping,
   type TradeoffCurve,

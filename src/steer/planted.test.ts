@@ -1,14 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateRanking } from "../eval/ranking.js";
 import { trainingBatch } from "../models/types.js";
-import { topNItems, topNUnseen } from "../sae/nested-rank.js";
-import { NestedRecommender } from "../sae/nested.js";
+import { topNItems, topNUnseen } from "../nested/nested-rank.js";
+import { NestedRecommender } from "../nested/nested.js";
 import { suppressGenreForUsers } from "./genre-suppression.js";
 import { promoteItem } from "./promote.js";
 import { recommend } from "./recommend.js";
 import { plantedWorld, type PlantedWorld } from "./testing.js";
 import { targetSegments } from "./tags.js";
-import { evaluateTradeoff, tradeoffSvg, tradeoffTable } from "./tradeoff.js";
+import { tradeoffSvg } from "../plot/tradeoff.js";
+import { evaluateTradeoff, tradeoffTable } from "./tradeoff.js";
 
 /**
  * End to end on planted data: 300 users x 120 items x 4 concepts, ELSA (d = 16) and a TopK SAE

@@ -1,6 +1,6 @@
 import type { Recommender, UserBatch } from "../models/types.js";
-import { topNItems, topNScores, topNUnseen } from "../sae/nested-rank.js";
-import { NestedRecommender } from "../sae/nested.js";
+import { topNItems, topNScores, topNUnseen } from "../nested/nested-rank.js";
+import { NestedRecommender } from "../nested/nested.js";
 import type { Sae, SparseCode } from "../sae/types.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { steerCode, type SteerPlan } from "./ops.js";

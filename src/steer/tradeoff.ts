@@ -1,12 +1,11 @@
 import { meanStderr, type MeanStderr } from "../eval/stats.js";
 import { partBatch, type Recommender } from "../models/types.js";
-import type { HeldOutRows } from "../sae/nested-eval.js";
-import { topNItems, topNUnseen } from "../sae/nested-rank.js";
-import { NestedRecommender } from "../sae/nested.js";
+import type { HeldOutRows } from "../nested/nested-eval.js";
+import { topNItems, topNUnseen } from "../nested/nested-rank.js";
+import { NestedRecommender } from "../nested/nested.js";
 import type { Sae } from "../sae/types.js";
 import type { Csr } from "../tensor/csr.js";
 import { steerCode, type SteerOp } from "./ops.js";
-import { lineChartGroup, svgDocument } from "./plot.js";
 import { itemsWithTag, targetSegments } from "./tags.js";
 
 /** A tag -> neuron mapping under test: tagToNeuron[t] is the latent boosted for tag t, -1 for none. */
@@ -197,35 +196,4 @@ export function tradeoffTable(report: TradeoffReport): TradeoffRow[] {
       segmentShareStderr: p.segmentShare.stderr,
     })),
   );
-}
-
-/**
- * Two side-by-side line charts (960 x 340): Recall_trunc@k against alpha and the target segment's share
- * of the top-k against alpha, one line per mapping. Returns a standalone SVG document.
- */
-export function tradeoffSvg(report: TradeoffReport): string {
-  const w = 480;
-  const h = 340;
-  const series = (pick: (p: TradeoffPoint) => number) =>
-    report.curves.map((c) => ({ name: c.mapping, points: c.points.map((p) => [p.alpha, pick(p)] as const) }));
-  const recallChart = lineChartGroup(
-    {
-      title: `Recall_trunc@${report.k} vs steering strength`,
-      xLabel: "alpha",
-      yLabel: `Recall_trunc@${report.k}`,
-      series: series((p) => p.recall.mean),
-    },
-    { x: 0, y: 0, width: w, height: h },
-  );
-  const shareChart = lineChartGroup(
-    {
-      title: `Target-segment share of top-${report.k}`,
-      xLabel: "alpha",
-      yLabel: "share",
-      series: series((p) => p.segmentShare.mean),
-      yDomain: [0, 1],
-    },
-    { x: w, y: 0, width: w, height: h },
-  );
-  return svgDocument(2 * w, h, `${recallChart}\n${shareChart}`);
 }

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { packageVersion } from "../cli/version.js";
+import { BadInput, NotFound } from "../errors.js";
+import { packageVersion } from "../version.js";
 import { backendInfo } from "../tensor/backend.js";
 import type { Csr } from "../tensor/csr.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -116,15 +117,15 @@ export function readManifest(root: string): Manifest {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw new Error(
-      `${path}: cannot read run manifest (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = `${path}: cannot read run manifest (${code ?? (err as Error).message})`;
+    throw code === "ENOENT" ? new NotFound(message, "run") : new Error(message);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new BadInput(`${path}: not valid JSON (${(err as Error).message})`, "run");
   }
   return parseWith(ManifestSchema, raw, path);
 }

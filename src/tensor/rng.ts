@@ -1,3 +1,9 @@
+/** Serialisable state of an {@link Rng} (JSON-safe). */
+export interface RngState {
+  readonly s: readonly number[];
+  readonly spareNormal: number | null;
+}
+
 /**
  * Seeded pseudo-random generator (xoshiro128**, seeded through splitmix32). The same seed gives the
  * same stream on every platform; `fork` derives independent child streams deterministically.
@@ -98,6 +104,30 @@ export class Rng {
       a[j] = t;
     }
     return a;
+  }
+
+  /** The full generator state (checkpoints): four 32-bit words and the cached normal sample. */
+  getState(): RngState {
+    return { s: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0], spareNormal: this.spareNormal };
+  }
+
+  /** Puts back a state from `getState`; the stream then continues exactly where it was. */
+  setState(state: RngState): void {
+    const s = state?.s;
+    if (
+      !Array.isArray(s) ||
+      s.length !== 4 ||
+      s.some((w) => !Number.isInteger(w) || w < 0 || w > 0xffffffff) ||
+      (s[0] | s[1] | s[2] | s[3]) === 0
+    )
+      throw new RangeError(
+        `Rng.setState: expected four 32-bit words, not all zero, got ${JSON.stringify(s)}`,
+      );
+    const spare = state.spareNormal;
+    if (spare !== null && !Number.isFinite(spare))
+      throw new RangeError(`Rng.setState: spareNormal must be a finite number or null, got ${spare}`);
+    [this.s0, this.s1, this.s2, this.s3] = [s[0] | 0, s[1] | 0, s[2] | 0, s[3] | 0];
+    this.spareNormal = spare;
   }
 
   /** A child generator whose stream is a deterministic function of this one's. */

@@ -4,35 +4,10 @@ import { DataFormatError } from "./errors.js";
 import { parseNumber, parseTimestamp, requireFields, splitDelimited } from "./fields.js";
 import { InteractionBuffer, ItemMetaTable, type RawDataset, type ValueKind } from "./raw.js";
 import { assertPresent, readRecords } from "./read-records.js";
+import type { ColumnRef, CsvColumnsOptions, EmptyTimePolicy } from "./options.js";
 import type { DatasetLoader, LoaderOptions, SourceFiles } from "./spec.js";
 
-/** A column by header name or by 0-based index. */
-export type ColumnRef = string | number;
-
-/** Layout of a generic interactions file `user,item[,rating][,timestamp]`. */
-export interface CsvColumnsOptions {
-  /** Field separator; detected from the first lines when omitted (tab, comma, semicolon, pipe, space). */
-  delimiter?: string;
-  /** Whether the first line names the columns; detected when omitted or "auto". */
-  header?: boolean | "auto";
-  user?: ColumnRef;
-  item?: ColumnRef;
-  /** Value column, or null for implicit feedback (default: a "rating"-like column, else the 3rd column). */
-  rating?: ColumnRef | null;
-  /** Timestamp column (seconds or ISO dates), or null (default: a "timestamp"-like column, else the 4th). */
-  timestamp?: ColumnRef | null;
-  /** How to read values (default "rating"; "count" for weight/count/plays columns). */
-  valueKind?: ValueKind;
-  /**
-   * What an empty timestamp cell means (default "drop-timestamps"): "drop-timestamps" keeps every
-   * row and, if any cell is empty, loads the dataset WITHOUT timestamps (not time-ordered);
-   * "skip-rows" drops rows with an empty cell; "error" rejects them. Counts are reported.
-   */
-  emptyTime?: EmptyTimePolicy;
-}
-
-/** Policies for empty timestamp cells (see {@link CsvColumnsOptions.emptyTime}). */
-export type EmptyTimePolicy = "drop-timestamps" | "skip-rows" | "error";
+export type { ColumnRef, CsvColumnsOptions, EmptyTimePolicy } from "./options.js";
 
 const ALIASES = {
   user: ["user", "user_id", "userid", "uid", "user id", "userid:token", "user_id:token"],
@@ -229,7 +204,12 @@ export const csvLoader: DatasetLoader = {
     const o = opts.csv ?? {};
     const head = peekRecords(path, 2);
     if (head.length === 0) throw new DataFormatError({ file: path, line: 1 }, "file is empty");
-    const delim = o.delimiter ?? detectDelimiter(head);
+    let delim: string;
+    try {
+      delim = o.delimiter ?? detectDelimiter(head);
+    } catch (err) {
+      throw new DataFormatError({ file: path, line: 1 }, (err as Error).message);
+    }
     const first = splitDelimited(head[0], delim) ?? [head[0]];
     const second = head[1] !== undefined ? (splitDelimited(head[1], delim) ?? undefined) : undefined;
     const c = resolveColumns(first, second, o, path);

@@ -1,3 +1,5 @@
+import { BadInput, NotFound } from "../../errors.js";
+
 /** Where a bad value was found: file, 1-based line number (0 when not line-specific) and field name. */
 export interface SourceLocation {
   readonly file: string;
@@ -7,12 +9,12 @@ export interface SourceLocation {
 
 /**
  * Malformed input data. The message always names the file, the line, the field and the offending
- * value, e.g. `ratings.csv line 17, field "rating": expected a number, got "four"`.
+ * value, e.g. `ratings.csv line 17, field "rating": expected a number, got "four"`. A BadInput.
  */
-export class DataFormatError extends Error {
+export class DataFormatError extends BadInput {
   readonly file: string;
   readonly line: number;
-  readonly field: string | undefined;
+  override readonly field: string | undefined;
   readonly value: string | undefined;
 
   /** `problem` says what was expected; `value` is the raw text that was found (if any). */
@@ -28,8 +30,8 @@ export class DataFormatError extends Error {
   }
 }
 
-/** A file a format requires is absent; the message lists what the directory does contain. */
-export class DataFileMissingError extends Error {
+/** A file a format requires is absent (NotFound); the message lists what the directory does contain. */
+export class DataFileMissingError extends NotFound {
   readonly dir: string;
   readonly missing: string[];
 

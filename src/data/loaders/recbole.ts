@@ -16,17 +16,7 @@ export interface RecboleField {
   readonly type: RecboleType;
 }
 
-/** Field names to use; anything left out is picked from conventional names (user_id, item_id, rating, timestamp, ...). */
-export interface RecboleOptions {
-  userField?: string;
-  itemField?: string;
-  /** Value column; null for none (implicit feedback). */
-  valueField?: string | null;
-  /** How to read the value column (default: "rating" for a field named rating, "count" for counts/weights/plays). */
-  valueKind?: ValueKind;
-  /** Timestamp column; null for none. */
-  timeField?: string | null;
-}
+export type { RecboleOptions } from "./options.js";
 
 /** Parses a RecBole header line; throws naming the file and field for a missing or unknown type. */
 export function parseRecboleHeader(fields: string[], file: string): RecboleField[] {
@@ -162,6 +152,7 @@ export const recboleLoader: DatasetLoader = {
           buf = new InteractionBuffer(kind, ct >= 0);
           return;
         }
+        if (!fields.length) throw noHeader(inter, line, raw);
         requireFields(
           f,
           fields.length,
@@ -212,6 +203,12 @@ async function readItemFile(
       fields = parseRecboleHeader(f, file);
       cid = findField(fields, undefined, ["item_id"], file, "item id");
       if (cid < 0) cid = fields.findIndex((x) => x.type === "token");
+      if (cid < 0)
+        throw new DataFormatError(
+          { file, line: 1 },
+          "no item id column (item_id, or any column of type token)",
+          raw,
+        );
       ctitle = findField(
         fields,
         undefined,
@@ -224,6 +221,7 @@ async function readItemFile(
       ctag = findField(fields, undefined, ["tags", "tag"], file, "tags");
       return;
     }
+    if (!fields.length) throw noHeader(file, line, raw);
     requireFields(
       f,
       fields.length,
@@ -248,6 +246,15 @@ async function readItemFile(
     if (cgenre >= 0) m.genres = splitSeq(f[cgenre]);
     if (ctag >= 0) for (const t of splitSeq(f[ctag])) items.addTag(id, t);
   });
+}
+
+/** The first record is not on line 1 (the file starts with a blank line): there is no header. */
+function noHeader(file: string, line: number, raw: string): DataFormatError {
+  return new DataFormatError(
+    { file, line },
+    "expected the name:type header on line 1 (the file starts with a blank line)",
+    raw,
+  );
 }
 
 function splitSeq(s: string): string[] {

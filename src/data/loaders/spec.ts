@@ -1,7 +1,6 @@
 import type { RawDataset } from "./raw.js";
 import type { TextEncoding } from "./text-lines.js";
-import type { CsvColumnsOptions } from "./csv.js";
-import type { RecboleOptions } from "./recbole.js";
+import type { CsvColumnsOptions, RecboleOptions } from "./options.js";
 
 /** Options every loader accepts (format-specific ones are ignored by the others). */
 export interface LoaderOptions {

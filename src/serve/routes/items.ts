@@ -1,6 +1,8 @@
 import type { FastifyInstance } from "fastify";
+import { findId } from "../../pipeline/ids.js";
+import { resolveNeuron } from "../../pipeline/knobs.js";
 import { promotionPreview } from "../editor.js";
-import { badRequest, notFound, parseRequest } from "../http-errors.js";
+import { inBody, parseRequest } from "../http-errors.js";
 import { describeItem, searchItems } from "../item-view.js";
 import { IdParams, PromoteBody, SearchQuery } from "../schemas.js";
 import type { Workspace } from "../workspace.js";
@@ -20,11 +22,13 @@ export function registerItemRoutes(app: FastifyInstance, ws: Workspace): void {
 
   app.post("/api/items/:id/promote", async (req) => {
     const { id } = parseRequest(IdParams, req.params, "params");
-    const item = ws.itemIndex.get(id);
-    if (item === undefined) throw notFound("id", "item", id);
+    const item = findId(ws.dataset.items, id, "item", "id", ws.itemIndex);
     const body = parseRequest(PromoteBody, req.body, "body");
-    if (body.neuron >= ws.sae.dSae)
-      throw badRequest("body.neuron", `neuron ${body.neuron} is not in [0, ${ws.sae.dSae})`);
-    return promotionPreview(ws, item, body.neuron, body.strength, body.n, body.limit);
+    // The promotion service checks the request; its fields are named as body fields here.
+    return inBody(() => {
+      const neuron =
+        typeof body.neuron === "string" ? resolveNeuron(ws.labels, body.neuron, "neuron") : body.neuron;
+      return promotionPreview(ws, item, neuron, body.strength, body.n, body.limit);
+    });
   });
 }

@@ -1,15 +1,16 @@
 import type { FastifyInstance } from "fastify";
-import { setLabel, writeLabels } from "../../concepts/labels.js";
+import { editLabel } from "../../pipeline/label-edit.js";
+import { checkNeuronId } from "../../pipeline/neurons.js";
 import { neuronReach } from "../editor.js";
-import { notFound, parseRequest } from "../http-errors.js";
+import { inBody, parseRequest } from "../http-errors.js";
 import { listNeurons, neuronDetail } from "../neuron-views.js";
 import { LabelBody, NeuronDetailQuery, NeuronListQuery, NeuronParams, ReachQuery } from "../schemas.js";
 import type { Workspace } from "../workspace.js";
 
-/** Neuron in the path; 404 when out of the SAE's range. */
+/** Neuron in the path; NotFound (404) when out of the SAE's range, worded as the CLI's. */
 export function neuronParam(ws: Workspace, params: unknown): number {
   const { j } = parseRequest(NeuronParams, params, "params");
-  if (j >= ws.sae.dSae) throw notFound("j", "neuron", j);
+  checkNeuronId(j, ws.sae.dSae, "j");
   return j;
 }
 
@@ -35,15 +36,19 @@ export function registerNeuronRoutes(app: FastifyInstance, ws: Workspace): void 
   app.put("/api/neurons/:j/label", async (req) => {
     const j = neuronParam(ws, req.params);
     const body = parseRequest(LabelBody, req.body, "body");
-    const doc = setLabel(
-      ws.labels,
-      j,
-      body.label,
-      body.description !== undefined ? { description: body.description } : {},
+    // The label service persists first: the in-memory labels change only once the file is replaced.
+    const r = inBody(() =>
+      editLabel(
+        ws.labels,
+        {
+          neuron: j,
+          label: body.label,
+          ...(body.description !== undefined ? { description: body.description } : {}),
+        },
+        ws.labelsPath,
+      ),
     );
-    // Persist first: the in-memory labels change only once the file has been replaced.
-    if (ws.labelsPath !== undefined) writeLabels(ws.labelsPath, doc);
-    ws.labels = doc;
-    return { neuron: j, entry: doc.labels[String(j)], persisted: ws.labelsPath !== undefined };
+    ws.labels = r.doc;
+    return { neuron: j, entry: r.entry, persisted: r.persisted };
   });
 }

@@ -1,16 +1,16 @@
 import type { FastifyInstance } from "fastify";
 import { HistoryQuery, IdParams, RecommendQuery, SearchQuery } from "../schemas.js";
-import { notFound, parseRequest } from "../http-errors.js";
+import { findId } from "../../pipeline/ids.js";
+import { resolveSteering } from "../../pipeline/steering.js";
+import { parseRequest } from "../http-errors.js";
 import { describeItem } from "../item-view.js";
-import { checkSteerRequest, recommendForUser } from "../steering.js";
+import { recommendForUser } from "../steering.js";
 import type { Workspace } from "../workspace.js";
 
-/** Workspace row of the user in the path; 404 when unknown. */
+/** Workspace row of the user in the path; NotFound (404) when unknown, worded as the CLI's. */
 export function userRow(ws: Workspace, params: unknown): number {
   const { id } = parseRequest(IdParams, params, "params");
-  const u = ws.userIndex.get(id);
-  if (u === undefined) throw notFound("id", "user", id);
-  return u;
+  return findId(ws.users.ids, id, "user", "id", ws.userIndex);
 }
 
 /** Users whose id starts with `query` (case-insensitive); an exact match comes first. */
@@ -64,8 +64,7 @@ export function registerUserRoutes(app: FastifyInstance, ws: Workspace): void {
   app.get("/api/users/:id/recommendations", async (req) => {
     const u = userRow(ws, req.params);
     const q = parseRequest(RecommendQuery, req.query, "query");
-    const steer = { boost: q.boost, suppress: q.suppress };
-    checkSteerRequest(steer, ws.sae.dSae);
-    return recommendForUser(ws, u, q.n, steer);
+    const steering = resolveSteering(ws.labels, { boost: q.boost, suppress: q.suppress });
+    return recommendForUser(ws, u, q.n, steering);
   });
 }

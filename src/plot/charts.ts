@@ -3,9 +3,7 @@
  * Output is a complete standalone <svg> document string; the CLI writes it to a file.
  */
 
-import { escapeXml, tickNumber } from "../plot/svg.js";
-
-export { escapeXml };
+import { escapeXml, tickNumber } from "./svg.js";
 
 /** Histogram of values: `counts[b]` values fall in [edges[b], edges[b+1]); the last bin is closed. */
 export interface Histogram {

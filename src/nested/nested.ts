@@ -1,6 +1,6 @@
 import type { Recommender, UserBatch } from "../models/types.js";
 import { Matrix } from "../tensor/matrix.js";
-import type { Sae, SparseCode } from "./types.js";
+import type { Sae, SparseCode } from "../sae/types.js";
 
 /**
  * One batch pushed through the first half of the nested model: the probing-site representation

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { escapeXml } from "../plot/svg.js";
-import { CHART_MARGIN, lineChartSvg, scaleLinear } from "./plot.js";
+import { escapeXml } from "./svg.js";
+import { CHART_MARGIN, lineChartSvg, scaleLinear } from "./line.js";
 
 describe("lineChartSvg", () => {
   it("maps data to pixels: x left to right, y bottom to top, inside the margins", () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../tensor/matrix.js";
-import { barChartSvg, escapeXml, histogramBins, histogramSvg, selectivityCharts } from "./plots.js";
-import { neuronSelectivity, tagSelectivity } from "./selectivity.js";
+import { barChartSvg, histogramBins, histogramSvg, selectivityCharts } from "./charts.js";
+import { escapeXml } from "./svg.js";
+import { neuronSelectivity, tagSelectivity } from "../concepts/selectivity.js";
 
 function bars(svg: string): { width: number; height: number }[] {
   return [...svg.matchAll(/<rect class="bar" x="[^"]+" y="[^"]+" width="([^"]+)" height="([^"]+)"/g)].map(

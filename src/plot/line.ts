@@ -3,7 +3,7 @@
  * steering trade-off plot.
  */
 
-import { escapeXml, tickNumber } from "../plot/svg.js";
+import { escapeXml, tickNumber } from "./svg.js";
 
 /** One line: (x, y) points drawn in the order given. */
 export interface LineSeries {

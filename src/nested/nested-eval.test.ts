@@ -6,8 +6,8 @@ import type { Recommender, UserBatch } from "../models/types.js";
 import { Csr } from "../tensor/csr.js";
 import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
-import { makeSaeConfig } from "./config.js";
-import { SparseAutoencoder } from "./model.js";
+import { makeSaeConfig } from "../sae/config.js";
+import { SparseAutoencoder } from "../sae/model.js";
 import { evaluateNested } from "./nested-eval.js";
 import { identitySae } from "./nested-testing.js";
 

@@ -3,9 +3,9 @@ import type { Dataset } from "../data/types.js";
 import { createManifest } from "../store/manifest.js";
 import { Csr } from "../tensor/csr.js";
 import { Matrix } from "../tensor/matrix.js";
-import { evaluateHeldOut } from "./evaluate.js";
+import { evaluateHeldOut } from "../models/evaluate.js";
 import { resolveSplitSettings, splitForRun, splitSettingsOf } from "./run-split.js";
-import { partBatch, type Recommender, type UserBatch } from "./types.js";
+import { partBatch, type Recommender, type UserBatch } from "../models/types.js";
 
 /** User u has items 0..u+1 (u + 2 interactions): user 0 has 2, user 7 has 9. */
 function staircase(): Dataset {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Rng } from "../tensor/rng.js";
 import { readManifest, runLayout } from "../store/manifest.js";
-import { evaluateRun, trainRun } from "./runs.js";
+import { evaluateRun, trainRun } from "./train-run.js";
 
 const dir = mkdtempSync(join(tmpdir(), "reclens-runs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

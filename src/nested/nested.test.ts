@@ -4,12 +4,12 @@ import { randomCsr } from "../models/testing.js";
 import type { Recommender, UserBatch } from "../models/types.js";
 import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
-import { CodeBuilder } from "./code.js";
-import { makeSaeConfig } from "./config.js";
-import { SparseAutoencoder } from "./model.js";
+import { CodeBuilder } from "../sae/code.js";
+import { makeSaeConfig } from "../sae/config.js";
+import { SparseAutoencoder } from "../sae/model.js";
 import { identitySae } from "./nested-testing.js";
 import { changedRows, NestedRecommender } from "./nested.js";
-import type { SparseCode } from "./types.js";
+import type { SparseCode } from "../sae/types.js";
 
 const ITEMS = 20;
 const DIM = 6;

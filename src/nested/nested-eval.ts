@@ -5,10 +5,10 @@ import { meanStderr, type MeanStderr } from "../eval/stats.js";
 import { partBatch, type Recommender } from "../models/types.js";
 import type { Csr } from "../tensor/csr.js";
 import type { Matrix } from "../tensor/matrix.js";
-import { codeToCsr } from "./code.js";
+import { codeToCsr } from "../sae/code.js";
 import { topNItems, topNUnseen } from "./nested-rank.js";
 import { NestedRecommender } from "./nested.js";
-import type { Sae } from "./types.js";
+import type { Sae } from "../sae/types.js";
 
 /** Held-out users as the evaluation sees them (e.g. `heldOutUsersSplit(...).test`). */
 export interface HeldOutRows {

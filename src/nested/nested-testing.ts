@@ -1,5 +1,5 @@
-import { codeFromDense, codeToDense } from "./code.js";
-import type { Sae, SparseCode } from "./types.js";
+import { codeFromDense, codeToDense } from "../sae/code.js";
+import type { Sae, SparseCode } from "../sae/types.js";
 import { Matrix } from "../tensor/matrix.js";
 
 /** Test doubles for the nested model (not used by library code). */

@@ -9,8 +9,9 @@ import {
   type Manifest,
 } from "../store/manifest.js";
 import { Rng } from "../tensor/rng.js";
-import { evaluateHeldOut, heldOutValidation } from "./evaluate.js";
-import { createModel, loadModel } from "./index.js";
+import { finishModelOut, modelCheckpoint, prepareModelOut, type ModelOutOptions } from "./model-out.js";
+import { evaluateHeldOut, heldOutValidation } from "../models/evaluate.js";
+import { createModel, loadModel } from "../models/index.js";
 import {
   resolveSplitSettings,
   splitForRun,
@@ -18,7 +19,7 @@ import {
   type SplitInput,
   type SplitSettings,
 } from "./run-split.js";
-import type { FitProgress, FitReport, Recommender } from "./types.js";
+import type { FitProgress, FitReport, Recommender } from "../models/types.js";
 
 /** Everything `trainRun` needs. */
 export interface TrainRunOptions {
@@ -39,6 +40,9 @@ export interface TrainRunOptions {
   readonly out: string;
   readonly onProgress?: (p: FitProgress) => void;
 }
+
+/** trainRun options plus --force / --resume / checkpoint notifications (see model-out.ts). */
+export type TrainRunOptionsWithOut = TrainRunOptions & ModelOutOptions;
 
 /** What `trainRun` returns. */
 export interface TrainRunResult {
@@ -78,9 +82,12 @@ export function protocolOf(split: SplitSettings): {
  * user; or leave-k-out: every user trains, k items per user to find), trains the model on the
  * training rows with early stopping on the validation part's nDCG@20, evaluates validation and test,
  * and writes the run directory: `model/` and `manifest.json` (config, data fingerprint, seed,
- * metrics, versions).
+ * metrics, versions). Refuses a directory holding an SAE or labels of an earlier model, or an
+ * interrupted training, unless `force` (prepareModelOut); checkpoints every epoch into
+ * `<out>/checkpoint` (removed once the model is saved) and continues from it with `resume`.
  */
-export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
+export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResult> {
+  prepareModelOut(o.out, o); // refuses stale dependents / a forgotten checkpoint unless --force/--resume
   const loaded = await loadDatasetWithReport(o.data, o.load ?? {});
   const dataset = loaded.dataset;
   const split = resolveSplitSettings(o.seed, o.split);
@@ -93,7 +100,9 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const protocol = protocolOf(split);
   const patience = o.patience ?? 5;
   const hasValidation = parts.validation.users.length > 0;
+  const identity = { model: o.model, config: model.config, seed: o.seed, split, patience };
   const fit = await model.fit(parts.train, {
+    checkpoint: modelCheckpoint(o.out, { ...identity, data: dataFingerprint(dataset.matrix) }, o),
     rng: new Rng(o.seed),
     ...(parts.trainSequences ? { sequences: parts.trainSequences } : {}),
     ...(hasValidation
@@ -107,6 +116,7 @@ export async function trainRun(o: TrainRunOptions): Promise<TrainRunResult> {
   const test = evaluateHeldOut(model, parts.test, evalOpts);
   const layout = runLayout(o.out);
   model.save(layout.model);
+  finishModelOut(o.out);
   const manifest = createManifest({
     kind: "model",
     seed: o.seed,

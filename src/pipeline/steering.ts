@@ -1,0 +1,155 @@
+import type { LabelsDoc } from "../concepts/labels.js";
+import { BadInput } from "../errors.js";
+import type { Recommender, UserBatch } from "../models/types.js";
+import type { Sae } from "../sae/types.js";
+import type { Knob } from "../steer/boost.js";
+import type { SteerOp } from "../steer/ops.js";
+import { recommend, type UserRecommendation } from "../steer/recommend.js";
+import { resolveNeuron, splitRefValue } from "./knobs.js";
+
+/**
+ * The steering service: the ONE place where a user's steering request is checked, resolved and
+ * applied, for `reclens recommend` and GET /api/users/:id/recommendations alike.
+ *
+ * Semantics (the same at every edge):
+ * - a knob names a neuron by id ("17") or by label ("noir", case-insensitive; see resolveNeuron);
+ * - boost "<label or id>:<alpha>": alpha in [0, 1] is the share of the user's activation mass the
+ *   neuron receives (Knots to Knobs); the alphas of one request sum to at most 1;
+ * - suppress "<label or id>[:<factor>]": factor in [0, 1] scales the neuron's activation down
+ *   (0, the default, switches it off; 0.5 halves it; 1 leaves it unchanged). Factors above 1 would
+ *   amplify, which is what boost is for, so they are rejected;
+ * - no neuron appears twice, nor is boosted and suppressed at once;
+ * - suppression is applied first, then the boost (which keeps the row's total activation), so a
+ *   boost's share is measured against the already suppressed code.
+ * Every violation is a BadInput naming the field ("boost", "suppress" or "n").
+ */
+
+/** A steering request as the edges receive it: one "<label or id>[:<value>]" spec per knob. */
+export interface SteeringSpecs {
+  readonly boost: readonly string[];
+  readonly suppress: readonly string[];
+}
+
+/** A suppressed neuron and its factor in [0, 1]. */
+export interface Suppression {
+  readonly neuron: number;
+  readonly factor: number;
+}
+
+/** A checked steering request with neuron ids. */
+export interface Steering {
+  readonly boost: readonly Knob[];
+  readonly suppress: readonly Suppression[];
+}
+
+/** No steering. */
+export const NO_STEERING: Steering = { boost: [], suppress: [] };
+
+/**
+ * Parses the specs and resolves their neurons against the labels (whose `neurons` is the SAE width):
+ * the format and each value's range are checked here, where the spec text can be quoted; the
+ * checks across knobs (repeats, the alphas' sum) run in {@link steerUser}.
+ */
+export function resolveSteering(doc: LabelsDoc, specs: SteeringSpecs): Steering {
+  const boost = specs.boost.map((spec): Knob => {
+    const { ref, value } = splitRefValue(spec);
+    if (value === undefined)
+      throw new BadInput(`boost "${spec}": expected <label or neuron id>:<alpha>, e.g. "noir:0.3"`, "boost");
+    if (!(value >= 0 && value <= 1))
+      throw new BadInput(`boost "${spec}": alpha must be in [0, 1], got ${value}`, "boost");
+    return { neuron: resolveRef(doc, ref, spec, "boost"), alpha: value };
+  });
+  const suppress = specs.suppress.map((spec): Suppression => {
+    const { ref, value } = splitRefValue(spec);
+    const factor = value ?? 0;
+    if (!(factor >= 0 && factor <= 1))
+      throw new BadInput(`suppress "${spec}": factor must be in [0, 1], got ${factor}`, "suppress");
+    return { neuron: resolveRef(doc, ref, spec, "suppress"), factor };
+  });
+  return { boost, suppress };
+}
+
+function resolveRef(doc: LabelsDoc, ref: string, spec: string, field: string): number {
+  try {
+    return resolveNeuron(doc, ref, field);
+  } catch (err) {
+    if (err instanceof BadInput) throw new BadInput(`${field} "${spec}": ${err.message}`, field);
+    throw err;
+  }
+}
+
+/**
+ * Checks steering already in neuron ids for an SAE with dSae neurons: ids in range, alphas and
+ * factors in [0, 1], alphas summing to at most 1, no neuron twice. BadInput naming the field.
+ */
+export function checkSteering(s: Steering, dSae: number): void {
+  const seen = new Map<number, "boost" | "suppress">();
+  let total = 0;
+  for (const [field, list] of [
+    ["boost", s.boost],
+    ["suppress", s.suppress],
+  ] as const) {
+    for (const { neuron } of list) {
+      if (!Number.isInteger(neuron) || neuron < 0 || neuron >= dSae)
+        throw new BadInput(`${field}: neuron ${neuron} out of range [0, ${dSae})`, field);
+      const before = seen.get(neuron);
+      if (before === field) throw new BadInput(`${field}: neuron ${neuron} appears twice`, field);
+      if (before !== undefined)
+        throw new BadInput(`${field}: neuron ${neuron} is both boosted and suppressed`, field);
+      seen.set(neuron, field);
+    }
+  }
+  for (const k of s.boost) {
+    if (!(k.alpha >= 0 && k.alpha <= 1))
+      throw new BadInput(`boost: alpha of neuron ${k.neuron} must be in [0, 1], got ${k.alpha}`, "boost");
+    total += k.alpha;
+  }
+  if (total > 1 + 1e-9)
+    throw new BadInput(`boost: the alphas sum to ${+total.toFixed(6)}, more than 1`, "boost");
+  for (const q of s.suppress)
+    if (!(q.factor >= 0 && q.factor <= 1))
+      throw new BadInput(
+        `suppress: factor of neuron ${q.neuron} must be in [0, 1], got ${q.factor}`,
+        "suppress",
+      );
+}
+
+/** The steering ops: one suppression per factor (in order of first use), then one boost with every knob. */
+export function steeringOps(s: Steering): SteerOp[] {
+  const ops: SteerOp[] = [];
+  const byFactor = new Map<number, number[]>();
+  for (const q of s.suppress) byFactor.set(q.factor, [...(byFactor.get(q.factor) ?? []), q.neuron]);
+  for (const [factor, neurons] of byFactor) ops.push({ kind: "suppress", neurons, factor });
+  if (s.boost.length > 0) ops.push({ kind: "boost", knobs: s.boost.map((k) => ({ ...k })) });
+  return ops;
+}
+
+/** Checks a list length: a positive integer (BadInput naming "n"). */
+export function checkListLength(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new BadInput(`n must be a positive integer, got ${n}`, "n");
+}
+
+/** One user's steered list: the checked steering, its ops and the recommendation (steer.recommend). */
+export interface SteeredUser {
+  readonly steering: Steering;
+  readonly ops: SteerOp[];
+  readonly result: UserRecommendation;
+}
+
+/**
+ * Top-n of one user (their batch) from the nested model with the code steered: one encode, code
+ * edit, decode and top-k. Without steering (or with alpha 0) the list is exactly the model's own.
+ */
+export function steerUser(
+  model: Recommender,
+  sae: Sae,
+  batch: UserBatch,
+  n: number,
+  steering: Steering,
+): SteeredUser {
+  checkListLength(n);
+  checkSteering(steering, sae.dSae);
+  const ops = steeringOps(steering);
+  const result = recommend(model, sae, batch, { n, ...(ops.length > 0 ? { steer: ops } : {}) }).users[0];
+  return { steering, ops, result };
+}
