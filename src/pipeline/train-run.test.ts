@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { Rng } from "../tensor/rng.js";
 import { readManifest, runLayout } from "../store/manifest.js";
-import { evaluateRun, trainRun } from "./train-run.js";
+import { absoluteDataRef, evaluateRun, trainRun } from "./train-run.js";
 
 const dir = mkdtempSync(join(tmpdir(), "reclens-runs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -98,5 +98,15 @@ describe("train and evaluate runs", () => {
   it("refuses to re-evaluate when the data changed since training", async () => {
     appendFileSync(csv, "u0,i29,5\n");
     await expect(evaluateRun(out)).rejects.toThrow(/no longer matches the run \(fingerprint/);
+  });
+});
+
+describe("absoluteDataRef", () => {
+  it("makes relative paths absolute, keeps prefixes and registered names", () => {
+    const here = process.cwd();
+    expect(absoluteDataRef("package.json")).toBe(`${here}/package.json`);
+    expect(absoluteDataRef("csv:package.json")).toBe(`csv:${here}/package.json`);
+    expect(absoluteDataRef("ml-100k")).toBe("ml-100k");
+    expect(absoluteDataRef("csv:no/such/file.csv")).toBe("csv:no/such/file.csv");
   });
 });

@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { loadDatasetWithReport, type LoadOptions } from "../data/load.js";
 import type { RankingReport } from "../eval/ranking.js";
 import {
@@ -78,6 +80,17 @@ export function protocolOf(split: SplitSettings): {
 }
 
 /**
+ * The dataset reference as a run records it: a relative file or folder path (alone or after a
+ * format prefix such as `csv:`) made absolute, so the run reopens from any working directory;
+ * registered names are kept as they are.
+ */
+export function absoluteDataRef(ref: string): string {
+  if (existsSync(ref)) return resolve(ref);
+  const m = /^([a-z0-9-]+):(.+)$/.exec(ref);
+  return m && existsSync(m[2]) ? `${m[1]}:${resolve(m[2])}` : ref;
+}
+
+/**
  * Loads and splits the data (held-out users: fold-in 80% / target 20% of each validation and test
  * user; or leave-k-out: every user trains, k items per user to find), trains the model on the
  * training rows with early stopping on the validation part's nDCG@20, evaluates validation and test,
@@ -123,7 +136,7 @@ export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResul
     config: {
       model: o.model,
       modelConfig: model.config,
-      data: { ref: o.data, load: o.load ?? {} },
+      data: { ref: absoluteDataRef(o.data), load: o.load ?? {} },
       split,
       training: hasValidation
         ? { earlyStopping: `val/${protocol.earlyStopping}`, patience }
