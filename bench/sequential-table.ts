@@ -59,7 +59,10 @@ function main(): void {
       seconds: [],
     };
     row.seeds.push(m.seed);
-    for (const k of METRICS) (row.values[k] ??= []).push(m.metrics[`test/${k}`]);
+    for (const k of METRICS) {
+      (row.values[k] ??= []).push(m.metrics[`test/${k}`]);
+      (row.values[`${k}/se`] ??= []).push(m.metrics[`test/${k}/se`]);
+    }
     row.epochs.push(m.metrics["fit/bestEpoch"]);
     row.seconds.push(m.metrics["fit/seconds"]);
     rows.set(key, row);
@@ -68,9 +71,11 @@ function main(): void {
   const datasets = [...new Set([...rows.values()].map((r) => r.dataset))].sort();
   for (const ds of datasets) {
     for (const r of [...rows.values()].filter((x) => x.dataset === ds)) {
+      // @20 cells: mean ± the (mean) standard error over users, and the per-seed range when several seeds ran.
       const spread = (k: string): string => {
         const v = r.values[k];
-        return v.length > 1 ? ` (${f4(Math.min(...v))}-${f4(Math.max(...v))})` : "";
+        const se = ` ± ${f4(mean(r.values[`${k}/se`]))}`;
+        return v.length > 1 ? `${se} (${f4(Math.min(...v))}-${f4(Math.max(...v))})` : se;
       };
       out.push([
         ds,
