@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { DataFileMissingError } from "../data/loaders/errors.js";
 import { listDir } from "../data/loaders/read-records.js";
 import { loadDatasetWithReport, loadRawDataset, resolveSource } from "../data/load.js";
+import { fileReadProgress, withReadProgress } from "../data/read-progress.js";
 import { summarizeDataset, summarizeItemMetadata } from "../data/summary.js";
 import { addCsvOptions, addLoadOptions, toLoadOptions, type LoadCliOptions } from "./data-options.js";
 import { coverageLines, summaryLines } from "./data-report.js";
@@ -14,7 +15,8 @@ const KEEP_ALL_RATINGS = -Number.MAX_VALUE;
  * binarisation, concept families and metadata coverage. Unlike training, it keeps every rating
  * unless --threshold is given, so its counts are the dataset's own (e.g. ML-1M: 1,000,209
  * ratings). When the interaction file is missing it says so and reports the item metadata it can
- * read; the exit code is then 1.
+ * read; the exit code is then 1. Reading large files shows bytes and lines of the total with an
+ * ETA on a TTY (quiet when piped or under CI).
  */
 export function registerDataInfo(data: Command): void {
   const cmd = data
@@ -33,7 +35,9 @@ export function registerDataInfo(data: Command): void {
     if (files.missing.length) {
       const message = new DataFileMissingError(src.loader.format, src.path, files.missing, listDir(src.path))
         .message;
-      const raw = await loadRawDataset(ref, { ...opts, loader: { ...opts.loader, skipInteractions: true } });
+      const raw = await withReadProgress(fileReadProgress(), () =>
+        loadRawDataset(ref, { ...opts, loader: { ...opts.loader, skipInteractions: true } }),
+      );
       const meta = summarizeItemMetadata(raw.items);
       if (o.json) {
         console.log(JSON.stringify({ error: message, missing: files.missing, itemMetadata: meta }, null, 2));
@@ -45,7 +49,7 @@ export function registerDataInfo(data: Command): void {
       process.exitCode = 1;
       return;
     }
-    const r = await loadDatasetWithReport(ref, opts);
+    const r = await withReadProgress(fileReadProgress(), () => loadDatasetWithReport(ref, opts));
     const s = summarizeDataset(r.dataset);
     if (o.json) {
       console.log(

@@ -13,6 +13,7 @@ import { BaseRecommender, checkTrainMatrix } from "./base.js";
 import type { ModelFactory } from "./registry.js";
 import { checkSequences, packSequences, packTraining, type PackedSequences } from "./sequence-batch.js";
 import { batches, runEpochs } from "./training.js";
+import { optimizerTrainingHooks } from "./training-state.js";
 import type { FitContext, FitReport, UserBatch } from "./types.js";
 
 /** GRU4Rec hyperparameters; defaults after RecBole's cross-entropy GRU4Rec (hidden = dim). */
@@ -139,6 +140,7 @@ export class Gru4Rec extends BaseRecommender<Gru4RecConfig> {
         },
         snapshot: () => list.map((v) => v.value.data.slice()),
         restore: (saved) => list.forEach((v, i) => v.value.data.set(saved[i])),
+        ...optimizerTrainingHooks(this.name, { weights: list, optimizer: opt, arrays: { order } }),
       });
     } finally {
       releaseGrad(list);

@@ -11,6 +11,7 @@ import { foldInUsers, graphDegrees, lightGcnLoss, normalisedAdjacency, propagate
 import { MfSampler } from "./mfSampler.js";
 import type { ModelFactory } from "./registry.js";
 import { runEpochs } from "./training.js";
+import { optimizerTrainingHooks } from "./training-state.js";
 import type { FitContext, FitReport, UserBatch } from "./types.js";
 
 /** LightGCN hyperparameters; defaults follow He et al. (2020) and RecBole. */
@@ -142,6 +143,11 @@ export class LightGcn extends BaseRecommender<LightGcnConfig> {
           ei.data.set(saved[1]);
           this.cache = undefined;
         },
+        ...optimizerTrainingHooks(this.name, {
+          weights: [ego.users, ego.items],
+          optimizer: opt,
+          onRestore: () => (this.cache = undefined),
+        }),
       });
     } finally {
       releaseGrad([ego.users, ego.items]);

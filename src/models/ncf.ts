@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { metaNumber, restoreArray } from "../store/checkpoint.js";
 import { tensorFromMatrix, type TensorInput } from "../store/safetensors.js";
 import { Tape, releaseGrad, type Input, type Variable } from "../tensor/autograd/index.js";
 import type { Csr } from "../tensor/csr.js";
@@ -21,6 +22,7 @@ import {
 import type { ModelFactory } from "./registry.js";
 import { RowAdam } from "./rowAdam.js";
 import { runEpochs } from "./training.js";
+import { optimizerTrainingHooks } from "./training-state.js";
 import type { FitContext, FitReport, UserBatch } from "./types.js";
 
 /** NeuMF hyperparameters; defaults after He et al. (2017) (embedding 32 + 32, MLP 64-32-16, 4 negatives). */
@@ -150,6 +152,9 @@ export class Ncf extends BaseRecommender<NcfConfig> {
     const sampler = new MfSampler(train, "bce", c.negatives, 0);
     const all = ncfParamList(p);
     let step = 0;
+    // The head's Adam and the weights go through the shared hooks; the lazy-Adam moments of the
+    // four tables and the global step (their bias correction) are added here.
+    const headHooks = optimizerTrainingHooks(this.name, { weights: all, optimizer: headOpt });
     try {
       return await runEpochs({
         model: this,
@@ -178,6 +183,27 @@ export class Ncf extends BaseRecommender<NcfConfig> {
         snapshot: () => all.map((v) => v.value.data.slice()),
         restore: (saved) => {
           all.forEach((v, k) => v.value.data.set(saved[k]));
+          this.invalidate();
+        },
+        trainingState: () => {
+          const head = headHooks.trainingState();
+          const arrays = { ...head.arrays };
+          tables.forEach((v, k) => {
+            arrays[`rowAdam/${v.name as string}/m`] = rowOpts[k].moments.m;
+            arrays[`rowAdam/${v.name as string}/v`] = rowOpts[k].moments.v;
+          });
+          return { arrays, meta: { ...head.meta, step } };
+        },
+        restoreTrainingState: (state) => {
+          const where = `${this.name} checkpoint`;
+          headHooks.restoreTrainingState(state);
+          tables.forEach((v, k) => {
+            for (const part of ["m", "v"] as const) {
+              const name = `rowAdam/${v.name as string}/${part}`;
+              restoreArray(where, name, rowOpts[k].moments[part], state.arrays[name]);
+            }
+          });
+          step = metaNumber(where, state.meta, "step");
           this.invalidate();
         },
       });

@@ -15,6 +15,7 @@ import { SequenceNegatives } from "./sasrec-negatives.js";
 import { initParams, paramSpecs, sasrecForward, type SasRecParams } from "./sasrec-net.js";
 import { checkSequences, packSequences, packTraining, type PackedSequences } from "./sequence-batch.js";
 import { batches, runEpochs } from "./training.js";
+import { optimizerTrainingHooks } from "./training-state.js";
 import type { FitContext, FitReport, UserBatch } from "./types.js";
 
 /** SASRec hyperparameters; defaults follow Kang & McAuley (2018) on sparse data (Beauty). */
@@ -147,6 +148,7 @@ export class SasRec extends BaseRecommender<SasRecConfig> {
       },
       snapshot: () => list.map((v) => v.value.data.slice()),
       restore: (saved) => list.forEach((v, i) => v.value.data.set(saved[i])),
+      ...optimizerTrainingHooks(this.name, { weights: list, optimizer: opt, arrays: { order } }),
     });
   }
 

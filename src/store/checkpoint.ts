@@ -10,7 +10,8 @@ import type { OptimizerState } from "../tensor/optim/types.js";
  * tensors; everything else (epoch, losses, early-stopping counters, RNG state, step counters) is
  * JSON in the "state" metadata entry.
  *
- * HOW A MODEL OPTS IN (see models/elsa.ts, mf.ts, multvae.ts and models/training.ts): give `runEpochs` two more hooks,
+ * HOW A MODEL OPTS IN (see models/elsa.ts, mf.ts, multvae.ts and models/training.ts; models trained by
+ * one tensor/optim optimiser can use models/training-state.ts): give `runEpochs` two more hooks,
  * `trainingState()` returning every array and number the next epoch reads besides `ctx.rng`
  * (weights, optimiser moments, in-place shuffled orders, step counters), and
  * `restoreTrainingState(s)` putting them back (copy into the live arrays). runEpochs saves and

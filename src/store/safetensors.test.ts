@@ -103,6 +103,13 @@ describe("safetensors", () => {
     expect(Array.from(b?.data ?? [])).toEqual([7, -9, 2147483647]);
   });
 
+  it("rejects inherited property names as dtypes (a plain-object `in` check accepted them)", () => {
+    for (const dtype of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      const bytes = handBuilt({ a: { dtype, shape: [1], data_offsets: [0, 4] } }, [0, 0, 128, 63]);
+      expect(() => decodeSafetensors(bytes, "f.st")).toThrow(`f.st: tensor "a": bad dtype "${dtype}"`);
+    }
+  });
+
   it("rejects an I64 value that does not fit in Int32", () => {
     const i64 = new BigInt64Array([1n, 2147483648n]);
     const bytes = handBuilt({ big: { dtype: "I64", shape: [2], data_offsets: [0, 16] } }, [

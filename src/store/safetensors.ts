@@ -36,7 +36,13 @@ export interface SafetensorsContents {
   readonly metadata: Record<string, string>;
 }
 
-const BYTES: Record<string, number> = { F32: 4, F64: 8, I32: 4, I64: 8 };
+/** Bytes per element of each readable dtype (a Map: "constructor" or "toString" are no dtypes). */
+const BYTES: ReadonlyMap<string, number> = new Map([
+  ["F32", 4],
+  ["F64", 8],
+  ["I32", 4],
+  ["I64", 8],
+]);
 const KNOWN_UNSUPPORTED = new Set([
   "BOOL",
   "U8",
@@ -168,7 +174,8 @@ function parseEntry(source: string, name: string, value: unknown): RawEntry {
   const v = value as Record<string, unknown>;
   const dtype = v.dtype;
   if (typeof dtype !== "string") throw new Error(`${where}: missing or non-string dtype`);
-  if (!(dtype in BYTES)) {
+  const width = BYTES.get(dtype);
+  if (width === undefined) {
     if (KNOWN_UNSUPPORTED.has(dtype))
       throw new Error(`${where}: dtype ${dtype} is not supported (supported: F32, F64, I32, I64)`);
     throw new Error(`${where}: bad dtype "${dtype}"`);
@@ -187,7 +194,7 @@ function parseEntry(source: string, name: string, value: unknown): RawEntry {
   }
   const [begin, end] = off as [number, number];
   if (end < begin) throw new Error(`${where}: data_offsets [${begin}, ${end}] end before begin`);
-  const expected = numel(shape as number[]) * BYTES[dtype];
+  const expected = numel(shape as number[]) * width;
   if (end - begin !== expected) {
     throw new Error(
       `${where}: data_offsets [${begin}, ${end}] span ${end - begin} bytes but ${dtype} shape [${shape.join(", ")}] needs ${expected}`,

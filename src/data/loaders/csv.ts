@@ -3,7 +3,7 @@ import { basename, dirname } from "node:path";
 import { DataFormatError } from "./errors.js";
 import { parseNumber, parseTimestamp, requireFields, splitDelimited } from "./fields.js";
 import { InteractionBuffer, ItemMetaTable, type RawDataset, type ValueKind } from "./raw.js";
-import { assertPresent, readRecords } from "./read-records.js";
+import { assertPresent, readRecords, requireInteractions } from "./read-records.js";
 import type { ColumnRef, CsvColumnsOptions, EmptyTimePolicy } from "./options.js";
 import type { DatasetLoader, LoaderOptions, SourceFiles } from "./spec.js";
 
@@ -249,6 +249,8 @@ export const csvLoader: DatasetLoader = {
             line,
             `${width} ${sepName}-separated fields (${names.join(", ")})`,
             raw,
+            // unused extra columns are fine, but no row may be wider than the first (the header)
+            Math.max(width, first.length),
           );
         const u = f[c.user].trim();
         const i = f[c.item].trim();
@@ -277,6 +279,7 @@ export const csvLoader: DatasetLoader = {
         const v = c.rating >= 0 ? parseNumber(f[c.rating], path, line, ratingName) : 1;
         buf.push(buf.users.intern(u), buf.items.intern(i), v, t);
       });
+      if (buf.length === 0 && skippedRows === 0) requireInteractions(path, 0);
     }
     const name = opts.name ?? basename(path).replace(/\.[^.]+$/, "");
     const notes: string[] = [];

@@ -150,8 +150,10 @@ export class RecordAssembler {
 }
 
 /**
- * Throws unless `fields` has at least `min` entries. `what` describes the expected layout, e.g.
- * `4 tab-separated fields (user, item, rating, timestamp)`.
+ * Throws unless `fields` has at least `min` and at most `max` entries (default: no upper bound, for
+ * layouts that document optional extra columns). `what` describes the expected layout, e.g.
+ * `4 tab-separated fields (user, item, rating, timestamp)`. Too many fields is an error naming the
+ * first extra value: two records joined on one line must not load as one.
  */
 export function requireFields(
   fields: string[],
@@ -160,6 +162,7 @@ export function requireFields(
   line: number,
   what: string,
   raw: string,
+  max = Infinity,
 ): void {
   if (fields.length < min) {
     throw new DataFormatError(
@@ -168,6 +171,25 @@ export function requireFields(
       raw,
     );
   }
+  if (fields.length > max) throw extraFieldsError(fields, max, file, line, what, raw);
+}
+
+/** The error for a record with more than `max` fields, naming the first extra value. */
+export function extraFieldsError(
+  fields: readonly string[],
+  max: number,
+  file: string,
+  line: number,
+  what: string,
+  raw: string,
+): DataFormatError {
+  const extra = fields[max].length > 40 ? `${fields[max].slice(0, 40)}…` : fields[max];
+  return new DataFormatError(
+    { file, line },
+    `expected ${what}, found ${fields.length} fields: extra value ${JSON.stringify(extra)} in field ${max + 1} ` +
+      `(two records joined on one line, or a stray separator?)`,
+    raw,
+  );
 }
 
 /**

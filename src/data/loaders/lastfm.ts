@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { DataFormatError } from "./errors.js";
 import { parseIntId, requireFields } from "./fields.js";
-import { InteractionBuffer, ItemMetaTable, type RawDataset } from "./raw.js";
+import { InteractionBuffer, ItemMetaTable, tagSkips, type RawDataset } from "./raw.js";
 import {
   assertPresent,
   isIdField,
@@ -57,7 +57,7 @@ export const lastfmLoader: DatasetLoader = {
     if (artists) {
       await readRecords(artists, fmt, (f, line, raw) => {
         if (line === 1 && isHeader(f)) return;
-        requireFields(f, 2, artists, line, "tab-separated fields (id, name, url, pictureURL)", raw);
+        requireFields(f, 2, artists, line, "2 to 4 tab-separated fields (id, name, url, pictureURL)", raw, 4);
         items.get(String(parseIntId(f[0], artists, line, "id"))).title = f[1].trim();
       });
     } else {
@@ -68,7 +68,7 @@ export const lastfmLoader: DatasetLoader = {
     if (tagFile) {
       await readRecords(tagFile, fmt, (f, line, raw) => {
         if (line === 1 && isHeader(f)) return;
-        requireFields(f, 2, tagFile, line, "2 tab-separated fields (tagID, tagValue)", raw);
+        requireFields(f, 2, tagFile, line, "2 tab-separated fields (tagID, tagValue)", raw, 2);
         tagNames.set(parseIntId(f[0], tagFile, line, "tagID"), f[1]);
       });
     }
@@ -101,7 +101,8 @@ export const lastfmLoader: DatasetLoader = {
           tagged,
           fmt,
           (v, line) => {
-            if (v.count < 3 || !isIdField(v, 1) || !isIdField(v, 2) || v.values[2] >= TAG_KEY) return false;
+            if (v.count < 3 || v.count > 6 || !isIdField(v, 1) || !isIdField(v, 2) || v.values[2] >= TAG_KEY)
+              return false;
             count(v.values[1], v.values[2], line, String(v.values[2]));
             return true;
           },
@@ -112,8 +113,9 @@ export const lastfmLoader: DatasetLoader = {
               3,
               tagged,
               line,
-              "tab-separated fields (userID, artistID, tagID, day, month, year)",
+              "3 to 6 tab-separated fields (userID, artistID, tagID, day, month, year)",
               raw,
+              6,
             );
             const artist = parseIntId(f[1], tagged, line, "artistID");
             const tagId = parseIntId(f[2], tagged, line, "tagID");
@@ -140,6 +142,7 @@ export const lastfmLoader: DatasetLoader = {
       interactions: buf.finish(),
       items,
       notes,
+      ...(items.blankTags ? { skipped: tagSkips(items) } : {}),
     };
   },
 };

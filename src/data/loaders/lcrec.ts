@@ -4,7 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { DataFormatError } from "./errors.js";
 import { decodeHtmlEntities } from "./amazon-items.js";
 import { InteractionBuffer, ItemMetaTable, type RawDataset } from "./raw.js";
-import { assertPresent, isDirectory, listDir } from "./read-records.js";
+import { assertPresent, isDirectory, listDir, requireInteractions } from "./read-records.js";
 import { countSkipped, pushSequence, REPEATED_IN_SEQUENCE } from "./sequence.js";
 import type { DatasetLoader, LoaderOptions, SourceFiles } from "./spec.js";
 
@@ -119,6 +119,7 @@ export const lcrecLoader: DatasetLoader = {
         countSkipped(skipped, REPEATED_IN_SEQUENCE, pushSequence(buf, buf.users.intern(user), items));
       }
       countSkipped(skipped, "user without items", empty);
+      requireInteractions(inter, buf.length);
     }
     const meta = new ItemMetaTable();
     const notes = [

@@ -62,7 +62,7 @@ export const movielens100kLoader: DatasetLoader = {
     if (genreFile) {
       const named: string[] = [];
       await readRecords(genreFile, { delim: "|", encoding }, (f, line, raw) => {
-        requireFields(f, 2, genreFile, line, "2 pipe-separated fields (genre name, index)", raw);
+        requireFields(f, 2, genreFile, line, "2 pipe-separated fields (genre name, index)", raw, 2);
         const k = parseIntId(f[1], genreFile, line, "genre index");
         // a huge index is no array element (named[2 ** 32] is a plain property): it would vanish
         if (k >= MAX_GENRES)
@@ -100,6 +100,7 @@ export const movielens100kLoader: DatasetLoader = {
           line,
           `${5 + g} pipe-separated fields (id, title, release date, video date, URL, ${g} genre flags)`,
           raw,
+          5 + g,
         );
         const id = String(parseIntId(f[0], itemFile, line, "movie id"));
         const m = items.get(id);

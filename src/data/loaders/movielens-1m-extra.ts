@@ -1,7 +1,7 @@
 import { DataFormatError } from "./errors.js";
 import { parseIntId, parseNumber, requireFields } from "./fields.js";
 import type { InteractionBuffer, ItemMetaTable, RawInteractions } from "./raw.js";
-import { readRecords } from "./read-records.js";
+import { readRecords, requireInteractions } from "./read-records.js";
 import type { TextEncoding } from "./text-lines.js";
 
 /** ML-1M users.dat age codes (the lower bound of each bucket) and their meaning, from the ML-1M README. */
@@ -66,6 +66,7 @@ export async function readMl1mUsers(
       line,
       "5 '::'-separated fields (UserID, Gender, Age, Occupation, Zip-code)",
       raw,
+      5,
     );
     const id = String(parseIntId(f[0], file, line, "UserID"));
     const gender = ML1M_GENDERS[f[1].trim()];
@@ -123,6 +124,7 @@ export async function readReconstructedItems(
       line,
       "4 comma-separated fields (itemIndex, movieId, evidence, candidates)",
       raw,
+      4,
     );
     const index = parseIntId(f[0], file, line, "itemIndex");
     const movieId = f[1].trim() ? parseIntId(f[1], file, line, "movieId") : null;
@@ -172,6 +174,7 @@ export async function readReconstructedRatings(
       line,
       `5 comma-separated fields (${RATINGS_HEADER.split(",").join(", ")})`,
       raw,
+      5,
     );
     const user = parseIntId(f[0], file, line, "userId");
     const index = parseIntId(f[4], file, line, "itemIndex");
@@ -192,6 +195,7 @@ export async function readReconstructedRatings(
     else t = parseNumber(f[3], file, line, "timestamp");
     buf.push(buf.users.intern(user), buf.items.intern(index), rating, t);
   });
+  requireInteractions(file, buf.length);
   return { emptyTimestamps, movieIdOf };
 }
 

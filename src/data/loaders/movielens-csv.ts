@@ -2,28 +2,41 @@ import { basename } from "node:path";
 import { DataFormatError } from "./errors.js";
 import { parseIntId, parseNumber, requireFields } from "./fields.js";
 import { setMovie } from "./movielens-dat.js";
-import { InteractionBuffer, ItemMetaTable, type RawDataset } from "./raw.js";
+import { InteractionBuffer, ItemMetaTable, tagSkips, type RawDataset } from "./raw.js";
 import {
   assertPresent,
   isIdField,
   pick,
   readNumericRecords,
   readRecords,
+  requireInteractions,
   sourceFiles,
 } from "./read-records.js";
 import type { DatasetLoader, LoaderOptions } from "./spec.js";
 
 /**
  * Maps the columns of a MovieLens CSV: with a header row (detected by a non-numeric first field)
- * the named columns are looked up, otherwise the canonical order is assumed.
+ * the named columns are looked up, otherwise the canonical order is assumed. Records may have as
+ * many fields as the header names (extra named columns are fine), or the canonical count without
+ * a header; more is an error (e.g. two records joined on one line).
  */
 class Columns {
   private idx: number[] | null = null;
+  private count: number;
 
+  /** `canonical`: the release's number of columns (used without a header). */
   constructor(
     private readonly file: string,
     private readonly names: string[],
-  ) {}
+    canonical = names.length,
+  ) {
+    this.count = canonical;
+  }
+
+  /** Most fields a record may have: the header's column count, or the canonical count. */
+  get maxFields(): number {
+    return this.count;
+  }
 
   /** Consumes the header if `fields` is one; returns true when the record was a header. */
   header(fields: string[], line: number): boolean {
@@ -34,6 +47,7 @@ class Columns {
       return false;
     }
     const lower = fields.map((f) => f.trim().toLowerCase());
+    this.count = fields.length;
     this.idx = this.names.map((n) => {
       const k = lower.indexOf(n.toLowerCase());
       if (k < 0) {
@@ -82,13 +96,21 @@ export const movielensCsvLoader: DatasetLoader = {
         ci = 1,
         cr = 2,
         ct = 3,
-        width = 4;
+        width = 4,
+        max = 4;
+      const before = buf.length;
       await readNumericRecords(
         ratings,
         fmt,
         (v) => {
           // the fast path keeps only the first v.values.length fields: wider layouts take the checked path
-          if (v.count < width || width > v.values.length || !isIdField(v, cu) || !isIdField(v, ci))
+          if (
+            v.count < width ||
+            v.count > max ||
+            width > v.values.length ||
+            !isIdField(v, cu) ||
+            !isIdField(v, ci)
+          )
             return false;
           buf.push(
             buf.users.intern(v.values[cu]),
@@ -101,6 +123,7 @@ export const movielensCsvLoader: DatasetLoader = {
         (f, line, raw) => {
           if (line <= 1 && cols.header(f, line)) {
             [cu, ci, cr, ct, width] = [cols.at(0), cols.at(1), cols.at(2), cols.at(3), cols.width];
+            max = cols.maxFields;
             return;
           }
           requireFields(
@@ -110,6 +133,7 @@ export const movielensCsvLoader: DatasetLoader = {
             line,
             `${width} comma-separated fields (userId, movieId, rating, timestamp)`,
             raw,
+            max,
           );
           const u = parseIntId(f[cu], ratings, line, "userId");
           const i = parseIntId(f[ci], ratings, line, "movieId");
@@ -118,6 +142,7 @@ export const movielensCsvLoader: DatasetLoader = {
           buf.push(buf.users.intern(u), buf.items.intern(i), r, t);
         },
       );
+      requireInteractions(ratings, buf.length - before);
     }
     const items = new ItemMetaTable();
     const notes: string[] = [];
@@ -126,7 +151,15 @@ export const movielensCsvLoader: DatasetLoader = {
       const cols = new Columns(movies, ["movieId", "title", "genres"]);
       await readRecords(movies, fmt, (f, line, raw) => {
         if (line <= 1 && cols.header(f, line)) return;
-        requireFields(f, cols.width, movies, line, "3 comma-separated fields (movieId, title, genres)", raw);
+        requireFields(
+          f,
+          cols.width,
+          movies,
+          line,
+          "3 comma-separated fields (movieId, title, genres)",
+          raw,
+          cols.maxFields,
+        );
         const id = String(parseIntId(f[cols.at(0)], movies, line, "movieId"));
         setMovie(items, id, f[cols.at(1)], f[cols.at(2)]);
       });
@@ -135,7 +168,7 @@ export const movielensCsvLoader: DatasetLoader = {
     }
     const tags = pick(files, "tags.csv");
     if (tags) {
-      const cols = new Columns(tags, ["userId", "movieId", "tag"]);
+      const cols = new Columns(tags, ["userId", "movieId", "tag"], 4);
       await readRecords(tags, fmt, (f, line, raw) => {
         if (line <= 1 && cols.header(f, line)) return;
         requireFields(
@@ -145,6 +178,7 @@ export const movielensCsvLoader: DatasetLoader = {
           line,
           "4 comma-separated fields (userId, movieId, tag, timestamp)",
           raw,
+          cols.maxFields,
         );
         items.addTag(String(parseIntId(f[cols.at(1)], tags, line, "movieId")), f[cols.at(2)]);
       });
@@ -156,6 +190,7 @@ export const movielensCsvLoader: DatasetLoader = {
       interactions: buf.finish(),
       items,
       notes,
+      ...(items.blankTags ? { skipped: tagSkips(items) } : {}),
     };
   },
 };

@@ -7,7 +7,7 @@ import {
   readReconstructedItems,
   readReconstructedRatings,
 } from "./movielens-1m-extra.js";
-import { InteractionBuffer, ItemMetaTable, yearFromTitle, type RawDataset } from "./raw.js";
+import { InteractionBuffer, ItemMetaTable, tagSkips, yearFromTitle, type RawDataset } from "./raw.js";
 import { assertPresent, isDirectory, pick, readInteractionFile, readRecords } from "./read-records.js";
 import type { DatasetLoader, LoaderOptions, SourceFiles } from "./spec.js";
 
@@ -99,7 +99,7 @@ export const movielensDatLoader: DatasetLoader = {
     const movies = pick(files, "movies.dat");
     if (movies) {
       await readRecords(movies, { delim: "::", encoding }, (f, line, raw) => {
-        requireFields(f, 3, movies, line, "3 '::'-separated fields (MovieID, Title, Genres)", raw);
+        requireFields(f, 3, movies, line, "3 '::'-separated fields (MovieID, Title, Genres)", raw, 3);
         const id = String(parseIntId(f[0], movies, line, "MovieID"));
         setMovie(items, id, f[1], f[2]);
       });
@@ -109,7 +109,7 @@ export const movielensDatLoader: DatasetLoader = {
     const tags = pick(files, "tags.dat");
     if (tags) {
       await readRecords(tags, { delim: "::", encoding }, (f, line, raw) => {
-        requireFields(f, 3, tags, line, "4 '::'-separated fields (UserID, MovieID, Tag, Timestamp)", raw);
+        requireFields(f, 3, tags, line, "4 '::'-separated fields (UserID, MovieID, Tag, Timestamp)", raw, 4);
         items.addTag(String(parseIntId(f[1], tags, line, "MovieID")), f[2]);
       });
     }
@@ -137,6 +137,7 @@ export const movielensDatLoader: DatasetLoader = {
         );
       }
     }
+    Object.assign(skipped, tagSkips(items));
     const partial = ratingsName !== null && /users-0*1-0*2999/.test(ratingsName);
     const folderName = basename(dir);
     return {

@@ -2,6 +2,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   canonicalId,
+  expectSomeInteractions,
+  expectWidths,
   fuzzParams,
   fuzzTimeout,
   mutationsArb,
@@ -15,7 +17,7 @@ import { runLoaderCase, type CaseFiles } from "../test-utils/fuzz-loader.js";
 import { movielens100kLoader } from "./movielens-100k.js";
 import { movielensCsvLoader } from "./movielens-csv.js";
 import { movielensDatLoader } from "./movielens-dat.js";
-import type { RawDataset } from "./raw.js";
+import { BLANK_TAG, type RawDataset } from "./raw.js";
 
 /**
  * Fuzz tests of the MovieLens readers: valid small releases get random byte and line mutations;
@@ -57,6 +59,11 @@ describe("MovieLens 100K loader under fuzzing", () => {
   };
   const check = (raw: RawDataset, { lines }: CaseFiles): void => {
     const data = plainRecords(lines["u.data"], "\t");
+    expectSomeInteractions(data);
+    expectWidths(data, 4);
+    const genreRecords = plainRecords(lines["u.genre"], "|");
+    expectWidths(genreRecords, 2);
+    expectWidths(plainRecords(lines["u.item"], "|"), 5 + genreRecords.length);
     expect(tuples(raw.interactions)).toEqual(expectedTuples(data, [0, 1, 2, 3]));
     expect(raw.interactions.userIds.length).toBe(firstIds(data, 0).size);
     expect(raw.interactions.itemIds.length).toBe(firstIds(data, 1).size);
@@ -101,6 +108,10 @@ describe("MovieLens 1M loader under fuzzing", () => {
   };
   const check = (raw: RawDataset, { lines }: CaseFiles): void => {
     const data = plainRecords(lines["ratings.dat"], "::");
+    expectSomeInteractions(data);
+    expectWidths(data, 4);
+    expectWidths(plainRecords(lines["movies.dat"], "::"), 3);
+    expectWidths(plainRecords(lines["users.dat"], "::"), 5);
     expect(tuples(raw.interactions)).toEqual(expectedTuples(data, [0, 1, 2, 3]));
     expect(itemKeys(raw)).toEqual(firstIds(plainRecords(lines["movies.dat"], "::")));
     const users = firstIds(plainRecords(lines["users.dat"], "::"));
@@ -141,6 +152,8 @@ describe("MovieLens 1M loader under fuzzing", () => {
   };
   const checkRecon = (raw: RawDataset, { lines }: CaseFiles): void => {
     const data = plainRecords(lines["ratings.reconstructed.csv"], ",").slice(1);
+    expectSomeInteractions(data);
+    expectWidths(data, 5);
     const x = raw.interactions;
     expect(x.user.length).toBe(data.length);
     expect(Array.from(x.user, (u) => x.userIds[u])).toEqual(data.map((r) => canonicalId(r.fields[0])));
@@ -183,12 +196,15 @@ describe("MovieLens 1M loader under fuzzing", () => {
   );
 });
 
-/** Records of a headed CSV and the indices of `names` (lower-cased) in its header, as the test reads them. */
+/**
+ * Records of a headed CSV, the indices of `names` (lower-cased) in its header and the number of
+ * header fields (undefined without a header), as the test reads them.
+ */
 function headedCsv(
   lines: string[],
   names: string[],
   quoted: boolean,
-): { records: ModelRecord[]; cols: number[] } {
+): { records: ModelRecord[]; cols: number[]; headerWidth?: number } {
   let records: ModelRecord[];
   if (quoted) records = quotedRecords(lines, ",") ?? [];
   else
@@ -199,7 +215,11 @@ function headedCsv(
   const first = records[0];
   if (first && first.line === 1 && !/^\d+$/.test(first.fields[0].trim())) {
     const lower = first.fields.map((f) => f.trim().toLowerCase());
-    return { records: records.slice(1), cols: names.map((n) => lower.indexOf(n)) };
+    return {
+      records: records.slice(1),
+      cols: names.map((n) => lower.indexOf(n)),
+      headerWidth: first.fields.length,
+    };
   }
   return { records, cols: names.map((_, k) => k) };
 }
@@ -215,10 +235,16 @@ describe("MovieLens CSV loader under fuzzing", () => {
   };
   const check = (raw: RawDataset, { lines }: CaseFiles): void => {
     const r = headedCsv(lines["ratings.csv"], ["userid", "movieid", "rating", "timestamp"], false);
+    expectSomeInteractions(r.records);
+    // named columns: as many fields as the header (extra named columns are fine), no more
+    expectWidths(r.records, 0, r.headerWidth ?? 4);
     expect(tuples(raw.interactions)).toEqual(expectedTuples(r.records, r.cols));
     const movies = headedCsv(lines["movies.csv"], ["movieid"], true);
+    expectWidths(movies.records, 0, movies.headerWidth ?? 3);
     const tags = headedCsv(lines["tags.csv"], ["userid", "movieid", "tag"], true);
+    expectWidths(tags.records, 0, tags.headerWidth ?? 4);
     const tagged = tags.records.filter((t) => t.fields[tags.cols[2]].trim() !== "");
+    expect(raw.skipped?.[BLANK_TAG] ?? 0).toBe(tags.records.length - tagged.length);
     const ids = new Set([...firstIds(movies.records, movies.cols[0]), ...firstIds(tagged, tags.cols[1])]);
     expect(itemKeys(raw)).toEqual(ids);
   };

@@ -157,18 +157,37 @@ export class ItemMetaTable {
 
   private readonly normalised = new Map<string, string>();
 
-  /** Counts one (or `count`) application of `tag` to item `id`; tags are normalised (trim, lower case, single spaces). */
-  addTag(id: string, tag: string, count = 1): void {
+  /** Tag applications dropped because the tag is empty or whitespace only (see {@link tagSkips}). */
+  blankTags = 0;
+
+  /**
+   * Counts one (or `count`) application of `tag` to item `id`; tags are normalised (trim, lower
+   * case, single spaces). An empty or whitespace-only tag is dropped and counted in `blankTags`;
+   * returns whether the tag was kept.
+   */
+  addTag(id: string, tag: string, count = 1): boolean {
     let t = this.normalised.get(tag);
     if (t === undefined) {
       t = normaliseTag(tag);
       if (this.normalised.size < 1 << 20) this.normalised.set(tag, t);
     }
-    if (!t) return;
+    if (!t) {
+      this.blankTags += count;
+      return false;
+    }
     const m = this.get(id);
     if (!m.tags) m.tags = new Map();
     m.tags.set(t, (m.tags.get(t) ?? 0) + count);
+    return true;
   }
+}
+
+/** Reason key under which dropped empty or whitespace-only tags are counted in `RawDataset.skipped`. */
+export const BLANK_TAG = "empty or whitespace-only tag (dropped)";
+
+/** `{ [BLANK_TAG]: n }` when `items` dropped n tag applications, `{}` otherwise (spread into `skipped`). */
+export function tagSkips(items: ItemMetaTable): Record<string, number> {
+  return items.blankTags > 0 ? { [BLANK_TAG]: items.blankTags } : {};
 }
 
 /** Canonical form of a free-text tag: trimmed, lower-cased, runs of whitespace collapsed. */

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { DataFileMissingError } from "./errors.js";
+import { DataFileMissingError, DataFormatError } from "./errors.js";
 import {
   parseIntId,
   parseNumber,
@@ -123,9 +123,10 @@ export interface InteractionFile {
 }
 
 /**
- * Streams a file whose records start with user id, item id, value and (when `layout.columns` names
- * one) a timestamp into `buf`, interning the integer ids; the time is 0 without a timestamp column.
- * Bad records throw DataFormatError naming the file, line and column.
+ * Streams a file whose records are user id, item id, value and (when `layout.columns` names one) a
+ * timestamp into `buf`, interning the integer ids; the time is 0 without a timestamp column. Bad
+ * records, records with more fields than the columns (e.g. two lines joined) and a file without
+ * any interaction throw DataFormatError naming the file (and the line and column).
  */
 export async function readInteractionFile(
   path: string,
@@ -137,11 +138,12 @@ export async function readInteractionFile(
   const width = columns.length;
   const timed = width === 4;
   const expected = `${width} ${layout.delimName} fields (${columns.join(", ")})`;
+  const before = buf.length;
   await readNumericRecords(
     path,
     format,
     (v) => {
-      if (v.count < width || !isIdField(v, 0) || !isIdField(v, 1)) return false;
+      if (v.count !== width || !isIdField(v, 0) || !isIdField(v, 1)) return false;
       buf.push(
         buf.users.intern(v.values[0]),
         buf.items.intern(v.values[1]),
@@ -152,7 +154,7 @@ export async function readInteractionFile(
     },
     (f, line, raw) => {
       if (skip?.(f, line)) return;
-      requireFields(f, width, path, line, expected, raw);
+      requireFields(f, width, path, line, expected, raw, width);
       const u = parseIntId(f[0], path, line, columns[0]);
       const i = parseIntId(f[1], path, line, columns[1]);
       const r = parseNumber(f[2], path, line, columns[2]);
@@ -160,6 +162,16 @@ export async function readInteractionFile(
       buf.push(buf.users.intern(u), buf.items.intern(i), r, t);
     },
   );
+  requireInteractions(path, buf.length - before);
+}
+
+/** Throws a DataFormatError naming `file` when it yielded no interaction (empty, blank or header only). */
+export function requireInteractions(file: string, count: number): void {
+  if (count === 0)
+    throw new DataFormatError(
+      { file, line: 0 },
+      "no interactions: the file is empty or holds only blank lines or a header",
+    );
 }
 
 /** File names in a directory (empty when it does not exist). */

@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { DataFormatError } from "./errors.js";
 import { parseNumber, requireFields } from "./fields.js";
-import { InteractionBuffer, ItemMetaTable, type RawDataset, type ValueKind } from "./raw.js";
-import { assertPresent, isDirectory, listDir, readRecords } from "./read-records.js";
+import { InteractionBuffer, ItemMetaTable, tagSkips, type RawDataset, type ValueKind } from "./raw.js";
+import { assertPresent, isDirectory, listDir, readRecords, requireInteractions } from "./read-records.js";
 import type { DatasetLoader, LoaderOptions, SourceFiles } from "./spec.js";
 
 /** The column types of RecBole atomic files. */
@@ -160,6 +160,7 @@ export const recboleLoader: DatasetLoader = {
           line,
           `${fields.length} tab-separated fields (${fields.map((x) => x.name).join(", ")})`,
           raw,
+          fields.length,
         );
         const u = f[cu].trim();
         const i = f[ci].trim();
@@ -171,6 +172,7 @@ export const recboleLoader: DatasetLoader = {
         const t = ct >= 0 ? parseNumber(f[ct], inter, line, fields[ct].name) : 0;
         buf.push(buf.users.intern(u), buf.items.intern(i), v, t);
       });
+      requireInteractions(inter, buf.length);
     }
     const items = new ItemMetaTable();
     const itemFile = files.read[1];
@@ -183,6 +185,7 @@ export const recboleLoader: DatasetLoader = {
       interactions: buf.finish(),
       items,
       notes: itemFile ? [] : ["no .item file: no item metadata"],
+      ...(items.blankTags ? { skipped: tagSkips(items) } : {}),
     };
   },
 };
@@ -229,6 +232,7 @@ async function readItemFile(
       line,
       `${fields.length} tab-separated fields (${fields.map((x) => x.name).join(", ")})`,
       raw,
+      fields.length,
     );
     const id = f[cid].trim();
     if (!id) throw new DataFormatError({ file, line, field: fields[cid].name }, "empty item id", f[cid]);

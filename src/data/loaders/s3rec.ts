@@ -5,7 +5,7 @@ import { peekLines } from "./csv.js";
 import { DataFormatError } from "./errors.js";
 import { parseIntId } from "./fields.js";
 import { InteractionBuffer, ItemMetaTable, type RawDataset } from "./raw.js";
-import { assertPresent, isDirectory, listDir } from "./read-records.js";
+import { assertPresent, isDirectory, listDir, requireInteractions } from "./read-records.js";
 import { countSkipped, pushSequence, REPEATED_IN_SEQUENCE } from "./sequence.js";
 import type { DatasetLoader, LoaderOptions, SourceFiles } from "./spec.js";
 import { forEachLine } from "./text-lines.js";
@@ -115,6 +115,7 @@ export const s3recLoader: DatasetLoader = {
         },
         { encoding: opts.encoding },
       );
+      requireInteractions(file, buf.length);
     }
     countSkipped(skipped, "user line without items", emptyUsers);
     const meta = new ItemMetaTable();

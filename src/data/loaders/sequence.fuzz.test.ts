@@ -47,6 +47,7 @@ describe("S3-Rec sequence loader under fuzzing", () => {
       });
     expect(new Set(seqs.map((s) => s[0])).size, "a repeated user was accepted").toBe(seqs.length);
     const { t, repeats, empty } = expectSequences(seqs);
+    expect(t.length, "a file without interactions was accepted").toBeGreaterThan(0);
     expect(tuples(raw.interactions)).toEqual(t);
     expect(raw.skipped?.[REPEATED_IN_SEQUENCE] ?? 0).toBe(repeats);
     expect(raw.skipped?.["user line without items"] ?? 0).toBe(empty);
@@ -94,6 +95,7 @@ describe("LC-Rec JSON loader under fuzzing", () => {
       list.map((x) => String(x)),
     ]);
     const { t, repeats, empty } = expectSequences(seqs);
+    expect(t.length, "a file without interactions was accepted").toBeGreaterThan(0);
     expect(tuples(raw.interactions)).toEqual(t);
     expect(raw.skipped?.[REPEATED_IN_SEQUENCE] ?? 0).toBe(repeats);
     expect(raw.skipped?.["user without items"] ?? 0).toBe(empty);

@@ -3,6 +3,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   canonicalId,
+  expectSomeInteractions,
+  expectWidths,
   fuzzParams,
   fuzzTimeout,
   mutationsArb,
@@ -15,7 +17,7 @@ import {
 import { runLoaderCase, type CaseFiles } from "../test-utils/fuzz-loader.js";
 import { csvLoader } from "./csv.js";
 import { lastfmLoader } from "./lastfm.js";
-import type { RawDataset } from "./raw.js";
+import { BLANK_TAG, type RawDataset } from "./raw.js";
 import { recboleLoader } from "./recbole.js";
 
 /**
@@ -44,6 +46,12 @@ describe("HetRec Last.FM loader under fuzzing", () => {
   };
   const check = (raw: RawDataset, { lines }: CaseFiles): void => {
     const ua = dropHetrecHeader(plainRecords(lines["user_artists.dat"], "\t"));
+    expectSomeInteractions(ua);
+    expectWidths(ua, 3);
+    expectWidths(dropHetrecHeader(plainRecords(lines["artists.dat"], "\t")), 2, 4);
+    expectWidths(dropHetrecHeader(plainRecords(lines["tags.dat"], "\t")), 2);
+    const allTagged = dropHetrecHeader(plainRecords(lines["user_taggedartists.dat"], "\t"));
+    expectWidths(allTagged, 3, 6);
     expect(tuples(raw.interactions)).toEqual(
       ua.map(({ fields: f }) => [canonicalId(f[0]), canonicalId(f[1]), Math.fround(Number(f[2])), null]),
     );
@@ -61,6 +69,7 @@ describe("HetRec Last.FM loader under fuzzing", () => {
     let applied = 0;
     for (const m of raw.items.byId.values()) for (const n of m.tags?.values() ?? []) applied += n;
     expect(applied).toBe(tagged.length);
+    expect(raw.skipped?.[BLANK_TAG] ?? 0).toBe(allTagged.length - tagged.length);
   };
   it(
     "fails cleanly or reads exactly what the mutated text holds",
@@ -102,9 +111,13 @@ describe("RecBole atomic loader under fuzzing", () => {
   };
   const check = (raw: RawDataset, { lines }: CaseFiles): void => {
     const inter = plainRecords(lines["tiny.inter"], "\t");
-    // the header is line 1, never a later line (an empty file reads as no interactions)
-    if (inter.length) expect(inter[0].line).toBe(1);
+    // the header is line 1, never a later line; an empty or header-only file is an error
+    expect(inter[0]?.line).toBe(1);
     const rows = inter.slice(1);
+    expectSomeInteractions(rows);
+    expectWidths(rows, inter[0].fields.length);
+    const itemRecords = plainRecords(lines["tiny.item"], "\t");
+    if (itemRecords.length) expectWidths(itemRecords.slice(1), itemRecords[0].fields.length);
     expect(raw.interactions.user.length).toBe(rows.length);
     if (lines["tiny.inter"][0] === interHeader) {
       expect(tuples(raw.interactions)).toEqual(
@@ -167,9 +180,12 @@ describe("generic CSV loader under fuzzing", () => {
       expect(records, "an unterminated quote was accepted").not.toBeNull();
       const all = records as ModelRecord[];
       const n = raw.interactions.user.length;
+      expect(n, "a file without interactions was accepted").toBeGreaterThan(0);
       if (auto) expect([all.length, all.length - 1]).toContain(n);
       else expect(n).toBe(all.length - 1);
       const plain = lines["data.csv"].slice(0, 2).every((l) => !/[\t;| ]/.test(l));
+      // columns may go unused, but no row is wider than the first (the header)
+      if (!auto || plain) expectWidths(all, 0, all[0]?.fields.length ?? 0);
       if (all[0]?.fields.join(",") !== header || (auto && !plain)) return;
       const { t, empty } = expected(all.slice(1));
       expect(tuples(raw.interactions)).toEqual(t);

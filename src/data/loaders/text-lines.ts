@@ -1,4 +1,5 @@
-import { createReadStream } from "node:fs";
+import { createReadStream, statSync } from "node:fs";
+import { readProgressSink, type ReadProgressSink } from "../read-progress.js";
 import { DataFormatError } from "./errors.js";
 
 /**
@@ -26,12 +27,30 @@ const latin1 = new TextDecoder("latin1");
  * "\n" endings, a final line without newline included, UTF-8 BOM dropped). Memory stays bounded by
  * the chunk size, so 25M-line files are fine. NUL bytes or a UTF-16 byte-order mark raise a
  * {@link DataFormatError} (the file is binary or UTF-16, not text in a supported encoding).
- * Resolves to the number of lines read.
+ * Resolves to the number of lines read. Inside `withReadProgress` (data/read-progress.ts) the bytes
+ * and lines read are reported per chunk.
  */
 export async function forEachLine(
   path: string,
   onLine: (line: string, lineNo: number) => void,
   opts: LineReaderOptions = {},
+): Promise<number> {
+  const progress = readProgressSink();
+  if (!progress) return streamLines(path, onLine, opts, undefined);
+  progress.start(opts.displayName ?? path, fileSize(path));
+  try {
+    return await streamLines(path, onLine, opts, progress);
+  } finally {
+    progress.end();
+  }
+}
+
+/** {@link forEachLine}'s reader, reporting bytes and lines to `progress` after every chunk. */
+async function streamLines(
+  path: string,
+  onLine: (line: string, lineNo: number) => void,
+  opts: LineReaderOptions,
+  progress: ReadProgressSink | undefined,
 ): Promise<number> {
   const encoding = opts.encoding ?? "auto";
   const file = opts.displayName ?? path;
@@ -87,8 +106,10 @@ export async function forEachLine(
     }
   };
 
+  let bytesRead = 0;
   const stream = createReadStream(path, { highWaterMark: opts.chunkBytes ?? 1 << 20 });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    bytesRead += chunk.length;
     let buf: Buffer = carry && carry.length ? Buffer.concat([carry, chunk]) : chunk;
     if (first) {
       if (buf.length < 3) {
@@ -105,13 +126,24 @@ export async function forEachLine(
     }
     emitSegment(buf.subarray(0, last));
     carry = buf.subarray(last + 1);
+    progress?.advance(bytesRead, lineNo);
   }
   if (carry && carry.length) {
     if (first) carry = stripBom(carry, file);
     if (carry.length)
       emitSegment(carry[carry.length - 1] === 10 ? carry.subarray(0, carry.length - 1) : carry);
   }
+  progress?.advance(bytesRead, lineNo);
   return lineNo;
+}
+
+/** Size of `path` in bytes (0 when it cannot be read; the stream then reports the real error). */
+function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
 }
 
 function stripBom(buf: Buffer, file: string): Buffer {

@@ -370,6 +370,23 @@ export function quotedRecords(lines: string[], delim: string): ModelRecord[] | n
   return out;
 }
 
+/**
+ * Asserts what a successful load implies about the records of a file: each has `min` to `max`
+ * fields (a record with more is an error: two records joined on one line must not load as one).
+ */
+export function expectWidths(records: readonly ModelRecord[], min: number, max = min): void {
+  for (const r of records) {
+    const what = `line ${r.line} (${JSON.stringify(r.fields)}) was accepted`;
+    expect(r.fields.length, what).toBeGreaterThanOrEqual(min);
+    expect(r.fields.length, what).toBeLessThanOrEqual(max);
+  }
+}
+
+/** Asserts that a successfully loaded interaction file had at least one interaction record. */
+export function expectSomeInteractions(records: readonly ModelRecord[]): void {
+  expect(records.length, "an interaction file without interactions was accepted").toBeGreaterThan(0);
+}
+
 /** The id a reader interns for a decimal id field: digits with optional spaces, leading zeros dropped. */
 export function canonicalId(s: string): string | null {
   const t = s.replace(/^ +| +$/g, "");
