@@ -3,6 +3,7 @@ import { EXIT_CODES, exitCodeOf } from "../errors.js";
 import { registerData } from "./data.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
+import { registerExport } from "./export.js";
 import { registerInfo } from "./info.js";
 import { registerLabel } from "./label.js";
 import { registerNeurons } from "./neurons.js";
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRecommend(program);
   registerPromote(program);
   registerSteerEval(program);
+  registerExport(program);
   registerServe(program);
   return program;
 }

@@ -1,13 +1,11 @@
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import {
   modelListForUser,
   recommendForUser,
   type LabelledActivation,
   type ModelListResult,
 } from "../pipeline/recommend-run.js";
-import { SAE_WEIGHTS_FILE } from "../sae/io.js";
+import { hasSaeWeights } from "../sae/io.js";
 import { readRunLabels } from "../pipeline/run-labels.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
@@ -76,7 +74,7 @@ export function registerRecommend(program: Command): void {
   cmd.action(async (o: RecommendCliOptions) => {
     const ctx = await openRunFromCli(o.run, o);
     const steering = o.boost.length > 0 || o.suppress.length > 0;
-    if (o.sae === undefined && !steering && !existsSync(join(ctx.layout.sae, SAE_WEIGHTS_FILE))) {
+    if (o.sae === undefined && !steering && !hasSaeWeights(ctx.layout.sae)) {
       printModelList(modelListForUser(ctx, o.user, o.n), o);
       return;
     }

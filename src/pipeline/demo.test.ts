@@ -33,7 +33,7 @@ describe("runDemo", () => {
       "dataset.rlds",
       "model",
       "sae/cfg.json",
-      "sae/sae.safetensors",
+      "sae/sae_weights.safetensors",
       "concepts/labels.json",
     ])
       expect(existsSync(join(s.runDir, f)), f).toBe(true);

@@ -66,7 +66,7 @@ describe("non-finite weights", () => {
   it("an SAE with an infinite weight is refused, naming the tensor", () => {
     const copy = join(root, "inf-sae");
     cpSync(planted.ctx.layout.sae, copy, { recursive: true });
-    poison(join(copy, "sae.safetensors"), "b_enc", 3, Number.POSITIVE_INFINITY);
+    poison(join(copy, "sae_weights.safetensors"), "b_enc", 3, Number.POSITIVE_INFINITY);
     expect(() => loadSae(copy)).toThrow(
       /tensor "b_enc" holds 1 non-finite value\(s\) \(first at index 3: Infinity\)/,
     );
@@ -93,7 +93,7 @@ describe("stale artifacts", () => {
     await expect(trainRun({ ...again, modelConfig: { ...PLANTED_MODELS.elsa, epochs: 4 } })).rejects.toThrow(
       /already holds .*sae \(an SAE trained on the current model\); a new model would leave them stale\. Re-run with --force/,
     );
-    expect(existsSync(join(planted.ctx.layout.sae, "sae.safetensors"))).toBe(true);
+    expect(existsSync(join(planted.ctx.layout.sae, "sae_weights.safetensors"))).toBe(true);
     await expect(trainRun({ ...again, resume: true })).rejects.toThrow(NotFound);
   });
 

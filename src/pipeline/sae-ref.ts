@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { Conflict, NotFound } from "../errors.js";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { loadSae, SAE_WEIGHTS_FILE } from "../sae/io.js";
+import { loadSae, saeWeightsPath } from "../sae/io.js";
 import type { SparseAutoencoder } from "../sae/model.js";
 import type { RunLayout } from "../store/manifest.js";
 import type { ModelRunContext } from "./run-context.js";
@@ -12,15 +12,18 @@ import { checkSaeLineage } from "./sae-lineage.js";
 export interface LoadedSae {
   readonly dir: string;
   readonly sae: SparseAutoencoder;
-  /** sha256 (hex) of sae.safetensors: ties labels and item activations to the SAE they came from. */
+  /** sha256 (hex) of the weights file: ties labels and item activations to the SAE they came from. */
   readonly fingerprint: string;
 }
 
-/** sha256 (hex) of `<dir>/sae.safetensors`. */
+/**
+ * sha256 (hex) of the SAE's weights file (`<dir>/sae_weights.safetensors`, or `sae.safetensors` in
+ * sparsify and reclens 0.1 folders, see sae/io.ts saeWeightsPath).
+ */
 export function saeFingerprint(dir: string): string {
-  return createHash("sha256")
-    .update(readFileSync(join(dir, SAE_WEIGHTS_FILE)))
-    .digest("hex");
+  const path = saeWeightsPath(dir);
+  if (!path) throw new NotFound(`${dir}: no SAE weights here`, "sae");
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
 /**
@@ -30,7 +33,7 @@ export function saeFingerprint(dir: string): string {
  * probing-site width. A missing SAE is reported with the command that trains one.
  */
 export function loadRunSae(ctx: ModelRunContext, dir: string = ctx.layout.sae): LoadedSae {
-  if (!existsSync(join(dir, SAE_WEIGHTS_FILE)))
+  if (!saeWeightsPath(dir))
     throw new NotFound(`${dir}: no SAE here; train one with \`reclens sae train --run ${ctx.dir}\``, "sae");
   checkSaeLineage(ctx, dir);
   const sae = loadSae(dir);

@@ -37,7 +37,7 @@ export function validateSaeConfig(raw: unknown, source: string): SaeConfig {
   checkEnum(source, "architecture", cfg.architecture, listArchitectures());
   checkInt(source, "dIn", cfg.dIn, 1);
   checkInt(source, "dSae", cfg.dSae, 1);
-  checkEnum(source, "normalisation", cfg.normalisation, ["none", "per-sample", "dataset"]);
+  checkEnum(source, "normalisation", cfg.normalisation, ["none", "per-sample", "dataset", "per-sample-v1"]);
   checkEnum(source, "bDecInit", cfg.bDecInit, ["mean", "geometric-median", "zero"]);
   getArchitecture(cfg.architecture).validate(cfg, source);
   return cfg;

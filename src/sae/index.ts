@@ -1,6 +1,6 @@
 /**
  * Sparse autoencoders on recommender representations: architectures (relu, topk, batchtopk,
- * matryoshka), losses, the trainer and the cfg.json + sae.safetensors format.
+ * matryoshka), losses, the trainer and the SAE folder formats (SAELens v6, sparsify; docs/formats.md).
  */
 export type {
   NormalisationKind,
@@ -51,7 +51,11 @@ export {
   saveSae,
   saeConfigFromJson,
   saeConfigToJson,
+  saveSparsifySae,
+  saeWeightsPath,
+  hasSaeWeights,
   SAE_CONFIG_FILE,
   SAE_WEIGHTS_FILE,
+  SPARSIFY_WEIGHTS_FILE,
 } from "./io.js";
 export { SaeConfigError } from "./validate.js";

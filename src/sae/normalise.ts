@@ -8,13 +8,20 @@ export interface NormalisedBatch {
   rowScale?: Float32Array;
 }
 
-/** Rows whose standard deviation is below this are only centred (scale 1). */
+/** Rows whose standard deviation is below this are only centred (scale 1), "per-sample-v1" only. */
 const MIN_STD = 1e-8;
+
+/** Epsilon added to the row std before dividing ("per-sample"), as SAELens's "layer_norm". */
+export const LAYER_NORM_EPS = 1e-5;
 
 /**
  * Input handling inside an SAE, always on a copy of the caller's batch:
  * - "none": x = y;
- * - "per-sample": x_i = (y_i - mean(y_i)) / std(y_i) (population std), undone with the row's stats;
+ * - "per-sample": SAELens's `normalize_activations: "layer_norm"` exactly: x_i = (y_i - m_i) /
+ *   (s_i + 1e-5) with m_i the row mean and s_i the row's sample std (n - 1 denominator, as torch's
+ *   `std`), undone as x_i * s_i + m_i (no epsilon, as SAELens);
+ * - "per-sample-v1": reclens 0.1's standardisation (population std, no epsilon, rows with std below
+ *   1e-8 only centred), kept only to read old SAE folders (SAELens cannot express it);
  * - "dataset": x = (y - mu) / c with mu the column means and c the mean norm of y - mu over a
  *   sample (so the data have unit average norm), undone with the stored mu and c.
  */
@@ -71,6 +78,7 @@ export class InputNormaliser {
     }
     const rowMean = new Float32Array(y.rows);
     const rowScale = new Float32Array(y.rows);
+    const legacy = this.kind === "per-sample-v1";
     for (let r = 0; r < y.rows; r++) {
       const off = r * n;
       let s = 0;
@@ -78,18 +86,26 @@ export class InputNormaliser {
       const mean = s / n;
       let v = 0;
       for (let c = 0; c < n; c++) v += (y.data[off + c] - mean) ** 2;
-      const std = Math.sqrt(v / n);
-      const scale = std > MIN_STD ? std : 1;
+      let scale: number;
+      let divisor: number;
+      if (legacy) {
+        const std = Math.sqrt(v / n);
+        scale = std > MIN_STD ? std : 1;
+        divisor = scale;
+      } else {
+        scale = n > 1 ? Math.sqrt(v / (n - 1)) : 0;
+        divisor = scale + LAYER_NORM_EPS;
+      }
       rowMean[r] = mean;
       rowScale[r] = scale;
-      for (let c = 0; c < n; c++) x.data[off + c] = (y.data[off + c] - mean) / scale;
+      for (let c = 0; c < n; c++) x.data[off + c] = (y.data[off + c] - mean) / divisor;
     }
     return { x, rowMean, rowScale };
   }
 
   /**
-   * Maps x (normalised space) back to the caller's space IN PLACE and returns it. For
-   * "per-sample", rows use `rowMean`/`rowScale` (mean 0, scale 1 when absent).
+   * Maps x (normalised space) back to the caller's space IN PLACE and returns it. For the
+   * per-sample kinds, rows use `rowMean`/`rowScale` (mean 0, scale 1 when absent).
    */
   undo(x: Matrix, rowMean?: Float32Array, rowScale?: Float32Array): Matrix {
     check(x, this.dIn, "InputNormaliser.undo");
@@ -98,7 +114,7 @@ export class InputNormaliser {
       const c = this.scale[0];
       for (let r = 0; r < x.rows; r++)
         for (let q = 0; q < n; q++) x.data[r * n + q] = x.data[r * n + q] * c + this.mean[q];
-    } else if (this.kind === "per-sample" && (rowMean || rowScale)) {
+    } else if (isPerSample(this.kind) && (rowMean || rowScale)) {
       for (let r = 0; r < x.rows; r++) {
         const m = rowMean ? rowMean[r] : 0;
         const s = rowScale ? rowScale[r] : 1;
@@ -117,11 +133,16 @@ export class InputNormaliser {
     if (this.kind === "dataset") {
       const c = this.scale[0];
       for (let t = 0; t < dy.data.length; t++) dy.data[t] *= c;
-    } else if (this.kind === "per-sample" && rowScale) {
+    } else if (isPerSample(this.kind) && rowScale) {
       for (let r = 0; r < dy.rows; r++) for (let q = 0; q < n; q++) dy.data[r * n + q] *= rowScale[r];
     }
     return dy;
   }
+}
+
+/** Whether a normalisation is a per-row one (rows carry their own mean and scale). */
+export function isPerSample(kind: NormalisationKind): boolean {
+  return kind === "per-sample" || kind === "per-sample-v1";
 }
 
 function check(m: Matrix, dIn: number, op: string): void {

@@ -176,14 +176,20 @@ for (const arch of listArchitectures()) {
       const y2 = new Matrix(B, D_IN);
       for (let r = 0; r < B; r++) for (let c = 0; c < D_IN; c++) y2.set(r, c, a[r] * y.get(r, c) + b[r]);
       const r2 = sae.reconstruct(y2);
+      // Exact up to SAELens's layer_norm epsilon (x / (std + 1e-5)): a relative effect of ~1e-5 / std.
       for (let r = 0; r < B; r++) {
-        for (let c = 0; c < D_IN; c++) expect(r2.get(r, c)).toBeCloseTo(a[r] * r1.get(r, c) + b[r], 4);
+        for (let c = 0; c < D_IN; c++) {
+          const want = a[r] * r1.get(r, c) + b[r];
+          expect(Math.abs(r2.get(r, c) - want)).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(want)));
+        }
       }
     });
 
-    it("saves and loads bit-exactly", async () => {
+    // "dataset" normalisation is folded into the weights on save (SAELens has no such setting), so it
+    // reloads equal up to float32 rounding; see io.test.ts.
+    it("saves and loads bit-exactly (per-sample normalisation)", async () => {
       const data = randomMatrix(40, D_IN, 9, 1, 0.3);
-      const sae = new SparseAutoencoder(configFor(arch, "dataset"), 5);
+      const sae = new SparseAutoencoder(configFor(arch, "per-sample"), 5);
       sae.initialise(data);
       await trainSae(
         sae,

@@ -22,8 +22,11 @@ export interface SparseCode {
   readonly rowScale?: Float32Array;
 }
 
-/** How inputs are normalised inside the SAE (applied on a copy and undone after decoding). */
-export type NormalisationKind = "none" | "per-sample" | "dataset";
+/**
+ * How inputs are normalised inside the SAE (applied on a copy and undone after decoding); see
+ * normalise.ts. "per-sample" is SAELens's "layer_norm"; "per-sample-v1" is only read from old folders.
+ */
+export type NormalisationKind = "none" | "per-sample" | "dataset" | "per-sample-v1";
 
 /** How `b_dec` is initialised from a data sample. */
 export type DecoderBiasInit = "mean" | "geometric-median" | "zero";

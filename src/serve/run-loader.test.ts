@@ -85,7 +85,9 @@ describe("loadWorkspace", () => {
       const req = { boost: [{ neuron: fx.world.conceptNeuron[1], alpha: 0.5 }], suppress: [] };
       const a = recommendForUser(ws, u, 10, req);
       const b = recommendForUser(fx.ws, u, 10, req);
-      expect(a.items.map((x) => [x.item.id, x.score])).toEqual(b.items.map((x) => [x.item.id, x.score]));
+      // The fixture's SAE uses dataset normalisation, folded into the saved weights: equal to float32 rounding.
+      expect(a.items.map((x) => x.item.id)).toEqual(b.items.map((x) => x.item.id));
+      a.items.forEach((x, p) => expect(x.score).toBeCloseTo(b.items[p].score, 4));
     }
   });
 

@@ -15,7 +15,7 @@ import { parseWith } from "./validation.js";
  * ```
  * <run>/manifest.json   what was run: config, data fingerprint, seed, metrics, versions, time
  * <run>/model/          the recommender (model.json + weights.safetensors, see models/artifact.ts)
- * <run>/sae/            a sparse autoencoder trained on the model's probing site (cfg.json + sae.safetensors)
+ * <run>/sae/            a sparse autoencoder trained on the model's probing site (cfg.json + sae_weights.safetensors)
  * <run>/concepts/       neuron labels and concept statistics
  * ```
  */
