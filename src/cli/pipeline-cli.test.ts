@@ -110,7 +110,7 @@ describe("reclens sae", () => {
     );
     expect(points.map((p) => p.name)).toEqual(["topk-k2-x2-l2", "topk-k4-x2-l2", "relu-x2-l2"]);
     expect(points.map((p) => p.l0).slice(0, 2)).toEqual([2, 4]);
-    for (const p of points) expect(existsSync(join(out, p.name, "sae.safetensors"))).toBe(true);
+    for (const p of points) expect(existsSync(join(out, p.name, "sae_weights.safetensors"))).toBe(true);
     expect(
       readFileSync(join(out, "sweep.md"), "utf8")
         .split("\n")

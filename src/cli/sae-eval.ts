@@ -11,10 +11,14 @@ export function registerSaeEval(sae: Command): void {
     .description("evaluate a trained SAE inside its recommender on the run's validation and test users")
     .requiredOption("--run <dir>", "model run directory")
     .option("--sae <dir>", "SAE directory (default <run>/sae)")
-    .option("--k <n>", "cut-off of Recall and nDCG", positiveIntArg, 20)
+    .option(
+      "--k <n>",
+      "cut-off of the hit metric and nDCG (default: the run's protocol, HR@10 leave-one-out, else Recall_trunc@20)",
+      positiveIntArg,
+    )
     .option("--json", "print the metrics as JSON");
   addDataDirOption(cmd);
-  cmd.action(async (o: { run: string; sae?: string; k: number; json?: boolean; dataDir?: string }) => {
+  cmd.action(async (o: { run: string; sae?: string; k?: number; json?: boolean; dataDir?: string }) => {
     const ctx = await openRunFromCli(o.run, o);
     const r = evaluateSaeOnRun(ctx, o.sae, o.k);
     if (o.json) {
@@ -26,7 +30,8 @@ export function registerSaeEval(sae: Command): void {
       saeMetricsTable(
         r.metrics,
         ["val", "test", "train"].filter((p) => Object.keys(r.metrics).some((k) => k.startsWith(`${p}/`))),
-        o.k,
+        r.protocol.k,
+        r.protocol.hitMetric,
       ),
     );
   });

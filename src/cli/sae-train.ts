@@ -67,13 +67,14 @@ function printResult(r: SaeRunResult, json: boolean | undefined): void {
   const prefixes = ["val", "test", "train"].filter((p) =>
     Object.keys(r.metrics).some((k) => k.startsWith(`${p}/`) && k !== `${p}/loss`),
   );
-  console.log(saeMetricsTable(r.metrics, prefixes));
+  const nested = (r.manifest.config as { nested?: { k?: number; hitMetric?: "recall_trunc" | "hr" } }).nested;
+  console.log(saeMetricsTable(r.metrics, prefixes, nested?.k ?? 20, nested?.hitMetric ?? "recall_trunc"));
 }
 
 /**
  * `reclens sae train`: trains a sparse autoencoder on a model run's probing site (`--run`) or on
  * embeddings from a file (`--embeddings`), with early stopping on the validation loss, and writes
- * cfg.json, sae.safetensors, manifest.json, training.json and firing-rates.svg.
+ * cfg.json, sae_weights.safetensors, manifest.json, training.json and firing-rates.svg.
  */
 export function registerSaeTrain(sae: Command): void {
   const cmd = sae
@@ -82,7 +83,10 @@ export function registerSaeTrain(sae: Command): void {
       "train a sparse autoencoder on a model run's user representations or on embeddings from a file",
     )
     .option("--run <dir>", "model run directory written by `reclens train`")
-    .option("--embeddings <file>", "embeddings of a model outside reclens: .npy, .safetensors or .csv")
+    .option(
+      "--embeddings <file>",
+      "embeddings of a model outside reclens: .npy, .safetensors, .csv or .parquet",
+    )
     .option("--tensor <name>", "safetensors: the tensor to read (default: the first 2-D tensor)")
     .option(
       "--val-fraction <f>",

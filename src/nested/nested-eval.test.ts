@@ -63,11 +63,11 @@ describe("evaluateNested: hand-computed case", () => {
       const l3 = 1 / Math.log2(3);
       // original top-2: u0 [0, 1] (hit at 1), u1 [2, 1] (hit at 2); nested: u0 [1, 0] (hit at 2), u1 [2, 0] (miss)
       expect(rep.users).toBe(2);
-      expect(rep.original.recall.mean).toBeCloseTo(1, 12);
-      expect(rep.nested.recall.mean).toBeCloseTo(0.5, 12);
+      expect(rep.original.hit.mean).toBeCloseTo(1, 12);
+      expect(rep.nested.hit.mean).toBeCloseTo(0.5, 12);
       expect(rep.original.ndcg.mean).toBeCloseTo((1 + l3) / 2, 12);
       expect(rep.nested.ndcg.mean).toBeCloseTo(l3 / 2, 12);
-      expect(rep.kept.recall).toBeCloseTo(0.5, 12);
+      expect(rep.kept.hit).toBeCloseTo(0.5, 12);
       expect(rep.kept.ndcg).toBeCloseTo(l3 / (1 + l3), 12);
       // top-3: u0 [0,1,2] vs [1,0,2]: RBO = p; u1 [2,1,0] vs [2,0,1]: RBO = (1-p)(1 + p/2 + p^2) + p^3
       const p = 0.9;
@@ -86,8 +86,8 @@ describe("evaluateNested: hand-computed case", () => {
   it("a ratio is null when the original mean is 0", () => {
     const miss = { foldIn: part.foldIn, target: Csr.fromTriplets(2, 5, [0, 1], [3, 4]) };
     const rep = evaluateNested(model, sae, miss, { k: 1, fidelityN: 3 });
-    expect(rep.original.recall.mean).toBe(0);
-    expect(rep.kept.recall).toBeNull();
+    expect(rep.original.hit.mean).toBe(0);
+    expect(rep.kept.hit).toBeNull();
   });
 });
 
@@ -111,7 +111,7 @@ describe("evaluateNested on a trained model", () => {
     const part = { foldIn, target: Csr.fromTriplets(25, 30, tr, tc) };
 
     const id = evaluateNested(model, identitySae(8), part, { batchSize: 7 });
-    expect(id.kept).toEqual({ recall: 1, ndcg: 1 });
+    expect(id.kept).toEqual({ hit: 1, ndcg: 1 });
     expect(id.fidelity.rbo.mean).toBe(1);
     expect(id.fidelity.kendallTau.mean).toBe(1);
     expect(id.reconstruction).toEqual({ cosine: 1, fve: 1, mse: 0 });
@@ -127,7 +127,7 @@ describe("evaluateNested on a trained model", () => {
     expect(pure.sparsity.meanL0).toBe(2);
     expect(pure.fidelity.rbo.mean).toBeLessThan(1);
     const back = evaluateNested(model, sae, part, { batchSize: 7, fidelityN: 10, addError: true });
-    expect(back.kept).toEqual({ recall: 1, ndcg: 1 });
+    expect(back.kept).toEqual({ hit: 1, ndcg: 1 });
     expect(back.fidelity.rbo.mean).toBe(1);
     expect(back.fidelity.kendallTau.mean).toBe(1);
     expect(back.original).toEqual(pure.original);

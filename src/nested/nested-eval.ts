@@ -20,10 +20,23 @@ export interface HeldOutRows {
   readonly userIds?: Int32Array;
 }
 
+/**
+ * The hit metric a protocol reports beside nDCG@k: the truncated recall (held-out users, leave-k-out)
+ * or the hit rate (leave-one-out; with one target per user the two are equal).
+ */
+export type HitMetric = "recall_trunc" | "hr";
+
 /** Options of {@link evaluateNested}. */
 export interface NestedEvalOptions {
-  /** Cut-off of Recall and nDCG (default 20). */
+  /** Cut-off of the hit metric and nDCG (default 20). */
   readonly k?: number;
+  /** The hit metric reported (default "recall_trunc"). */
+  readonly hitMetric?: HitMetric;
+  /**
+   * Rank every item and report MRR too (the leave-one-out protocol's evaluator setting; default
+   * false). Training items are excluded either way.
+   */
+  readonly fullRanking?: boolean;
   /** Length of the top lists compared for ranking fidelity (default 30). */
   readonly fidelityN?: number;
   /** Persistence of rank-biased overlap (default 0.9). */
@@ -39,8 +52,11 @@ export interface NestedEvalOptions {
 
 /** Ranking quality of one model on the held-out users (mean and standard error over users). */
 export interface RankingQuality {
-  readonly recall: MeanStderr;
+  /** The report's hit metric at k (Recall_trunc@k or HR@k). */
+  readonly hit: MeanStderr;
   readonly ndcg: MeanStderr;
+  /** Mean reciprocal rank of the first target (with fullRanking). */
+  readonly mrr?: MeanStderr;
 }
 
 /** Result of {@link evaluateNested}. */
@@ -48,15 +64,17 @@ export interface NestedEvalReport {
   /** Users with a non-empty target (those entering Recall/nDCG). */
   readonly users: number;
   readonly k: number;
+  /** Which hit metric `hit` holds. */
+  readonly hitMetric: HitMetric;
   readonly fidelityN: number;
   readonly rboP: number;
   readonly addError: boolean;
-  /** Recall_trunc@k and nDCG@k of the recommender alone. */
+  /** Hit metric at k and nDCG@k (MRR with fullRanking) of the recommender alone. */
   readonly original: RankingQuality;
   /** The same for the nested model D_c(D_s(E_s(E_c(x)))). */
   readonly nested: RankingQuality;
   /** nested mean / original mean; null when the original mean is 0. */
-  readonly kept: { readonly recall: number | null; readonly ndcg: number | null };
+  readonly kept: { readonly hit: number | null; readonly ndcg: number | null; readonly mrr?: number | null };
   /** Agreement of each user's top-fidelityN lists (nested vs original), over all users. */
   readonly fidelity: { readonly rbo: MeanStderr; readonly kendallTau: MeanStderr };
   /**
@@ -75,8 +93,9 @@ function positiveInt(name: string, v: number): number {
 }
 
 /**
- * Nested model vs the original recommender on held-out users, in batches of users: Recall_trunc@k and
- * nDCG@k of both (full ranking, fold-in items excluded) and the share kept, RBO (p = rboP) and
+ * Nested model vs the original recommender on held-out users, in batches of users: the hit metric
+ * (Recall_trunc@k or HR@k) and nDCG@k of both (ranked over all items, fold-in items excluded; MRR
+ * too with fullRanking) and the share kept, RBO (p = rboP) and
  * Kendall tau-b (kendallTauTopN) of the two top-fidelityN lists of each user, SAE reconstruction
  * (cosine, FVE, MSE) and sparsity (mean L0, dead fraction) of the users' codes.
  */
@@ -92,13 +111,19 @@ export function evaluateNested(
   const rboP = opts.rboP ?? 0.9;
   if (!(rboP > 0 && rboP < 1)) throw new RangeError(`evaluateNested: rboP must be in (0, 1), got ${rboP}`);
   const addError = opts.addError ?? false;
+  const hitMetric = opts.hitMetric ?? "recall_trunc";
+  if (hitMetric !== "recall_trunc" && hitMetric !== "hr")
+    throw new RangeError(
+      `evaluateNested: hitMetric must be "recall_trunc" or "hr", got ${String(hitMetric)}`,
+    );
+  const fullRanking = opts.fullRanking ?? false;
   const { foldIn, target } = part;
   if (foldIn.rows !== target.rows || foldIn.cols !== target.cols) {
     throw new RangeError(`evaluateNested: foldIn is ${foldIn.shape} but target is ${target.shape}`);
   }
   if (foldIn.rows === 0) throw new RangeError("evaluateNested: no held-out users");
   const nested = new NestedRecommender(model, sae);
-  const evalOpts = { ks: [k], exclude: foldIn, fullRanking: false };
+  const evalOpts = { ks: [k], exclude: foldIn, fullRanking };
   const origEval = new RankingEvaluator(target, evalOpts);
   const nestEval = new RankingEvaluator(target, evalOpts);
   const rbo = new Float64Array(foldIn.rows);
@@ -129,8 +154,9 @@ export function evaluateNested(
   const o = origEval.finish();
   const n = nestEval.finish();
   const quality = (m: typeof o.metrics): RankingQuality => ({
-    recall: m[`recall_trunc@${k}`],
+    hit: m[`${hitMetric}@${k}`],
     ndcg: m[`ndcg@${k}`],
+    ...(fullRanking ? { mrr: m.mrr } : {}),
   });
   const original = quality(o.metrics);
   const nestedQ = quality(n.metrics);
@@ -138,14 +164,16 @@ export function evaluateNested(
   return {
     users: o.users,
     k,
+    hitMetric,
     fidelityN,
     rboP,
     addError,
     original,
     nested: nestedQ,
     kept: {
-      recall: ratio(nestedQ.recall.mean, original.recall.mean),
+      hit: ratio(nestedQ.hit.mean, original.hit.mean),
       ndcg: ratio(nestedQ.ndcg.mean, original.ndcg.mean),
+      ...(original.mrr && nestedQ.mrr ? { mrr: ratio(nestedQ.mrr.mean, original.mrr.mean) } : {}),
     },
     fidelity: { rbo: meanStderr(rbo), kendallTau: meanStderr(tau) },
     reconstruction: recon.finish(),

@@ -80,15 +80,21 @@ describe("opening a run and encoding", () => {
 
 describe("SAE training on a run", () => {
   it("writes the SAE directory and records it in the run manifest", () => {
-    for (const f of ["cfg.json", "sae.safetensors", "manifest.json", "training.json", "firing-rates.svg"])
+    for (const f of [
+      "cfg.json",
+      "sae_weights.safetensors",
+      "manifest.json",
+      "training.json",
+      "firing-rates.svg",
+    ])
       expect(existsSync(join(ctx.layout.sae, f))).toBe(true);
     const cfg = JSON.parse(readFileSync(join(ctx.layout.sae, "cfg.json"), "utf8")) as Record<string, unknown>;
-    expect([cfg.architecture, cfg.d_in, cfg.d_sae, cfg.k, cfg.normalisation]).toEqual([
+    expect([cfg.architecture, cfg.d_in, cfg.d_sae, cfg.k, cfg.normalize_activations]).toEqual([
       "topk",
       16,
       32,
       4,
-      "per-sample",
+      "layer_norm", // reclens's per-sample normalisation, in SAELens's terms
     ]);
     const m = readManifest(ctx.layout.sae);
     expect(m.kind).toBe("sae");

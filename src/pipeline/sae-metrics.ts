@@ -1,9 +1,15 @@
 import { LatentActivity } from "../eval/sae.js";
 import type { Recommender } from "../models/types.js";
 import { codeAsCsr } from "../sae/code.js";
-import { evaluateNested, type HeldOutRows, type NestedEvalReport } from "../nested/nested-eval.js";
+import {
+  evaluateNested,
+  type HeldOutRows,
+  type HitMetric,
+  type NestedEvalReport,
+} from "../nested/nested-eval.js";
 import type { Sae } from "../sae/types.js";
 import type { Matrix } from "../tensor/matrix.js";
+import type { NestedProtocol } from "./sae-protocol.js";
 
 /**
  * Firings per latent below which a dead fraction says nothing: with users * L0 firings spread
@@ -13,7 +19,8 @@ export const MIN_FIRINGS_PER_LATENT = 5;
 
 /**
  * Flat metrics of a nested evaluation under `prefix` ("test", "val"): original and nested
- * Recall_trunc@k/nDCG@k (with standard errors), the share kept, RBO, Kendall tau, reconstruction
+ * hit metric@k (recall_trunc@k, or hr@k on leave-one-out runs) and nDCG@k (with standard errors;
+ * MRR too when the report has it), the share kept, RBO, Kendall tau, reconstruction
  * (cosine, FVE, MSE) and sparsity (L0; the dead fraction only when the users' codes hold at least
  * {@link MIN_FIRINGS_PER_LATENT} firings per latent of the `dSae`, so that "never fired" can mean
  * dead rather than "too few users"). Ratios that are undefined (original 0) are left out rather
@@ -21,12 +28,13 @@ export const MIN_FIRINGS_PER_LATENT = 5;
  */
 export function nestedMetrics(prefix: string, r: NestedEvalReport, dSae: number): Record<string, number> {
   const k = r.k;
+  const hit = `${r.hitMetric}@${k}`;
   const out: Record<string, number> = {
     [`${prefix}/users`]: r.users,
-    [`${prefix}/recall_trunc@${k}`]: r.original.recall.mean,
+    [`${prefix}/${hit}`]: r.original.hit.mean,
     [`${prefix}/ndcg@${k}`]: r.original.ndcg.mean,
-    [`${prefix}/nested/recall_trunc@${k}`]: r.nested.recall.mean,
-    [`${prefix}/nested/recall_trunc@${k}/se`]: r.nested.recall.stderr,
+    [`${prefix}/nested/${hit}`]: r.nested.hit.mean,
+    [`${prefix}/nested/${hit}/se`]: r.nested.hit.stderr,
     [`${prefix}/nested/ndcg@${k}`]: r.nested.ndcg.mean,
     [`${prefix}/nested/ndcg@${k}/se`]: r.nested.ndcg.stderr,
     [`${prefix}/rbo`]: r.fidelity.rbo.mean,
@@ -40,20 +48,29 @@ export function nestedMetrics(prefix: string, r: NestedEvalReport, dSae: number)
   };
   if (r.users * r.sparsity.meanL0 >= MIN_FIRINGS_PER_LATENT * dSae)
     out[`${prefix}/deadFraction`] = r.sparsity.deadFraction;
-  if (r.kept.recall !== null) out[`${prefix}/kept/recall_trunc@${k}`] = r.kept.recall;
+  if (r.original.mrr && r.nested.mrr) {
+    out[`${prefix}/mrr`] = r.original.mrr.mean;
+    out[`${prefix}/nested/mrr`] = r.nested.mrr.mean;
+    out[`${prefix}/nested/mrr/se`] = r.nested.mrr.stderr;
+  }
+  if (r.kept.hit !== null) out[`${prefix}/kept/${hit}`] = r.kept.hit;
   if (r.kept.ndcg !== null) out[`${prefix}/kept/ndcg@${k}`] = r.kept.ndcg;
+  if (r.kept.mrr !== undefined && r.kept.mrr !== null) out[`${prefix}/kept/mrr`] = r.kept.mrr;
   return out;
 }
 
-/** Nested evaluation of the SAE inside the model on held-out users, as flat metrics (see {@link nestedMetrics}). */
+/**
+ * Nested evaluation of the SAE inside the model on held-out users, as flat metrics (see
+ * {@link nestedMetrics}); `protocol` defaults to Recall_trunc@20 without MRR.
+ */
 export function evaluateNestedMetrics(
   model: Recommender,
   sae: Sae,
   part: HeldOutRows,
   prefix: string,
-  k = 20,
+  protocol: Partial<NestedProtocol> = {},
 ): { report: NestedEvalReport; metrics: Record<string, number> } {
-  const report = evaluateNested(model, sae, part, { k });
+  const report = evaluateNested(model, sae, part, protocol);
   return { report, metrics: nestedMetrics(prefix, report, sae.dSae) };
 }
 
@@ -65,15 +82,21 @@ export function firingRates(sae: Sae, x: Matrix, batchSize = 1024): Float64Array
   return activity.firingRates();
 }
 
-/** Rows of the metrics table: display name and metric key, "{k}" standing for the cut-off. */
+/**
+ * Rows of the metrics table: display name and metric key, "{k}" standing for the cut-off, "{hit}"
+ * for the hit metric's key and "{Hit}" for its display name.
+ */
 const TABLE: readonly (readonly [string, string])[] = [
   ["users", "users"],
-  ["Recall_trunc@{k} original", "recall_trunc@{k}"],
-  ["Recall_trunc@{k} nested", "nested/recall_trunc@{k}"],
-  ["Recall_trunc@{k} kept", "kept/recall_trunc@{k}"],
+  ["{Hit}@{k} original", "{hit}@{k}"],
+  ["{Hit}@{k} nested", "nested/{hit}@{k}"],
+  ["{Hit}@{k} kept", "kept/{hit}@{k}"],
   ["nDCG@{k} original", "ndcg@{k}"],
   ["nDCG@{k} nested", "nested/ndcg@{k}"],
   ["nDCG@{k} kept", "kept/ndcg@{k}"],
+  ["MRR original", "mrr"],
+  ["MRR nested", "nested/mrr"],
+  ["MRR kept", "kept/mrr"],
   ["RBO", "rbo"],
   ["Kendall tau", "kendallTau"],
   ["cosine", "cosine"],
@@ -89,19 +112,25 @@ function cell(v: number | undefined): string {
   return Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : v.toFixed(4);
 }
 
+/** Display name of a hit metric: "Recall_trunc" or "HR". */
+export function hitMetricName(hit: HitMetric): string {
+  return hit === "hr" ? "HR" : "Recall_trunc";
+}
+
 /**
  * A plain-text table of the SAE metrics of each prefix (columns), e.g. `["val", "test"]`; a value
- * with a standard error prints as "mean ± se".
+ * with a standard error prints as "mean ± se". `hit` names the hit metric of the keys
+ * (recall_trunc, or hr on leave-one-out runs).
  */
 export function saeMetricsTable(
   metrics: Readonly<Record<string, number>>,
   prefixes: readonly string[],
   k = 20,
+  hit: HitMetric = "recall_trunc",
 ): string {
-  const rows = TABLE.filter(([, key]) =>
-    prefixes.some((p) => metrics[`${p}/${key.replace("{k}", String(k))}`] !== undefined),
-  );
-  const label = (s: string): string => s.replace("{k}", String(k));
+  const label = (s: string): string =>
+    s.replace("{k}", String(k)).replace("{hit}", hit).replace("{Hit}", hitMetricName(hit));
+  const rows = TABLE.filter(([, key]) => prefixes.some((p) => metrics[`${p}/${label(key)}`] !== undefined));
   const body = rows.map(([name, key]) => [
     label(name),
     ...prefixes.map((p) => {

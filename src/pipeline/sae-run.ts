@@ -13,12 +13,13 @@ import { createManifest, readManifest, writeManifest, type Manifest } from "../s
 import type { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
 import { importEmbeddings, type EmbeddingsImportOptions } from "./embeddings-import.js";
-import { encodeRows, trainingRepresentations } from "./representations.js";
+import { encodePart, saeTrainingRows, type SaeRowSource } from "./representations.js";
 import type { ModelRunContext } from "./run-context.js";
 import { prepareSaeOut, saeCheckpoint, saeLineage, type SaeOutOptions } from "./sae-lineage.js";
 import { conceptsDirOf } from "./sae-ref.js";
 import { firingRateSvg } from "../plot/firing-rates.js";
 import { evaluateNestedMetrics, firingRates } from "./sae-metrics.js";
+import { nestedProtocolOf } from "./sae-protocol.js";
 import {
   buildLossConfig,
   buildSaeConfig,
@@ -41,6 +42,13 @@ export const SAE_RUN_FILES = {
 export interface SaeTrainingData {
   readonly train: Matrix;
   readonly validation?: Matrix;
+  /** What the training rows of a model run are (see representations.ts saeTrainingRows). */
+  readonly composition?: {
+    readonly source: SaeRowSource;
+    readonly users: number;
+    readonly items: number;
+    readonly positions: number;
+  };
 }
 
 /** Progress and extras of {@link fitSae}. */
@@ -143,7 +151,7 @@ export interface SaeRunOptions extends Omit<FitSaeOptions, "scorer" | "state">, 
    * `out` is the run's sae/ directory.
    */
   readonly updateRunManifest?: boolean;
-  /** Cut-off of the nested Recall/nDCG (default 20). */
+  /** Cut-off of the nested hit metric and nDCG (default: the run's protocol, 10 leave-one-out, else 20). */
   readonly k?: number;
 }
 
@@ -156,20 +164,34 @@ export interface SaeRunResult {
   readonly manifest: Manifest;
 }
 
-/** The SAE training data of a model run: training users (with ids) and validation users' fold-in (with their ids, if any). */
+/**
+ * The SAE training data of a model run: the rows of `saeTrainingRows` (every position of the
+ * training sequences for sequential models, users and items for two-tower models, training users
+ * otherwise) and the probing-site representations of the validation users (fold-in, ids and
+ * sequences as the part carries them), if any.
+ */
 export function runSaeData(ctx: ModelRunContext): SaeTrainingData {
-  const train = trainingRepresentations(ctx.model, ctx.split.train);
+  const { rows, ...composition } = saeTrainingRows(ctx.model, ctx.split);
   const val = ctx.split.validation;
   return val.foldIn.rows > 0
-    ? { train, validation: encodeRows(ctx.model, val.foldIn, val.userIds) }
-    : { train };
+    ? { train: rows, validation: encodePart(ctx.model, val), composition }
+    : { train: rows, composition };
+}
+
+/** How the training rows are described in the firing-rate chart. */
+function rowsDescription(data: SaeTrainingData): string {
+  const c = data.composition;
+  if (c?.source === "positions") return "training sequence positions";
+  if (c?.source === "users+items") return "training users and items";
+  return "training users";
 }
 
 /**
- * `reclens sae train --run`: trains an SAE on the probing-site representations of the run's training
- * users (validation users' fold-in for early stopping), evaluates the nested model on the validation
- * and test users (Recall/nDCG kept, RBO, Kendall tau, cosine, FVE, MSE, L0, dead fraction) and writes
- * `<out>/cfg.json`, `sae.safetensors`, `manifest.json` (kind "sae"), `training.json` and
+ * `reclens sae train --run`: trains an SAE on the probing-site representations of the run (RecSAE's
+ * rows, see {@link runSaeData}; validation users for early stopping), evaluates the nested model on
+ * the validation and test users under the run's protocol (Recall_trunc@20, or HR@10 on leave-one-out
+ * runs, and nDCG kept, RBO, Kendall tau, cosine, FVE, MSE, L0, dead fraction) and writes
+ * `<out>/cfg.json`, the SAE weights (sae/io.ts), `manifest.json` (kind "sae"), `training.json` and
  * `firing-rates.svg`; by default also records the SAE in the run's manifest.
  */
 export async function trainSaeOnRun(
@@ -186,7 +208,7 @@ export async function trainSaeOnRun(
   const scorer = settings.prediction > 0 ? modelScorer(ctx.model) : undefined;
   const data = opts.data ?? runSaeData(ctx);
   const fitted = await fitSae(data, settings, { ...opts, state, ...(scorer ? { scorer } : {}) });
-  const k = opts.k ?? 20;
+  const protocol = nestedProtocolOf(ctx.splitSettings, opts.k);
   const firing = firingRates(fitted.sae, data.train);
   const metrics: Record<string, number> = {
     ...trainingMetrics(fitted),
@@ -197,8 +219,8 @@ export async function trainSaeOnRun(
     ["test", ctx.split.test],
   ] as const)
     if (part.foldIn.rows > 0)
-      Object.assign(metrics, evaluateNestedMetrics(ctx.model, fitted.sae, part, prefix, k).metrics);
-  writeSaeDir(out, fitted, firing, "training users");
+      Object.assign(metrics, evaluateNestedMetrics(ctx.model, fitted.sae, part, prefix, protocol).metrics);
+  writeSaeDir(out, fitted, firing, rowsDescription(data));
   removeCheckpoint(state.dir);
   const manifest = createManifest({
     kind: "sae",
@@ -211,7 +233,12 @@ export async function trainSaeOnRun(
       probingSite: { dim: ctx.model.dim },
       settings: { ...settings },
       sae: saeConfigToJson(fitted.config),
-      data: { trainRows: data.train.rows, validationRows: data.validation?.rows ?? 0 },
+      data: {
+        trainRows: data.train.rows,
+        validationRows: data.validation?.rows ?? 0,
+        ...(data.composition ? { rows: { ...data.composition } } : {}),
+      },
+      nested: { ...protocol },
     },
     data: ctx.manifest.data,
     metrics,
@@ -271,7 +298,7 @@ export async function trainSaeOnEmbeddings(
     `reclens sae train --embeddings ${file} --out ${opts.out}`,
     opts,
   );
-  const emb = importEmbeddings(file, opts.import);
+  const emb = await importEmbeddings(file, opts.import);
   const valFraction = opts.valFraction ?? 0.1;
   if (!(valFraction >= 0 && valFraction < 1))
     throw new RangeError(`valFraction must be in [0, 1), got ${valFraction}`);

@@ -6,6 +6,7 @@ import { LinearScorer } from "../sae/losses/scorer.js";
 import type { FrozenScorer, LossConfig } from "../sae/losses/types.js";
 import type { SaeConfig } from "../sae/types.js";
 import { parseWith } from "../store/validation.js";
+import { linearItemMatrix } from "./linear-decoder.js";
 
 /** Reconstruction terms a loss spec may name. */
 export const RECONSTRUCTION_TERMS = ["l2", "cosine", "fvu"] as const;
@@ -166,13 +167,11 @@ export function isScaleFree(losses: LossConfig): boolean {
 }
 
 /**
- * The frozen scorer of a recommender for the prediction-aware loss: its item embeddings as a linear
- * decoder (ELSA: A; MF: Q; terms that do not depend on the representation cancel in the loss).
+ * The frozen scorer of a recommender for the prediction-aware loss: its decoder as a linear map
+ * (linear-decoder.ts: ELSA A, MF Q, SASRec/LightGCN E, GRU4Rec E W^T; terms that do not depend on
+ * the representation cancel in the loss). Models without a decoder linear in the representation
+ * (NCF, MultVAE, EASE) are refused.
  */
 export function modelScorer(model: Recommender): FrozenScorer {
-  if (!model.encodeItems)
-    throw new Error(
-      `the prediction-aware loss needs a linear item decoder (encodeItems); model "${model.name}" has none (use elsa or mf)`,
-    );
-  return new LinearScorer(model.encodeItems());
+  return new LinearScorer(linearItemMatrix(model));
 }

@@ -3,7 +3,10 @@ import { sweepSvg } from "../plot/sweep.js";
 import { writeFileAtomic } from "../store/atomic.js";
 import type { ModelRunContext } from "./run-context.js";
 import { runSaeData, trainSaeOnRun, type FitSaeOptions } from "./sae-run.js";
+import { hitMetricName } from "./sae-metrics.js";
+import { nestedProtocolOf } from "./sae-protocol.js";
 import { resolveSaeSettings, type SaeSettingsInput } from "./sae-settings.js";
+import type { HitMetric } from "../nested/nested-eval.js";
 
 /** The grid of a sweep: every combination is trained (k is ignored by relu, which runs once per expansion/loss). */
 export interface SweepGrid {
@@ -12,6 +15,17 @@ export interface SweepGrid {
   readonly expansions: readonly number[];
   readonly losses: readonly string[];
 }
+
+/**
+ * RecSAE's SAE grid (Wang et al. 2024, arXiv 2411.06112): TopK with the AuxK dead-latent loss, k in
+ * {4, 8, 16, 32}, width 16 x the probing site's.
+ */
+export const RECSAE_GRID: SweepGrid = {
+  archs: ["topk"],
+  ks: [4, 8, 16, 32],
+  expansions: [16],
+  losses: ["l2"],
+};
 
 /** One configuration of the grid. */
 export interface SweepConfig {
@@ -28,9 +42,11 @@ export interface SweepConfig {
 export interface SweepPoint extends SweepConfig {
   /** Users the nested metrics are on: "test", or "val" when the run has no test users. */
   readonly users: "test" | "val";
+  /** The hit metric of `recallKept`: recall_trunc, or hr on leave-one-out runs (equal there: one target). */
+  readonly hitMetric: HitMetric;
   readonly dSae: number;
   readonly l0: number;
-  /** Nested Recall_trunc@k / original Recall_trunc@k; null when the original is 0. */
+  /** Nested / original hit metric at k (Recall_trunc@k, or HR@k on leave-one-out runs); null when the original is 0. */
   readonly recallKept: number | null;
   readonly ndcgKept: number | null;
   readonly rbo: number;
@@ -65,23 +81,25 @@ export interface SweepOptions extends Omit<FitSaeOptions, "scorer" | "onEpoch"> 
   readonly out: string;
   /** Called after each configuration. */
   readonly onPoint?: (p: SweepPoint, index: number, total: number) => void;
-  /** Cut-off of the nested Recall/nDCG (default 20). */
+  /** Cut-off of the nested hit metric and nDCG (default: the run's protocol, 10 leave-one-out, else 20). */
   readonly k?: number;
   /** x axis of sweep.svg: measured L0 (default) or the configured k. */
   readonly plotX?: "l0" | "k";
 }
 
-/** Result of a sweep: the points and the files written. */
+/** Result of a sweep: the points, the nested metrics' cut-off and the files written. */
 export interface SweepResult {
   readonly points: SweepPoint[];
+  readonly k: number;
   readonly files: { readonly markdown: string; readonly json: string; readonly svg: string };
 }
 
 /**
  * `reclens sae sweep`: trains an SAE for every configuration of the grid on the same representations
  * (encoded once), each into `<out>/<name>/`, and writes a sparsity-vs-quality-kept table
- * (sweep.md, sweep.json) and a plot of Recall_trunc@k kept against L0 (sweep.svg; one line per
- * architecture, expansion and loss), as in Knots to Knobs, Figure 2.
+ * (sweep.md, sweep.json) and a plot of the hit metric kept (Recall_trunc@k; HR@k on leave-one-out
+ * runs) against L0 (sweep.svg; one line per architecture, expansion and loss), as in Knots to Knobs,
+ * Figure 2.
  */
 export async function runSaeSweep(
   ctx: ModelRunContext,
@@ -102,7 +120,8 @@ export async function runSaeSweep(
       `sweep ${c.name}`,
     );
   const data = runSaeData(ctx);
-  const k = opts.k ?? 20;
+  const protocol = nestedProtocolOf(ctx.splitSettings, opts.k);
+  const { k, hitMetric } = protocol;
   const points: SweepPoint[] = [];
   for (const [index, c] of configs.entries()) {
     const dir = join(opts.out, c.name);
@@ -119,9 +138,10 @@ export async function runSaeSweep(
     const point: SweepPoint = {
       ...c,
       users: p,
+      hitMetric,
       dSae: r.fitted.config.dSae,
       l0: m[`${p}/l0`],
-      recallKept: m[`${p}/kept/recall_trunc@${k}`] ?? null,
+      recallKept: m[`${p}/kept/${hitMetric}@${k}`] ?? null,
       ndcgKept: m[`${p}/kept/ndcg@${k}`] ?? null,
       rbo: m[`${p}/rbo`],
       kendallTau: m[`${p}/kendallTau`],
@@ -141,9 +161,12 @@ export async function runSaeSweep(
     svg: join(opts.out, "sweep.svg"),
   };
   writeFileAtomic(files.markdown, sweepMarkdown(points, k));
-  writeFileAtomic(files.json, `${JSON.stringify({ run: ctx.dir, k, grid, base, points }, null, 2)}\n`);
+  writeFileAtomic(
+    files.json,
+    `${JSON.stringify({ run: ctx.dir, model: ctx.model.name, k, hitMetric, grid, base, points }, null, 2)}\n`,
+  );
   writeFileAtomic(files.svg, sweepSvg(points, opts.plotX ?? "l0", k));
-  return { points, files };
+  return { points, k, files };
 }
 
 const f4 = (v: number | null): string => (v === null ? "-" : v.toFixed(4));
@@ -159,8 +182,9 @@ function usersOf(points: readonly SweepPoint[]): string {
  * fire on the training users).
  */
 export function sweepMarkdown(points: readonly SweepPoint[], k = 20): string {
-  const note = `Nested metrics on ${usersOf(points)}; dead = latents that never fire on the training users.\n\n`;
-  const head = `| arch | k | expansion | dSae | loss | L0 | Recall_trunc@${k} kept | nDCG@${k} kept | RBO | Kendall tau | FVE | cosine | dead | epochs |`;
+  const hit = hitMetricName(points[0]?.hitMetric ?? "recall_trunc");
+  const note = `Nested metrics on ${usersOf(points)}; dead = latents that never fire on the SAE's training rows.\n\n`;
+  const head = `| arch | k | expansion | dSae | loss | L0 | ${hit}@${k} kept | nDCG@${k} kept | RBO | Kendall tau | FVE | cosine | dead | epochs |`;
   const sep = `|${head
     .split("|")
     .slice(1, -1)

@@ -9,15 +9,18 @@ export interface SweepPlotPoint {
   readonly l0: number;
   readonly recallKept: number | null;
   readonly users: "test" | "val";
+  /** Hit metric of recallKept (default recall_trunc). */
+  readonly hitMetric?: "recall_trunc" | "hr";
 }
 
 /**
- * Recall_trunc@k kept against sparsity (x = measured L0, or the configured k), one line per architecture x
+ * The hit metric kept (Recall_trunc@k, or HR@k on leave-one-out runs) against sparsity (x = measured L0, or the configured k), one line per architecture x
  * expansion x loss with points ordered by x. Points without a kept value (or without k for x = "k")
  * are left out.
  */
 export function sweepSvg(points: readonly SweepPlotPoint[], x: "l0" | "k" = "l0", k = 20): string {
   const users = points.some((p) => p.users === "val") ? "validation users" : "test users";
+  const hit = points[0]?.hitMetric === "hr" ? "HR" : "Recall_trunc";
   const groups = new Map<string, [number, number][]>();
   for (const p of points) {
     const xv = x === "l0" ? p.l0 : p.k;
@@ -33,9 +36,9 @@ export function sweepSvg(points: readonly SweepPlotPoint[], x: "l0" | "k" = "l0"
   }));
   return lineChartSvg(
     {
-      title: `Recall_trunc@${k} kept by the nested model vs sparsity (${users})`,
+      title: `${hit}@${k} kept by the nested model vs sparsity (${users})`,
       xLabel: x === "l0" ? "L0 (mean active latents per user)" : "k",
-      yLabel: `Recall_trunc@${k} kept`,
+      yLabel: `${hit}@${k} kept`,
       series,
       legend: "right",
     },
