@@ -68,6 +68,7 @@ export function registerLabel(program: Command): void {
             labels: r.files.labels,
             purity: { ...r.purity, neurons: undefined },
             selectivity: r.selectivity,
+            ...(r.sequences ? { sequenceConcepts: r.sequences.summary } : {}),
             files: r.files,
           },
           null,
@@ -81,6 +82,14 @@ export function registerLabel(program: Command): void {
       `labels     ${r.files.labels}  (${Object.keys(r.doc.labels).length} of ${r.doc.neurons} neurons; ${r.labeller.activity.live.length} live on items; item vectors: ${r.itemVectors})`,
     );
     if (r.keptManual > 0) console.log(`kept       ${r.keptManual} hand-set label(s)`);
+    if (r.sequences) {
+      const q = r.sequences.summary;
+      const llm = q.llm ? `; LLM ${fmtNumber(q.llm.confidentShare)} (${q.llm.failures} failed)` : "";
+      console.log(
+        `sequences  ${q.live} latents live on ${q.sequences} sequences; confidence >= ${q.confidentAt}: ${fmtNumber(q.confidentShare)} of them ` +
+          `(mean ${fmtNumber(q.meanConfidence)}, chance ${fmtNumber(q.chance.meanConfidence)})${llm}; see ${r.sequences.files.sequenceConfidence}`,
+      );
+    }
     if (r.llm) {
       console.log(`llm        ${r.llm.labelled} labelled, ${r.llm.failures.size} failed`);
       const first = r.llm.failures.entries().next().value;

@@ -4,7 +4,8 @@ import { labelsPath, readLabels } from "../concepts/labels.js";
 import { NotFound } from "../errors.js";
 import { findNeuron, listNeurons, neuronDetail, type NeuronSort } from "../pipeline/neurons.js";
 import { readRunLabels, runItemActivations } from "../pipeline/run-labels.js";
-import { loadRunSae } from "../pipeline/sae-ref.js";
+import { conceptsDirOf, loadRunSae } from "../pipeline/sae-ref.js";
+import { sequenceLine, sequenceNeuronView } from "../pipeline/sequence-neurons.js";
 import { runLayout } from "../store/manifest.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
 import { choiceArg, positiveIntArg } from "./args.js";
@@ -70,8 +71,10 @@ export function registerNeurons(program: Command): void {
       const doc = readRunLabels(ctx, loaded);
       const j = findNeuron(doc, ref);
       const d = neuronDetail(ctx.dataset, doc, runItemActivations(ctx, loaded), j, o.top);
+      // sequential runs: the top-activating sequences, firing position marked (sequence-concepts.json)
+      const seq = sequenceNeuronView(conceptsDirOf(ctx.layout, loaded.dir), j, o.top);
       if (o.json) {
-        console.log(JSON.stringify(d, null, 2));
+        console.log(JSON.stringify(seq ? { ...d, sequences: seq } : d, null, 2));
         return;
       }
       const e = d.entry;
@@ -90,6 +93,25 @@ export function registerNeurons(program: Command): void {
       for (const f of d.tags) {
         if (f.top.length === 0) continue;
         console.log(`${f.kind}: ${f.top.map((t) => `${t.tag} ${(100 * t.share).toFixed(1)}%`).join(", ")}`);
+      }
+      if (seq) {
+        const conf = seq.confidence !== undefined ? `, confidence ${fmtNumber(seq.confidence)}` : "";
+        const llm =
+          seq.llm && "confidence" in seq.llm
+            ? `; LLM "${seq.llm.label}" ${fmtNumber(seq.llm.confidence)}`
+            : "";
+        console.log(`sequence concept: ${seq.terms.map((t) => t.term).join(", ")}${conf}${llm}`);
+        console.log(`top sequences (fires on ${seq.sequenceSupport}; [firing item]):`);
+        console.log(
+          textTable(
+            seq.top.map((t, r) => [
+              `${r + 1}.`,
+              fmtNumber(t.activation),
+              t.user ?? `#${t.sequence}`,
+              sequenceLine(t),
+            ]),
+          ),
+        );
       }
     },
   );

@@ -2,13 +2,14 @@ import type { Command } from "commander";
 import { DEFAULT_MIN_SUPPORT } from "../concepts/activations.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { runItemActivations } from "../pipeline/run-labels.js";
-import { steerEvalRun, tradeoffMarkdown } from "../pipeline/steer-eval-run.js";
+import { debiasMarkdown, steerEvalRun, tradeoffMarkdown } from "../pipeline/steer-eval-run.js";
 import { addDataDirOption, openRunFromCli } from "./pipeline-options.js";
 import { listArg, numberArg, positiveIntArg } from "./args.js";
 
 /**
  * `reclens steer-eval --run <dir>`: accuracy vs steering trade-off with the unique and representative
- * tag -> neuron mappings; writes tradeoff.json/.md/.svg into <run>/steer/.
+ * tag -> neuron mappings (HR@10 on leave-one-out runs), and the popularity-debiasing curve; writes
+ * tradeoff.json/.md/.svg, tradeoff-kept.svg and debias.json/.md/.svg into <run>/steer/.
  */
 export function registerSteerEval(program: Command): void {
   const cmd = program
@@ -18,7 +19,7 @@ export function registerSteerEval(program: Command): void {
     )
     .requiredOption("--run <dir>", "model run directory with an SAE")
     .option("--alphas <list>", "boost strengths in [0, 1], comma-separated", listArg(numberArg))
-    .option("--k <n>", "list length", positiveIntArg, 20)
+    .option("--k <n>", "list length (default 10 on leave-one-out runs, else 20)", positiveIntArg)
     .option("--family <kind>", "concept family of the target segments (default genre, else the first)")
     .option("--sae <dir>", "SAE directory (default <run>/sae)")
     .option("--out <dir>", "output directory (default <run>/steer)")
@@ -34,7 +35,7 @@ export function registerSteerEval(program: Command): void {
     async (o: {
       run: string;
       alphas?: number[];
-      k: number;
+      k?: number;
       family?: string;
       sae?: string;
       out?: string;
@@ -45,7 +46,7 @@ export function registerSteerEval(program: Command): void {
       const ctx = await openRunFromCli(o.run, o);
       const loaded = loadRunSae(ctx, o.sae);
       const r = steerEvalRun(ctx, loaded, runItemActivations(ctx, loaded), {
-        k: o.k,
+        ...(o.k !== undefined ? { k: o.k } : {}),
         minSupport: o.minSupport,
         ...(o.alphas ? { alphas: o.alphas } : {}),
         ...(o.family ? { family: o.family } : {}),
@@ -55,9 +56,10 @@ export function registerSteerEval(program: Command): void {
         console.log(JSON.stringify(r.rows, null, 2));
         return;
       }
-      process.stdout.write(tradeoffMarkdown(r.rows, o.k, r.family));
+      process.stdout.write(tradeoffMarkdown(r.rows, r.report.k, r.family, r.metric));
       console.log(`\nmapped neurons fire on >= ${r.minSupport} items (--min-support)`);
-      console.log(`\nwrote ${r.files.markdown}, ${r.files.json}, ${r.files.svg}`);
+      if (r.debias) process.stdout.write(`\n${debiasMarkdown(r.debias, r.report.k, r.metric)}`);
+      console.log(`\nwrote ${Object.values(r.files).join(", ")}`);
     },
   );
 }

@@ -14,7 +14,7 @@ import { ENCODE_BATCH } from "./representations.js";
 /**
  * Where an item's probing-site vector comes from:
  * - "onehot": E_c(onehot(i)), the model's encoder applied to a pseudo-user whose only interaction is
- *   item i (autoencoders: ELSA, EASE, MultVAE);
+ *   item i (autoencoders: ELSA, EASE, MultVAE; sequential models encode the one-item sequence [i]);
  * - "item-embeddings": row i of `encodeItems()`, the item tower of a two-tower model (MF), which
  *   lives in the same inner-product space as the user vectors.
  */
@@ -49,7 +49,11 @@ export function itemVectors(
       Int32Array.from({ length: m }, (_, r) => s + r),
       new Float32Array(m).fill(1),
     );
-    out.data.set(model.encodeUsers({ rows }).data, s * model.dim);
+    // sequential models encode the pseudo-user's history: the one-item sequence [i]
+    const sequences = model.sequential
+      ? Array.from({ length: m }, (_, r) => Int32Array.of(s + r))
+      : undefined;
+    out.data.set(model.encodeUsers({ rows, ...(sequences ? { sequences } : {}) }).data, s * model.dim);
   }
   return out;
 }

@@ -28,7 +28,8 @@ import {
   type ItemVectorSource,
 } from "./item-activations.js";
 import { purityMarkdown, purityReport, type PurityReport } from "./purity-report.js";
-import { trainingRepresentations } from "./representations.js";
+import { isPositionEncoder, saeTrainingRows, trainingRepresentations } from "./representations.js";
+import { sequenceLabelRun, type SequenceLabelResult } from "./sequence-label.js";
 import type { ModelRunContext } from "./run-context.js";
 import { conceptsDirOf, loadRunSae } from "./sae-ref.js";
 import { firingRates } from "./sae-metrics.js";
@@ -48,7 +49,10 @@ export interface LabelRunOptions {
   readonly ks?: readonly number[];
   /** Minimum item support of a concept's best neuron and of the TF-IDF tag -> neuron matches (default 20). */
   readonly minSupport?: number;
-  /** Progress of the LLM calls (live line on a TTY; see store/progress.ts). */
+  /**
+   * Progress (live line on a TTY outside CI; see store/progress.ts): the labelling stages (item
+   * activations, concept labeller, firing rates), then the LLM calls one by one.
+   */
   readonly progress?: ProgressOptions;
 }
 
@@ -68,7 +72,16 @@ export interface LabelRunResult {
   readonly files: Record<string, string>;
   /** Manual labels from an earlier labels.json that were kept. */
   readonly keptManual: number;
+  /** Sequential runs: the concepts of sequences and their confidence (sequence-label.ts). */
+  readonly sequences?: SequenceLabelResult;
 }
+
+/** The stages of {@link labelRun} before the LLM calls, as its progress line names them. */
+const LABEL_STAGES = [
+  "item activations",
+  "concept labeller (TF-IDF, purity, selectivity)",
+  "user firing rates",
+];
 
 /** The error of a labelling that labelled no neuron, with the likely reason and what to do. */
 function nothingLabelled(
@@ -101,6 +114,43 @@ function existingLabels(
   return doc.neurons === neurons ? doc : undefined;
 }
 
+/** The labelling stages before the LLM calls, each shown on the progress line (see LABEL_STAGES). */
+function labelStages(ctx: ModelRunContext, sae: ReturnType<typeof loadRunSae>["sae"], opts: LabelRunOptions) {
+  const stages = progressTask("label", LABEL_STAGES.length, opts.progress);
+  const stage = (k: number): void => stages.set(k, LABEL_STAGES[k] ?? "done", true);
+  try {
+    stage(0);
+    const source = itemVectorSource(ctx.model);
+    const z = itemActivations(ctx.model, sae, source);
+    stage(1);
+    const ks = opts.ks ?? PURITY_KS;
+    const popularity = new Float64Array(ctx.dataset.items.length);
+    for (const i of ctx.split.train.indices) popularity[i]++;
+    const minSupport = opts.minSupport ?? DEFAULT_MIN_SUPPORT;
+    const labeller = labelNeurons(z, ctx.dataset.concepts, { ks, popularity, minSupport });
+    const selectivity = selectivitySummary(
+      labeller.families.map((a) => ({
+        kind: a.family.kind,
+        tags: a.family.names.length,
+        neurons: a.neuronSelectivity,
+      })),
+      labeller.activity.live,
+    );
+    stage(2);
+    // sequential models: over the SAE's own rows (every position of the training sequences)
+    const rows = ctx.model.sequential
+      ? saeTrainingRows(ctx.model, ctx.split).rows
+      : trainingRepresentations(ctx.model, ctx.split.train);
+    const firing = firingRates(sae, rows);
+    stage(3);
+    stages.finish(`${labeller.activity.live.length} of ${sae.dSae} neurons fire on items`);
+    return { source, z, ks, minSupport, labeller, selectivity, firing };
+  } catch (err) {
+    stages.finish(); // end the live line before the error is printed
+    throw err;
+  }
+}
+
 /**
  * `reclens label`: item activations Z of the run's SAE (onehot pseudo-users, or item embeddings for
  * two-tower models), the default TF-IDF/purity labeller over the dataset's concept families (and, with
@@ -114,28 +164,13 @@ function existingLabels(
  */
 export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {}): Promise<LabelRunResult> {
   const families = ctx.dataset.concepts;
-  if (families.length === 0 && !opts.llm)
+  if (families.length === 0 && !opts.llm && !isPositionEncoder(ctx.model))
     throw new Error(
       `${ctx.dataset.name} has no item concepts (genres, tags) for the default labeller; use --llm with an endpoint`,
     );
   const llmConfig = opts.llm ? resolveLlmConfig(opts.llmConfig ?? {}) : undefined; // fail early when not configured
   const { sae, dir: saeDir, fingerprint } = loadRunSae(ctx, opts.saeDir);
-  const source = itemVectorSource(ctx.model);
-  const z = itemActivations(ctx.model, sae, source);
-  const ks = opts.ks ?? PURITY_KS;
-  const popularity = new Float64Array(ctx.dataset.items.length);
-  for (const i of ctx.split.train.indices) popularity[i]++;
-  const minSupport = opts.minSupport ?? DEFAULT_MIN_SUPPORT;
-  const labeller = labelNeurons(z, families, { ks, popularity, minSupport });
-  const selectivity = selectivitySummary(
-    labeller.families.map((a) => ({
-      kind: a.family.kind,
-      tags: a.family.names.length,
-      neurons: a.neuronSelectivity,
-    })),
-    labeller.activity.live,
-  );
-  const firing = firingRates(sae, trainingRepresentations(ctx.model, ctx.split.train));
+  const { source, z, ks, minSupport, labeller, selectivity, firing } = labelStages(ctx, sae, opts);
   const dir = conceptsDirOf(ctx.layout, saeDir);
   const labelsFile = labelsPath(dir);
   const previous = existingLabels(labelsFile, dir, sae.dSae, fingerprint);
@@ -143,8 +178,16 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
   for (const [n, e] of entries) e.scores.firingRate = firing[n];
   let doc = mergeLabels(previous ?? emptyLabels(sae.dSae), entries);
   let llm: LabelRunResult["llm"];
-  if (llmConfig) {
-    const client = new LlmClient(llmConfig, opts.llmDeps ?? {});
+  const client = llmConfig ? new LlmClient(llmConfig, opts.llmDeps ?? {}) : undefined;
+  let sequences: SequenceLabelResult | undefined;
+  if (isPositionEncoder(ctx.model)) {
+    sequences = await sequenceLabelRun(ctx, ctx.model, sae, dir, doc, {
+      ...(client ? { llm: client } : {}),
+      ...(opts.progress ? { progress: opts.progress } : {}),
+    });
+    doc = sequences.doc;
+  }
+  if (client && llmConfig) {
     const task = progressTask("llm labels", labeller.activity.live.length, opts.progress);
     const r = await llmLabelNeurons(client, z, labeller.activity.live, {
       topItems: opts.top ?? 10,
@@ -167,7 +210,7 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
   if (Object.keys(doc.labels).length === 0)
     throw nothingLabelled(ctx, sae.dSae, labeller.activity.live.length, minSupport);
   writeLabels(labelsFile, doc);
-  const files: Record<string, string> = { labels: labelsFile };
+  const files: Record<string, string> = { labels: labelsFile, ...sequences?.files };
   const purity = purityReport(labeller, ks, minSupport);
   files.purityMarkdown = join(dir, "purity.md");
   files.purityJson = join(dir, "purity.json");
@@ -215,6 +258,7 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
         purity: { counted: purity.counted, mean: purity.meanPurity, shareAbove90: purity.shareAbove90 },
         selectivity,
         ...(llm ? { llm: { labelled: llm.labelled, failures: Object.fromEntries(llm.failures) } } : {}),
+        ...(sequences ? { sequenceConcepts: sequences.summary } : {}),
         files,
       },
       null,
@@ -232,5 +276,6 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
     ...(llm ? { llm } : {}),
     files,
     keptManual,
+    ...(sequences ? { sequences } : {}),
   };
 }

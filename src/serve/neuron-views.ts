@@ -1,5 +1,7 @@
 import { topItemsOf, topValuesOf } from "../concepts/activations.js";
+import { dirname } from "node:path";
 import type { LabelEntry } from "../concepts/labels.js";
+import { sequenceNeuronView, type SequenceNeuronView } from "../pipeline/sequence-neurons.js";
 import { histogramBins } from "../plot/charts.js";
 import { describeItem, type ItemView } from "./item-view.js";
 import { itemsPromotedBy } from "./promotes.js";
@@ -123,6 +125,8 @@ export interface NeuronDetail extends NeuronSummary {
   readonly histogram: { edges: number[]; counts: number[] };
   /** Items whose score rises most when the neuron is raised (see promotes.ts). */
   readonly promotes: { item: ItemView; delta: number }[];
+  /** Sequential runs labelled by `reclens label`: the concept of sequences and the top-activating sequences. */
+  readonly sequences: SequenceNeuronView | null;
 }
 
 /** Tags shown per family. */
@@ -167,5 +171,9 @@ export function neuronDetail(ws: Workspace, j: number, k: number): NeuronDetail 
       item: describeItem(ws.dataset, p.item),
       delta: p.delta,
     })),
+    sequences:
+      ws.model.sequential && ws.labelsPath
+        ? (sequenceNeuronView(dirname(ws.labelsPath), j, k) ?? null)
+        : null,
   };
 }

@@ -1,5 +1,6 @@
 import { labelsPath } from "../concepts/labels.js";
 import type { LoadOptions } from "../data/load.js";
+import { timeOrderedItems } from "../data/splits/index.js";
 import { openModelRun } from "../pipeline/run-context.js";
 import { readRunLabels, runItemActivations } from "../pipeline/run-labels.js";
 import { conceptsDirOf, loadRunSae } from "../pipeline/sae-ref.js";
@@ -33,7 +34,12 @@ export async function loadWorkspace(runDir: string, opts: LoadWorkspaceOptions =
     labels: readRunLabels(ctx, loaded),
     labelsPath: labelsPath(conceptsDirOf(ctx.layout, loaded.dir)),
     itemActivations: runItemActivations(ctx, loaded),
-    users: { ids: ctx.dataset.users, rows: ctx.dataset.matrix, modelUserIds: ctx.modelUserIds },
+    users: {
+      ids: ctx.dataset.users,
+      rows: ctx.dataset.matrix,
+      modelUserIds: ctx.modelUserIds,
+      ...(ctx.model.sequential ? { sequenceOf: (u: number) => timeOrderedItems(ctx.dataset, u) } : {}),
+    },
     metrics: ctx.manifest.metrics,
     source: { runDir, createdAt: ctx.manifest.createdAt, seed: ctx.manifest.seed },
     ...(opts.maxStatUsers !== undefined ? { maxStatUsers: opts.maxStatUsers } : {}),

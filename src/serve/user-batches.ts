@@ -12,7 +12,8 @@ export interface IndexedBatch {
 export function singleUserBatch(users: UserHistories, u: number): UserBatch {
   const rows = users.rows.gatherRows([u]);
   const id = users.modelUserIds?.[u] ?? -1;
-  return id >= 0 ? { rows, userIds: Int32Array.of(id) } : { rows };
+  const seq = users.sequenceOf ? { sequences: [users.sequenceOf(u)] } : {};
+  return id >= 0 ? { rows, userIds: Int32Array.of(id), ...seq } : { rows, ...seq };
 }
 
 /**
@@ -36,9 +37,10 @@ export function userBatches(users: UserHistories, list: ArrayLike<number>, batch
     for (let s = 0; s < group.length; s += batchSize) {
       const part = Int32Array.from(group.slice(s, s + batchSize));
       const rows = users.rows.gatherRows(part);
+      const seq = users.sequenceOf ? { sequences: Array.from(part, users.sequenceOf) } : {};
       const batch: UserBatch = withIds
-        ? { rows, userIds: part.map((u) => (users.modelUserIds as Int32Array)[u]) }
-        : { rows };
+        ? { rows, userIds: part.map((u) => (users.modelUserIds as Int32Array)[u]), ...seq }
+        : { rows, ...seq };
       out.push({ users: part, batch });
     }
   }

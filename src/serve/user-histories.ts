@@ -11,4 +11,6 @@ export interface UserHistories {
    * id-based models (MF) use it; autoencoders ignore it.
    */
   readonly modelUserIds?: Int32Array;
+  /** Sequential models: user u's history in time order (oldest first), what they encode. */
+  readonly sequenceOf?: (u: number) => Int32Array;
 }

@@ -173,6 +173,7 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
               h("li", {}, itemLine(t.item), h("span", { class: "muted" }, ` ${fmt(t.activation)}`)),
             ),
           ),
+          d.sequences ? sequenceSection(d.sequences) : [],
         ),
         h(
           "section",
@@ -234,4 +235,32 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
   };
   void loadList();
   return view;
+}
+
+/** Sequential runs: the concept of sequences and the top-activating sequences, the firing item marked. */
+function sequenceSection(s: NonNullable<NeuronDetail["sequences"]>): HTMLElement[] {
+  const conf = s.confidence !== undefined ? ` (confidence ${fmt(s.confidence)})` : "";
+  const llm =
+    s.llm && "confidence" in s.llm ? `; LLM: "${s.llm.label}" (confidence ${fmt(s.llm.confidence)})` : "";
+  return [
+    h("h3", {}, "Top sequences"),
+    h("p", { class: "muted" }, `Concept: ${s.terms.map((t) => t.term).join(", ") || "none"}${conf}${llm}`),
+    h(
+      "ol",
+      { class: "plain numbered sequences" },
+      s.top.map((t) =>
+        h(
+          "li",
+          {},
+          t.position - t.items.length + 1 > 0 ? "… › " : "",
+          t.items.flatMap((it, q): (string | HTMLElement)[] => {
+            const name = it.title ?? it.id;
+            const last = q === t.items.length - 1;
+            return last ? [h("mark", { title: "firing position" }, name)] : [name, " › "];
+          }),
+          h("span", { class: "muted" }, ` ${fmt(t.activation)}${t.user ? ` · user ${t.user}` : ""}`),
+        ),
+      ),
+    ),
+  ];
 }
