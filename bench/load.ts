@@ -94,10 +94,19 @@ interface Req {
 function mixer(r: Ready): { next: (t: number) => Req; names: string[] } {
   const pick = <T>(xs: T[], t: number): T => xs[t % xs.length];
   const enc = encodeURIComponent;
-  const boost = (t: number): string => {
-    const a = pick(r.neurons, t);
-    const b = pick(r.neurons, t * 7 + 3);
-    return a === b ? `${a}:0.3` : `${a}:0.3,${b}:0.2`;
+  const boosted = (t: number): number[] => [...new Set([pick(r.neurons, t), pick(r.neurons, t * 7 + 3)])];
+  const boost = (t: number): string =>
+    boosted(t)
+      .map((j, q) => `${j}:${q === 0 ? 0.3 : 0.2}`)
+      .join(",");
+  /** A neuron to suppress that the same request does not boost (the API refuses both at once). */
+  const suppressed = (t: number): number => {
+    const taken = new Set(boosted(t));
+    for (let q = 0; q < r.neurons.length; q++) {
+      const j = pick(r.neurons, t * 5 + 1 + q);
+      if (!taken.has(j)) return j;
+    }
+    return pick(r.neurons, t * 5 + 1);
   };
   const kinds: ((t: number) => Req)[] = [
     (t) => ({
@@ -108,7 +117,7 @@ function mixer(r: Ready): { next: (t: number) => Req; names: string[] } {
     (t) => ({
       endpoint: "recommendations, steered",
       method: "GET",
-      path: `/api/users/${enc(pick(r.users, t * 13))}/recommendations?n=20&boost=${boost(t)}&suppress=${pick(r.neurons, t * 5 + 1)}:0.5`,
+      path: `/api/users/${enc(pick(r.users, t * 13))}/recommendations?n=20&boost=${boost(t)}&suppress=${suppressed(t)}:0.5`,
     }),
     (t) => ({
       endpoint: "recommendations, steered",

@@ -11,7 +11,13 @@ import type { Rng } from "../tensor/rng.js";
 import { saveArtifact, type ModelArtifact } from "./artifact.js";
 import { BaseRecommender, checkTrainMatrix } from "./base.js";
 import type { ModelFactory } from "./registry.js";
-import { checkSequences, packSequences, packTraining, type PackedSequences } from "./sequence-batch.js";
+import { checkSequences, packTraining, type PackedSequences } from "./sequence-batch.js";
+import {
+  batchSequences,
+  encodeAllPositions,
+  encodeLastPositions,
+  type SequenceStates,
+} from "./sequence-encode.js";
 import { batches, runEpochs } from "./training.js";
 import { optimizerTrainingHooks } from "./training-state.js";
 import type { FitContext, FitReport, UserBatch } from "./types.js";
@@ -50,9 +56,6 @@ function shapes(n: number, d: number): [string, number, number][] {
 }
 
 type Params = Record<string, Variable>;
-
-/** Sequences encoded per forward pass at inference (bounds memory). */
-const ENCODE_CHUNK = 512;
 
 /**
  * GRU4Rec (Hidasi et al., ICLR 2016) in its common cross-entropy form (as RecBole): item embedding
@@ -163,38 +166,23 @@ export class Gru4Rec extends BaseRecommender<Gru4RecConfig> {
   }
 
   /** GRU states at every position of each sequence's last `maxLen` items (rows back to back) and each sequence's row offsets. */
-  encodePositions(sequences: readonly Int32Array[]): { states: Matrix; offsets: Int32Array } {
+  encodePositions(sequences: readonly Int32Array[]): SequenceStates {
     this.requireFitted("encodePositions");
     checkSequences(`${this.name}.encodePositions`, sequences, this.items);
-    const packed = packSequences(sequences, this.config.maxLen);
-    const offsets = new Int32Array(sequences.length + 1);
-    for (let b = 0; b < sequences.length; b++) offsets[b + 1] = offsets[b] + packed.lengths[b];
-    return { states: this.states(Tape.inference(), this.params as Params, packed).value, offsets };
+    return encodeAllPositions(sequences, this.config.maxLen, this.config.dim, (b) => this.inferStates(b));
   }
 
-  /** The probing site: the GRU state after each sequence's last item (users x d). */
+  /** The probing site: the GRU state after each sequence's last item (users x d); h_0 = 0 for an empty one. */
   encodeUsers(batch: UserBatch): Matrix {
     this.checkBatch(batch, "encodeUsers");
-    const seqs = batch.sequences;
-    if (!seqs)
-      throw new Error(
-        `${this.name}.encodeUsers: the batch has no sequences (sequential models need UserBatch.sequences, one per row)`,
-      );
-    if (seqs.length !== batch.rows.rows)
-      throw new RangeError(`${this.name}.encodeUsers: ${seqs.length} sequences for ${batch.rows.rows} rows`);
-    checkSequences(`${this.name}.encodeUsers`, seqs, this.items);
-    const d = this.config.dim;
-    const z = new Matrix(seqs.length, d);
-    for (let s = 0; s < seqs.length; s += ENCODE_CHUNK) {
-      const pick = Array.from({ length: Math.min(ENCODE_CHUNK, seqs.length - s) }, (_, i) => s + i);
-      const packed = packSequences(seqs, this.config.maxLen, pick);
-      const h = this.states(Tape.inference(), this.params as Params, packed).value;
-      for (let b = 0; b < pick.length; b++) {
-        const n = packed.lengths[b];
-        if (n > 0) z.data.set(h.row(packed.starts[b] + n - 1), (s + b) * d);
-      }
-    }
-    return z;
+    const seqs = batchSequences(`${this.name}.encodeUsers`, batch, this.items);
+    const zero = new Float32Array(this.config.dim);
+    return encodeLastPositions(seqs, this.config.maxLen, this.config.dim, (b) => this.inferStates(b), zero);
+  }
+
+  /** GRU states of packed rows at inference (no dropout). */
+  private inferStates(packed: PackedSequences): Matrix {
+    return this.states(Tape.inference(), this.params as Params, packed).value;
   }
 
   /** (z W + b) E^T (users x items). */

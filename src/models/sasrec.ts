@@ -13,7 +13,13 @@ import { BaseRecommender, checkTrainMatrix } from "./base.js";
 import type { ModelFactory } from "./registry.js";
 import { SequenceNegatives } from "./sasrec-negatives.js";
 import { initParams, paramSpecs, sasrecForward, type SasRecParams } from "./sasrec-net.js";
-import { checkSequences, packSequences, packTraining, type PackedSequences } from "./sequence-batch.js";
+import { checkSequences, packTraining, type PackedSequences } from "./sequence-batch.js";
+import {
+  batchSequences,
+  encodeAllPositions,
+  encodeLastPositions,
+  type SequenceStates,
+} from "./sequence-encode.js";
 import { batches, runEpochs } from "./training.js";
 import { optimizerTrainingHooks } from "./training-state.js";
 import type { FitContext, FitReport, UserBatch } from "./types.js";
@@ -58,17 +64,6 @@ export const SasRecConfigSchema = z
 
 /** Complete SASRec config. */
 export type SasRecConfig = z.infer<typeof SasRecConfigSchema>;
-
-/** Hidden states at every non-padding position of a set of sequences. */
-export interface SequenceStates {
-  /** One row per encoded position (rows x dim), sequences back to back, oldest position first. */
-  readonly states: Matrix;
-  /** Sequence b's rows are [offsets[b], offsets[b + 1]); length sequences + 1. */
-  readonly offsets: Int32Array;
-}
-
-/** Sequences encoded per forward pass at inference (bounds memory). */
-const ENCODE_CHUNK = 512;
 
 /**
  * SASRec (Kang & McAuley, ICDM 2018, "Self-Attentive Sequential Recommendation"): causal
@@ -180,22 +175,7 @@ export class SasRec extends BaseRecommender<SasRecConfig> {
   encodePositions(sequences: readonly Int32Array[]): SequenceStates {
     this.requireFitted("encodePositions");
     checkSequences(`${this.name}.encodePositions`, sequences, this.items);
-    const parts: Matrix[] = [];
-    const offsets = new Int32Array(sequences.length + 1);
-    for (let s = 0; s < sequences.length; s += ENCODE_CHUNK) {
-      const pick = Array.from({ length: Math.min(ENCODE_CHUNK, sequences.length - s) }, (_, i) => s + i);
-      const batch = packSequences(sequences, this.config.maxLen, pick);
-      parts.push(this.forward(batch));
-      for (let b = 0; b < pick.length; b++) offsets[s + b + 1] = offsets[s + b] + batch.lengths[b];
-    }
-    const d = this.config.dim;
-    const states = new Matrix(offsets[sequences.length], d);
-    let o = 0;
-    for (const m of parts) {
-      states.data.set(m.data, o);
-      o += m.data.length;
-    }
-    return { states, offsets };
+    return encodeAllPositions(sequences, this.config.maxLen, this.config.dim, (b) => this.forward(b));
   }
 
   /**
@@ -205,21 +185,9 @@ export class SasRec extends BaseRecommender<SasRecConfig> {
    */
   encodeUsers(batch: UserBatch): Matrix {
     this.checkBatch(batch, "encodeUsers");
-    const seqs = this.batchSequences(batch, "encodeUsers");
-    const d = this.config.dim;
-    const p = this.params as SasRecParams;
-    const z = new Matrix(seqs.length, d);
-    for (let s = 0; s < seqs.length; s += ENCODE_CHUNK) {
-      const pick = Array.from({ length: Math.min(ENCODE_CHUNK, seqs.length - s) }, (_, i) => s + i);
-      const packed = packSequences(seqs, this.config.maxLen, pick);
-      const h = this.forward(packed);
-      for (let b = 0; b < pick.length; b++) {
-        const n = packed.lengths[b];
-        const src = n > 0 ? h.row(packed.starts[b] + n - 1) : p["final.bias"].value.data;
-        z.data.set(src, (s + b) * d);
-      }
-    }
-    return z;
+    const seqs = batchSequences(`${this.name}.encodeUsers`, batch, this.items);
+    const bias = (this.params as SasRecParams)["final.bias"].value.data;
+    return encodeLastPositions(seqs, this.config.maxLen, this.config.dim, (b) => this.forward(b), bias);
   }
 
   /** Scores z E^T (users x items). */
@@ -253,19 +221,6 @@ export class SasRec extends BaseRecommender<SasRecConfig> {
   /** Inference forward pass (no dropout, nothing recorded). */
   private forward(batch: PackedSequences): Matrix {
     return sasrecForward(Tape.inference(), this.params as SasRecParams, batch, this.config).value;
-  }
-
-  private batchSequences(batch: UserBatch, op: string): readonly Int32Array[] {
-    const seqs = batch.sequences;
-    if (!seqs) {
-      throw new Error(
-        `${this.name}.${op}: the batch has no sequences (sequential models need UserBatch.sequences, one per row)`,
-      );
-    }
-    if (seqs.length !== batch.rows.rows)
-      throw new RangeError(`${this.name}.${op}: ${seqs.length} sequences for ${batch.rows.rows} rows`);
-    checkSequences(`${this.name}.${op}`, seqs, this.items);
-    return seqs;
   }
 }
 
