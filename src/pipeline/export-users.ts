@@ -2,6 +2,7 @@ import { timeOrderedItems } from "../data/splits/index.js";
 import { partBatch, type UserBatch } from "../models/types.js";
 import { ENCODE_BATCH } from "./representations.js";
 import type { ModelRunContext } from "./run-context.js";
+import { progressTask } from "../store/progress.js";
 
 /** Which users an export covers: a part of the run's split, or every dataset user ("all"). */
 export type ExportPart = "all" | "train" | "validation" | "test";
@@ -18,13 +19,31 @@ export interface ExportUserBatch {
  * them: "test"/"validation" from their fold-in rows as evaluation does (so seen = fold-in), "train"
  * from their training rows with their model ids, and "all" from each user's whole history as
  * `reclens recommend` does (training users with their model ids, the others folded in, in separate
- * batches so every batch is uniform).
+ * batches so every batch is uniform). Progress (users done of the part, ETA) goes to stderr on a TTY.
  */
 export function* exportUserBatches(
   ctx: ModelRunContext,
   part: ExportPart,
   size = ENCODE_BATCH,
 ): Generator<ExportUserBatch> {
+  const total =
+    part === "test"
+      ? ctx.split.test.users.length
+      : part === "validation"
+        ? ctx.split.validation.users.length
+        : part === "train"
+          ? ctx.split.train.rows
+          : ctx.dataset.users.length;
+  const progress = progressTask(`export ${part} users`, total);
+  for (const b of userBatches(ctx, part, size)) {
+    yield b;
+    progress.tick(b.users.length);
+  }
+  progress.finish();
+}
+
+/** The batches of {@link exportUserBatches}, without progress. */
+function* userBatches(ctx: ModelRunContext, part: ExportPart, size: number): Generator<ExportUserBatch> {
   const seq = ctx.model.sequential;
   if (part === "validation" || part === "test") {
     const p = part === "test" ? ctx.split.test : ctx.split.validation;
