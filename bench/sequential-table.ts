@@ -36,7 +36,7 @@ interface Row {
 
 function label(model: string, config: Record<string, unknown>): string {
   if (model === "sasrec") return `SASRec (${String(config.loss)})`;
-  if (model === "mf") return `MF (${String(config.loss)})`;
+  if (model === "mf") return `MF (${String(config.loss)}, reg ${String(config.reg)})`;
   return { gru4rec: "GRU4Rec", lightgcn: "LightGCN", ncf: "NCF" }[model] ?? model;
 }
 

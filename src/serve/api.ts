@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { HttpError, installErrorHandlers } from "./http-errors.js";
+import { registerExportRoutes } from "./routes/export.js";
 import { registerInfoRoutes } from "./routes/info.js";
 import { registerItemRoutes } from "./routes/items.js";
 import { registerNeuronRoutes } from "./routes/neurons.js";
@@ -75,6 +76,7 @@ export function createServer(ws: Workspace, opts: ServerOptions = {}): FastifyIn
   registerUserRoutes(app, ws);
   registerNeuronRoutes(app, ws);
   registerItemRoutes(app, ws);
+  registerExportRoutes(app, ws);
   registerStaticRoutes(app, opts.webRoot === null ? undefined : (opts.webRoot ?? defaultWebRoot()));
   return app;
 }

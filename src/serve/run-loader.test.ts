@@ -9,6 +9,8 @@ import { createManifest, dataFingerprint, runLayout, writeManifest } from "../st
 import { ITEM_ACTIVATIONS_FILE, saveItemActivations } from "../pipeline/item-activations.js";
 import { RUN_DATASET_FILE } from "../pipeline/run-context.js";
 import { saeFingerprint } from "../pipeline/sae-ref.js";
+import { exportRun } from "../pipeline/export.js";
+import { startServer } from "./api.js";
 import { loadWorkspace } from "./run-loader.js";
 import { recommendForUser } from "./steering.js";
 import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
@@ -122,5 +124,34 @@ describe("loadWorkspace", () => {
     await expect(loadWorkspace(root)).rejects.toThrow(/labels\.json: labels are for 8 neurons, .*sae has 16/);
     rmSync(join(root, RUN_DATASET_FILE));
     await expect(loadWorkspace(root)).rejects.toThrow(/manifest\.json: config\.data\.ref is missing/);
+  });
+});
+
+describe("GET /api/export/:what", () => {
+  it("sends the table the export service writes; refuses bad input and in-memory workspaces", async () => {
+    const root = await writeRun();
+    const ws = await loadWorkspace(root);
+    const server = await startServer(ws, { port: 0, webRoot: null });
+    const memory = await startServer(fx.ws, { port: 0, webRoot: null });
+    try {
+      const res = await fetch(`${server.url}/api/export/topk?format=csv&part=all&k=5`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toContain("text/csv");
+      const viaHttp = await res.text();
+      const out = join(root, "topk.csv");
+      exportRun(ws.run!.ctx, { what: "topk", format: "csv", out, part: "all", k: 5 });
+      expect(viaHttp).toBe(readFileSync(out, "utf8"));
+      expect(viaHttp.trim().split("\n").length).toBe(1 + 300 * 5); // header + 5 items per user
+      const bad = await fetch(`${server.url}/api/export/topk?format=xlsx`);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { message: string }).message).toContain(
+        'format must be one of parquet, csv, jsonl, got "xlsx"',
+      );
+      const none = await fetch(`${memory.url}/api/export/topk`);
+      expect(none.status).toBe(503);
+    } finally {
+      await server.close();
+      await memory.close();
+    }
   });
 });

@@ -42,6 +42,7 @@ export async function loadWorkspace(runDir: string, opts: LoadWorkspaceOptions =
     },
     metrics: ctx.manifest.metrics,
     source: { runDir, createdAt: ctx.manifest.createdAt, seed: ctx.manifest.seed },
+    run: { ctx, saeDir: loaded.dir },
     ...(opts.maxStatUsers !== undefined ? { maxStatUsers: opts.maxStatUsers } : {}),
   });
 }

@@ -1,6 +1,7 @@
 import { emptyLabels, type LabelsDoc } from "../concepts/labels.js";
 import type { Dataset } from "../data/types.js";
 import type { Recommender } from "../models/types.js";
+import type { ModelRunContext } from "../pipeline/run-context.js";
 import type { Sae } from "../sae/types.js";
 import type { Matrix } from "../tensor/matrix.js";
 import { computeNeuronStats, type NeuronStats } from "./neuron-stats.js";
@@ -41,6 +42,14 @@ export interface Workspace {
   /** Metrics summary (plain JSON), e.g. the run manifest's metrics. */
   readonly metrics: Readonly<Record<string, JsonValue>>;
   readonly source: WorkspaceSource;
+  /** The run the workspace was opened from (for exports); absent for in-memory workspaces. */
+  readonly run?: ServedRun;
+}
+
+/** A served run directory: its opened context and the SAE directory being served. */
+export interface ServedRun {
+  readonly ctx: ModelRunContext;
+  readonly saeDir: string;
 }
 
 /** Parts of a workspace; the rest is derived by {@link buildWorkspace}. */
@@ -59,6 +68,7 @@ export interface WorkspaceInput {
   readonly source?: WorkspaceSource;
   /** Users encoded for firing rates and histograms (evenly spaced sample; default 10000). */
   readonly maxStatUsers?: number;
+  readonly run?: ServedRun;
 }
 
 /**
@@ -100,6 +110,7 @@ export function buildWorkspace(input: WorkspaceInput): Workspace {
     neurons,
     metrics: input.metrics ?? {},
     source: input.source ?? {},
+    ...(input.run ? { run: input.run } : {}),
   };
 }
 
