@@ -8,19 +8,8 @@
  * It exits by itself when the parent goes away or after MAX_LIFETIME_S, so it can never linger.
  */
 import { basename } from "node:path";
-import { labelNeurons, toLabelsDoc } from "../src/concepts/index.js";
-import { loadDataset } from "../src/data/load.js";
-import { generateSynthetic } from "../src/data/synth.js";
-import type { Dataset } from "../src/data/types.js";
-import { createModel } from "../src/models/index.js";
-import { trainingBatch } from "../src/models/types.js";
-import { shuffledBatches } from "../src/sae/batches.js";
-import { makeSaeConfig } from "../src/sae/config.js";
-import { SparseAutoencoder } from "../src/sae/model.js";
-import { trainSae } from "../src/sae/trainer.js";
 import { startServer } from "../src/serve/api.js";
-import { buildWorkspace } from "../src/serve/workspace.js";
-import { Rng } from "../src/tensor/rng.js";
+import { benchDataset, benchWorkspace } from "./bench-workspace.js";
 
 /** The child never outlives this, whatever the parent does (a 5-minute soak plus setup fits). */
 const MAX_LIFETIME_S = 20 * 60;
@@ -31,13 +20,6 @@ if (!process.send)
   throw new Error("bench/load-server.ts is started by bench/load.ts (it needs an IPC channel)");
 const send = (msg: unknown): void => void process.send?.(msg);
 
-async function dataset(): Promise<Dataset> {
-  if (source === "synth") return generateSynthetic().dataset;
-  const m = /^synth:(\d+)x(\d+)$/.exec(source);
-  if (m) return generateSynthetic({ users: Number(m[1]), items: Number(m[2]), concepts: 20 }).dataset;
-  return loadDataset(source, { cache: false });
-}
-
 const lifetime = setTimeout(() => {
   console.error(`load-server: still running after ${MAX_LIFETIME_S} s, exiting`);
   process.exit(2);
@@ -46,21 +28,8 @@ lifetime.unref();
 process.on("disconnect", () => process.exit(0));
 
 const t0 = performance.now();
-const data = await dataset();
-const model = createModel("elsa", { dim: 64, epochs: 5 });
-await model.fit(data.matrix, { rng: new Rng(1) });
-const reps = model.encodeUsers(trainingBatch(data.matrix));
-const sae = new SparseAutoencoder(makeSaeConfig("topk", model.dim, 256, { k: 16 }), 1);
-sae.initialise(reps);
-await trainSae(
-  sae,
-  shuffledBatches(reps, 256, 1),
-  { l2: { weight: 1 } },
-  { epochs: 10, lr: 1e-3, progress: "never", seed: 1 },
-);
-let ws = buildWorkspace({ dataset: data, model, sae });
-if (data.concepts.length > 0)
-  ws = { ...ws, labels: toLabelsDoc(labelNeurons(ws.neurons.itemActivations, data.concepts)) };
+const data = await benchDataset(source);
+const { sae, ws } = await benchWorkspace(data);
 const server = await startServer(ws, { host: HOST, port: 0, webRoot: null });
 const live = Array.from({ length: sae.dSae }, (_, j) => j).filter((j) => ws.neurons.firingCount[j] > 0);
 const step = Math.max(1, Math.floor(ws.users.ids.length / 200));

@@ -15,21 +15,10 @@
 import { loadavg } from "node:os";
 import { basename } from "node:path";
 import autocannon from "autocannon";
-import { labelNeurons, toLabelsDoc } from "../src/concepts/index.js";
-import { loadDataset } from "../src/data/load.js";
-import { generateSynthetic } from "../src/data/synth.js";
-import type { Dataset } from "../src/data/types.js";
-import { createModel } from "../src/models/index.js";
-import { trainingBatch } from "../src/models/types.js";
-import { shuffledBatches } from "../src/sae/batches.js";
-import { makeSaeConfig } from "../src/sae/config.js";
-import { SparseAutoencoder } from "../src/sae/model.js";
-import { trainSae } from "../src/sae/trainer.js";
 import { startServer } from "../src/serve/api.js";
+import { benchDataset, benchWorkspace } from "./bench-workspace.js";
 import { recommendForUser } from "../src/serve/steering.js";
-import { buildWorkspace } from "../src/serve/workspace.js";
 import { backendInfo } from "../src/tensor/backend.js";
-import { Rng } from "../src/tensor/rng.js";
 import { markdownTable, writeResultsSection } from "./timing.js";
 
 const source = process.argv[2] ?? "synth";
@@ -42,36 +31,14 @@ if (!(duration > 0 && duration <= 60))
 if (!(Number.isInteger(connections) && connections >= 1 && connections <= 64))
   throw new RangeError(`CONNECTIONS must be an integer in [1, 64]`);
 
-async function dataset(): Promise<Dataset> {
-  if (source === "synth") return generateSynthetic().dataset;
-  const m = /^synth:(\d+)x(\d+)$/.exec(source);
-  if (m) return generateSynthetic({ users: Number(m[1]), items: Number(m[2]), concepts: 20 }).dataset;
-  return loadDataset(source, { cache: false });
-}
-
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 const t0 = performance.now();
-const data = await dataset();
-const model = createModel("elsa", { dim: 64, epochs: 5 });
-await model.fit(data.matrix, { rng: new Rng(1) });
-const reps = model.encodeUsers(trainingBatch(data.matrix));
-const sae = new SparseAutoencoder(makeSaeConfig("topk", model.dim, 256, { k: 16 }), 1);
-sae.initialise(reps);
-await trainSae(
-  sae,
-  shuffledBatches(reps, 256, 1),
-  { l2: { weight: 1 } },
-  { epochs: 10, lr: 1e-3, progress: "never", seed: 1 },
-);
-const tWs = performance.now();
-let ws = buildWorkspace({ dataset: data, model, sae });
-if (data.concepts.length > 0)
-  ws = { ...ws, labels: toLabelsDoc(labelNeurons(ws.neurons.itemActivations, data.concepts)) };
+const data = await benchDataset(source);
+const { model, sae, ws, workspaceSec: wsSec } = await benchWorkspace(data);
 const setupSec = (performance.now() - t0) / 1000;
-const wsSec = (performance.now() - tWs) / 1000;
 const users = ws.users.ids.length;
 const live = Array.from({ length: sae.dSae }, (_, j) => j).filter((j) => ws.neurons.firingCount[j] > 0);
 const knobs = (t: number): { neuron: number; alpha: number }[] =>
