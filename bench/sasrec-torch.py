@@ -10,7 +10,9 @@ The model is SASRec as its common PyTorch port writes it (Kang & McAuley 2018): 
 and values from the block input) -> residual on the query -> LayerNorm -> point-wise feed-forward
 (Linear, ReLU, Dropout, Linear, Dropout) with a residual, a final LayerNorm. Training data are the
 leave-one-out training parts (each line without its last two items), truncated to the last maxLen + 1
-items; inputs are s[:-1], targets s[1:], left-padded. Loss "ce": cross-entropy over all items at the
+items; inputs are s[:-1], targets s[1:], left-padded; batches are length-bucketed and cut to their
+longest sequence (position embeddings keep each item's index in the maxLen window), so the
+transformer runs on few padded positions. Loss "ce": cross-entropy over all items at the
 non-padding positions only (logits for those positions, as reclens computes them); "bce": one uniform
 negative per position.
 """
@@ -43,10 +45,10 @@ class SASRec(nn.Module):
         )
         self.last_ln = nn.LayerNorm(d, eps=1e-8)
 
-    def forward(self, seqs):
+    def forward(self, seqs, first_position=0):
         b, length = seqs.shape
         x = self.item_emb(seqs) * math.sqrt(self.d)
-        x = x + self.pos_emb(torch.arange(length).unsqueeze(0).expand(b, -1))
+        x = x + self.pos_emb(torch.arange(first_position, first_position + length).unsqueeze(0).expand(b, -1))
         x = self.emb_drop(x)
         keep = (seqs != 0).unsqueeze(-1)
         x = x * keep
@@ -93,14 +95,21 @@ def main():
     epoch_sec, loss_value, batches = [], float("nan"), 0
     positions = int((targets != 0).sum())
     model.train()
+    lengths = torch.tensor([len(s) - 1 for s in rows])
     for _ in range(int(req["epochs"])):
-        order = torch.randperm(len(rows), generator=gen)
+        # Length bucketing: sequences sorted by length (random order within a length) form the
+        # batches, which are visited in random order; each batch is cut to its longest sequence, so
+        # padded positions are few (reclens packs sequences and computes no padded position at all).
+        shuffled = torch.randperm(len(rows), generator=gen)
+        by_length = shuffled[torch.argsort(lengths[shuffled], stable=True)]
+        batch_ids = [by_length[s : s + bsz] for s in range(0, len(rows), bsz)]
         t0 = time.perf_counter()
         batches = 0
-        for s in range(0, len(rows), bsz):
-            ids = order[s : s + bsz]
-            seq, tgt = inputs[ids], targets[ids]
-            h = model(seq)
+        for b in torch.randperm(len(batch_ids), generator=gen).tolist():
+            ids = batch_ids[b]
+            width = int(lengths[ids].max())
+            seq, tgt = inputs[ids, max_len - width :], targets[ids, max_len - width :]
+            h = model(seq, max_len - width)
             mask = tgt != 0
             hm, tm = h[mask], tgt[mask]
             if req["loss"] == "ce":
