@@ -62,6 +62,7 @@ export interface TrainCliOptions extends LoadCliOptions {
   quiet?: boolean;
   force?: boolean;
   resume?: boolean;
+  intents?: string;
 }
 
 /** The split asked for on the command line; options of the other split kind are refused. */
@@ -184,7 +185,8 @@ export function registerTrain(program: Command): void {
     .option("--json", "print the manifest as JSON")
     .option("--quiet", "no per-epoch progress")
     .option("--force", "retrain even though <out> holds an SAE/labels of the old model (they are deleted)")
-    .option("--resume", "continue the interrupted training checkpointed in <out>/checkpoint");
+    .option("--resume", "continue the interrupted training checkpointed in <out>/checkpoint")
+    .option("--intents <dir>", "saerec: intent library (reclens intents build), stored with the model");
   addLoadOptions(cmd);
   cmd.action(async (positional: string | undefined, o: TrainCliOptions) => {
     const { model, data } = modelAndDataset(positional, o);
@@ -210,6 +212,7 @@ export function registerTrain(program: Command): void {
         out: o.out,
         ...(o.force ? { force: true } : {}),
         ...(o.resume ? { resume: true } : {}),
+        ...(o.intents ? { intents: o.intents } : {}),
         onCheckpoint: (epoch) => (saved = { epoch, ...(saved?.epochs ? { epochs: saved.epochs } : {}) }),
         onProgress: (p) => {
           saved = saved ? { ...saved, epochs: p.epochs } : saved;

@@ -7,6 +7,8 @@ import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
 import { createModel, loadModel, modelNames } from "./index.js";
 import { topKUnseen } from "./rank.js";
+import type { SaeRec } from "./saerec.js";
+import { plantedPriors } from "./saerec-testing.js";
 import { plantedBlocks } from "./testing.js";
 import { trainingBatch, userBatch, type Recommender, type UserBatch } from "./types.js";
 
@@ -23,6 +25,8 @@ interface ContractSpec {
    * their planted Markov-chain tests (sasrec.test.ts, gru4rec.test.ts) check quality instead.
    */
   sequential?: true;
+  /** Called on each new model before fit (e.g. SAERec attaches its planted intent library). */
+  prepare?: (model: Recommender) => void;
   bad: { config: Record<string, unknown>; message: string }[];
 }
 
@@ -92,6 +96,31 @@ const specs: Record<string, ContractSpec> = {
       { config: { blocks: 0 }, message: "blocks: Too small: expected number to be >=1 (got 0)" },
     ],
   },
+  saerec: {
+    config: {
+      dim: 8,
+      blocks: 1,
+      heads: 2,
+      maxLen: 8,
+      dropout: 0.1,
+      epochs: 5,
+      batchSize: 8,
+      lr: 0.01,
+      personalK: 2,
+      publicK: 2,
+    },
+    stochastic: true,
+    sequential: true,
+    prepare: (m) => (m as SaeRec).attachIntents(plantedPriors(15, 3, (i) => Math.min(2, Math.floor(i / 6)))),
+    bad: [
+      {
+        config: { intents: "all" },
+        message:
+          'intents: Invalid option: expected one of "none"|"random"|"personal"|"public"|"both" (got "all")',
+      },
+      { config: { personalK: 0 }, message: "personalK: Too small: expected number to be >=1 (got 0)" },
+    ],
+  },
   ncf: {
     config: {
       gmfDim: 8,
@@ -134,6 +163,7 @@ async function fitted(name: string, seed = 1): Promise<Recommender> {
   const hit = seed === 1 ? cache.get(key) : undefined;
   if (hit) return hit;
   const model = createModel(name, specs[name].config);
+  specs[name].prepare?.(model);
   await model.fit(planted.train, {
     rng: new Rng(seed),
     ...(specs[name].sequential ? { sequences: plantedSequences } : {}),

@@ -6,6 +6,7 @@ import { mfFactory } from "./mf.js";
 import { multVaeFactory } from "./multvae.js";
 import { ncfFactory } from "./ncf.js";
 import { registerModel } from "./registry.js";
+import { saeRecFactory } from "./saerec.js";
 import { sasRecFactory } from "./sasrec.js";
 
 /**
@@ -20,6 +21,7 @@ registerModel(mfFactory);
 registerModel(multVaeFactory);
 registerModel(ncfFactory);
 registerModel(sasRecFactory);
+registerModel(saeRecFactory);
 
 export {
   createModel,

@@ -14,6 +14,7 @@ import { Rng } from "../tensor/rng.js";
 import { finishModelOut, modelCheckpoint, prepareModelOut, type ModelOutOptions } from "./model-out.js";
 import { evaluateHeldOut, heldOutValidation } from "../models/evaluate.js";
 import { createModel, loadModel } from "../models/index.js";
+import { attachIntentLibrary } from "./saerec-intents.js";
 import {
   resolveSplitSettings,
   splitForRun,
@@ -40,6 +41,8 @@ export interface TrainRunOptions {
   readonly ks?: readonly number[];
   /** Run directory to write (manifest.json + model/). */
   readonly out: string;
+  /** SAERec only: intent library directory (src/intents/), stored with the model and recorded in the manifest. */
+  readonly intents?: string;
   readonly onProgress?: (p: FitProgress) => void;
 }
 
@@ -110,10 +113,18 @@ export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResul
       `${dataset.name}: the ${split.kind} split leaves no test users (too few interactions per user?)`,
     );
   const model = createModel(o.model, o.modelConfig ?? {});
+  const intents = o.intents ? attachIntentLibrary(model, o.intents, dataset) : undefined;
   const protocol = protocolOf(split);
   const patience = o.patience ?? 5;
   const hasValidation = parts.validation.users.length > 0;
-  const identity = { model: o.model, config: model.config, seed: o.seed, split, patience };
+  const identity = {
+    model: o.model,
+    config: model.config,
+    seed: o.seed,
+    split,
+    patience,
+    ...(intents ? { intents: intents.dir } : {}),
+  };
   const fit = await model.fit(parts.train, {
     checkpoint: modelCheckpoint(o.out, { ...identity, data: dataFingerprint(dataset.matrix) }, o),
     rng: new Rng(o.seed),
@@ -136,6 +147,7 @@ export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResul
     config: {
       model: o.model,
       modelConfig: model.config,
+      ...(intents ? { intents } : {}),
       data: { ref: absoluteDataRef(o.data), load: o.load ?? {} },
       split,
       training: hasValidation
