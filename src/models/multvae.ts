@@ -206,6 +206,13 @@ export class MultVae extends BaseRecommender<MultVaeConfig> {
     return this.logits(Tape.inference(), z, this.params as Params).value;
   }
 
+  /** The decoder's weights (views, do not modify): logits = tanh(z w1 + b1) w2 + b2, w1 [d x hidden], w2 [hidden x items]. */
+  decoderWeights(): { w1: Matrix; b1: Matrix; w2: Matrix; b2: Matrix } {
+    this.requireFitted("decoderWeights");
+    const p = this.params as Params;
+    return { w1: p.decW1.value, b1: p.decB1.value, w2: p.decW2.value, b2: p.decB2.value };
+  }
+
   /** Saves every weight under its parameter name. */
   save(dir: string): void {
     this.requireFitted("save");
