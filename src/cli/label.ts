@@ -68,6 +68,7 @@ export function registerLabel(program: Command): void {
             labels: r.files.labels,
             purity: { ...r.purity, neurons: undefined },
             selectivity: r.selectivity,
+            labelQuality: r.labelQuality,
             ...(r.sequences ? { sequenceConcepts: r.sequences.summary } : {}),
             files: r.files,
           },
@@ -82,6 +83,15 @@ export function registerLabel(program: Command): void {
       `labels     ${r.files.labels}  (${Object.keys(r.doc.labels).length} of ${r.doc.neurons} neurons; ${r.labeller.activity.live.length} live on items; item vectors: ${r.itemVectors})`,
     );
     if (r.keptManual > 0) console.log(`kept       ${r.keptManual} hand-set label(s)`);
+    const q = r.labelQuality;
+    const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
+    console.log(
+      `unique     ${pct(q.uniqueShare)} of ${q.live} live neurons have a label of their own (${q.distinctLabels} distinct labels; ${q.idSuffixed} needed the "#id" suffix)`,
+    );
+    console.log(
+      `agreeing   ${pct(q.agreeingShare)} of live neurons: the label's concept is on >= ${q.agreementPurity * 100}% of their top ${q.k} items ` +
+        `(${pct(q.fullTop.share)} of the ${q.fullTop.neurons} firing on >= ${q.k} items)`,
+    );
     if (r.sequences) {
       const q = r.sequences.summary;
       const llm = q.llm ? `; LLM ${fmtNumber(q.llm.confidentShare)} (${q.llm.failures} failed)` : "";

@@ -7,6 +7,8 @@ import { readRunLabels, runItemActivations } from "../pipeline/run-labels.js";
 import { conceptsDirOf, loadRunSae } from "../pipeline/sae-ref.js";
 import { sequenceLine, sequenceNeuronView } from "../pipeline/sequence-neurons.js";
 import { runLayout } from "../store/manifest.js";
+import { KNOB_MAPPINGS, resolveKnob, type KnobMapping } from "../pipeline/knobs.js";
+import { resolutionLines } from "./knob-resolution.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
 import { choiceArg, positiveIntArg } from "./args.js";
 
@@ -53,6 +55,33 @@ export function registerNeurons(program: Command): void {
         ]),
       );
       if (rows.length === 0) console.log(o.q ? `no neuron matches "${o.q}"` : "no labelled neurons");
+    });
+
+  neurons
+    .command("resolve")
+    .description("what a knob reference (neuron id, concept name or label) resolves to, and the alternatives")
+    .argument("<run>", "model run directory (labelled with `reclens label`)")
+    .argument("<ref>", 'neuron id ("1724", "#1724"), concept ("Horror", "genre:Horror") or display label')
+    .option(
+      "--mapping <m>",
+      "how a concept maps to neurons: representative (default), unique or direction",
+      choiceArg<KnobMapping>([...KNOB_MAPPINGS]),
+      "representative",
+    )
+    .option("--sae <dir>", "SAE directory (default <run>/sae)")
+    .option("--json", "print as JSON")
+    .action((run: string, ref: string, o: { mapping: KnobMapping; sae?: string; json?: boolean }) => {
+      const path = labelsPath(conceptsDirOf(runLayout(run), o.sae));
+      if (!existsSync(path)) throw new NotFound(`${path}: no labels yet; run \`reclens label ${run}\` first`);
+      const r = resolveKnob(readLabels(path), ref, { mapping: o.mapping }, "ref");
+      if (o.json) {
+        console.log(JSON.stringify(r, null, 2));
+        return;
+      }
+      const lines = resolutionLines([r], 10);
+      if (lines.length === 0)
+        console.log(`neuron ${r.neurons[0].neuron}${r.neurons[0].label ? ` "${r.neurons[0].label}"` : ""}`);
+      for (const line of lines) console.log(line.replace(/^knob {5}/, ""));
     });
 
   const show = neurons

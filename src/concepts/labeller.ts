@@ -11,13 +11,29 @@ import {
   validateActivations,
 } from "./activations.js";
 import { type LabelEntry, type LabelsDoc, emptyLabels, mergeLabels } from "./labels.js";
+import {
+  type ChoiceRule,
+  chooseConcept,
+  type ConceptChoiceOptions,
+  DEFAULT_CONCEPT_CHOICE,
+  fallbackConcept,
+  type TopConcept,
+  topItemShares,
+} from "./main-concept.js";
+import {
+  DEFAULT_QUALIFIERS,
+  distinctLabels,
+  type LabelParts,
+  labelQualifiers,
+  type QualifierOptions,
+} from "./distinct-labels.js";
+import { conceptKnobs } from "./concept-knobs.js";
 import { metadataVectors, monosemanticity } from "./monosemanticity.js";
 import {
   conceptBaseRates,
   PURITY_KS,
   popularityPercentiles,
   popularityScores,
-  purityAtK,
   reportedPurityAtK,
 } from "./purity.js";
 import { neuronSelectivity, type Selectivity, tagSelectivity } from "./selectivity.js";
@@ -36,10 +52,18 @@ import {
 export interface LabellerOptions {
   /** Tag-item distribution used for M = P^T Z. */
   distribution: TagDistribution;
-  /** Top TF-IDF tags per neuron and family considered as labels (plus the characteristic tag). */
-  candidates: number;
-  /** K of the purity used to choose among candidates. */
+  /** K of the top items a label's concept must hold on (purity@K; see main-concept.ts). */
   selectionK: number;
+  /** Thresholds of the main-concept choice (agreement purity, minimum excess, non-semantic kinds). */
+  choice?: Partial<ConceptChoiceOptions>;
+  /** Make display labels distinct within the run (qualifiers, then "#id"); default true. */
+  distinct: boolean;
+  /** Qualifier thresholds of the distinct labels. */
+  qualifiers?: Partial<QualifierOptions>;
+  /** Item titles (representative titles in distinct labels). */
+  titles?: readonly string[];
+  /** Item display ids, used for items without titles. */
+  itemIds?: readonly string[];
   /** K values of the reported purity scores. */
   ks: readonly number[];
   /** Interaction count per item; enables the popularity score and popularity labels. */
@@ -64,8 +88,8 @@ export interface LabellerOptions {
 /** Defaults of the labeller. */
 export const DEFAULT_LABELLER_OPTIONS: LabellerOptions = {
   distribution: "joint",
-  candidates: 3,
   selectionK: 10,
+  distinct: true,
   ks: PURITY_KS,
   popularityK: 10,
   popularityThreshold: 0.9,
@@ -89,7 +113,16 @@ export interface FamilyAnalysis {
 /** The labeller's choice for one live neuron. */
 export interface NeuronLabel {
   readonly neuron: number;
+  /** The main concept's name ("Horror"; "popular items", "no matching concept"). */
   readonly label: string;
+  /** The display label, distinct within the run ("Horror · 1980s · The Shining (1980)"). */
+  readonly display: string;
+  /** The qualifiers `display` adds to `label` (a "#id" last). */
+  readonly qualifiers: readonly string[];
+  /** Whether the main concept holds on the top items (purity@selectionK >= agreement purity). */
+  readonly agrees: boolean;
+  /** Which rule chose the concept (main-concept.ts), "popular" (Arviv) or "none". */
+  readonly rule: ChoiceRule | "popular" | "none";
   /** The concept behind the label; undefined when no concept matched. */
   readonly concept?: { kind: string; name: string; index: number };
   readonly scores: Record<string, number>;
@@ -103,6 +136,8 @@ export interface LabellerResult {
   readonly families: FamilyAnalysis[];
   /** One label per live neuron, ascending neuron id. */
   readonly labels: NeuronLabel[];
+  /** Neurons whose display label needed the "#id" suffix. */
+  readonly idSuffixed: readonly number[];
 }
 
 /**
@@ -129,18 +164,19 @@ export function analyseFamily(
 }
 
 /**
- * The default labeller (no LLM). For each live neuron n and each family, the candidates are its top
- * `candidates` tags by neuron-as-document TF-IDF plus its most characteristic tag (tag-as-document);
- * each candidate t is scored by its excess purity,
- *   excess(n, t) = purity@selectionK(n, t) - baseRate(t),   baseRate(t) = share of items with t,
- * so a tag that is both distinctive (TF-IDF) and pure in the neuron's top items, beyond what a random
- * item list would show, wins (ties: earlier family, then higher TF-IDF). With popularity counts, a
- * neuron whose top items average >= popularityThreshold popularity percentile and whose best excess
- * purity is below popularityMaxExcessPurity is labelled "popular items" (Arviv et al.). Scores of the
- * chosen label: tfidf, tfidfRank, purity@K (only for K <= support, see `reportedPurityAtK`), baseRate,
- * excessPurity, entropy/normalisedEntropy/kl (of the neuron's distribution over the chosen family's
- * tags), monosemanticity, popularity, support, maxActivation; and, whatever the label, `kl:<family>`
- * for every family the neuron has mass in. Dead neurons get no label.
+ * The default labeller (no LLM). Each live neuron's main concept is chosen so that it agrees with the
+ * neuron's top items (chooseConcept, main-concept.ts): among every concept carried by its top
+ * `selectionK` items, a semantic one with purity@K >= 0.6 and at least 0.2 above its base rate, by
+ * excess purity (purity - base rate); a decade or popularity concept only when no semantic concept is
+ * that selective; then any agreeing concept; with popularity counts, a neuron with none whose top items
+ * average >= popularityThreshold popularity percentile (and best excess < popularityMaxExcessPurity)
+ * is "popular items" (Arviv et al.); else the largest excess (a label that does not agree). The display
+ * label adds qualifiers until it is distinct within the run (distinct-labels.ts). Scores of the chosen
+ * concept: tfidf (neuron-as-document TF-IDF), tfidfRank, purity@K (only for K <= support, see
+ * `reportedPurityAtK`), baseRate, excessPurity, entropy/normalisedEntropy/kl (of the neuron's
+ * distribution over the chosen family's tags), monosemanticity, popularity, support, maxActivation;
+ * and, whatever the label, `kl:<family>` for every family the neuron has mass in. Dead neurons get no
+ * label.
  */
 export function labelNeurons(
   z: Matrix,
@@ -174,20 +210,14 @@ export function labelNeurons(
   const monoOf = new Map<number, number>();
   mono.ids.forEach((n, r) => monoOf.set(n, mono.score[r]));
 
+  const choiceOptions = { ...DEFAULT_CONCEPT_CHOICE, ...o.choice, k: o.selectionK };
+  const baseRates = analyses.map((a) => a.baseRates);
+  const decadeFamily = families.find((f) => f.kind === "decade");
+  const itemName = (i: number): string => o.titles?.[i] ?? o.itemIds?.[i] ?? `item ${i}`;
   const labels: NeuronLabel[] = [];
+  const parts: LabelParts[] = [];
   for (const n of activity.live) {
-    let chosen: { f: number; t: number; rank: number; excess: number } | undefined;
-    for (let f = 0; f < analyses.length; f++) {
-      const a = analyses[f];
-      const ranked = Array.from(rankTagsOfNeuron(a.tfidf.byNeuron, n, o.candidates));
-      const characteristic = a.matches.characteristicTagOfNeuron[n];
-      if (characteristic >= 0 && !ranked.includes(characteristic)) ranked.push(characteristic);
-      for (let rank = 0; rank < ranked.length; rank++) {
-        const t = ranked[rank];
-        const excess = purityAtK(top, a.family.matrix, n, t, o.selectionK) - a.baseRates[t];
-        if (!chosen || excess > chosen.excess) chosen = { f, t, rank, excess };
-      }
-    }
+    const choice = chooseConcept(top, families, baseRates, n, choiceOptions);
     const scores: Record<string, number> = { support: activity.support[n], maxActivation: activity.max[n] };
     if (monoOf.has(n)) scores.monosemanticity = monoOf.get(n) as number;
     if (pop) scores.popularity = pop[n];
@@ -195,11 +225,19 @@ export function labelNeurons(
       const r = indexOf(a.neuronSelectivity.ids, n);
       if (r >= 0) scores[`kl:${a.family.kind}`] = a.neuronSelectivity.kl[r];
     }
+    const popular =
+      !choice.main &&
+      pop !== undefined &&
+      pop[n] >= o.popularityThreshold &&
+      (choice.all[0] === undefined || choice.all[0].excess < o.popularityMaxExcessPurity);
+    const chosen = popular
+      ? undefined
+      : (choice.main ?? fallbackConcept(choice) ?? tfidfFallback(analyses, n));
     if (chosen) {
       const a = analyses[chosen.f];
       const m = a.family.matrix;
       scores.tfidf = a.tfidf.byNeuron.get(chosen.t, n);
-      scores.tfidfRank = chosen.rank + 1;
+      scores.tfidfRank = tfidfRank(a.tfidf.byNeuron, chosen.t, n);
       for (const k of o.ks) {
         const p = reportedPurityAtK(top, m, n, chosen.t, k);
         if (p !== undefined) scores[`purity@${k}`] = p;
@@ -213,30 +251,72 @@ export function labelNeurons(
         scores.kl = a.neuronSelectivity.kl[r];
       }
     }
-    const popular =
-      pop !== undefined &&
-      pop[n] >= o.popularityThreshold &&
-      (!chosen || chosen.excess < o.popularityMaxExcessPurity);
-    if (popular) {
-      labels.push({
-        neuron: n,
-        label: "popular items",
-        concept: { kind: "popularity", name: "popular items", index: -1 },
-        scores,
-      });
-    } else if (chosen) {
-      const fam = analyses[chosen.f].family;
-      labels.push({
-        neuron: n,
-        label: fam.names[chosen.t],
-        concept: { kind: fam.kind, name: fam.names[chosen.t], index: chosen.t },
-        scores,
-      });
-    } else {
-      labels.push({ neuron: n, label: "no matching concept", scores });
-    }
+    const concept = popular
+      ? { kind: "popularity", name: "popular items", index: -1 }
+      : chosen
+        ? {
+            kind: analyses[chosen.f].family.kind,
+            name: analyses[chosen.f].family.names[chosen.t],
+            index: chosen.t,
+          }
+        : undefined;
+    const name = concept?.name ?? "no matching concept";
+    const decade =
+      decadeFamily && concept?.kind !== "decade"
+        ? { shares: topItemShares(top, decadeFamily, n, o.selectionK), names: decadeFamily.names }
+        : undefined;
+    parts.push({
+      neuron: n,
+      main: name,
+      ...(o.distinct
+        ? labelQualifiers(n, name, choice, families, top, decade, itemName, {
+            ...DEFAULT_QUALIFIERS,
+            ...o.qualifiers,
+          })
+        : { qualifiers: [] }),
+    });
+    labels.push({
+      neuron: n,
+      label: name,
+      display: name,
+      qualifiers: [],
+      agrees: chosen !== undefined && chosen.purity >= choiceOptions.agreementPurity - 1e-12,
+      rule: popular ? "popular" : chosen ? chosen.rule : "none",
+      ...(concept ? { concept } : {}),
+      scores,
+    });
   }
-  return { neurons: z.cols, activity, top, families: analyses, labels };
+  const distinct = distinctLabels(parts);
+  const out = labels.map((l) => ({
+    ...l,
+    display: distinct.labels.get(l.neuron) ?? l.label,
+    qualifiers: distinct.used.get(l.neuron) ?? [],
+  }));
+  return { neurons: z.cols, activity, top, families: analyses, labels: out, idSuffixed: distinct.idSuffixed };
+}
+
+/** Rank (1-based) of tag t among neuron n's tags by score, ties to the lower tag. */
+function tfidfRank(scores: Matrix, t: number, n: number): number {
+  const v = scores.get(t, n);
+  let rank = 1;
+  for (let u = 0; u < scores.rows; u++) {
+    const w = scores.data[u * scores.cols + n];
+    if (w > v || (w === v && u < t)) rank++;
+  }
+  return rank;
+}
+
+/** A neuron whose top items carry no concept at all: its most distinctive tag by TF-IDF, when it has one. */
+function tfidfFallback(
+  analyses: readonly FamilyAnalysis[],
+  n: number,
+): (TopConcept & { rule: ChoiceRule }) | undefined {
+  for (let f = 0; f < analyses.length; f++) {
+    const [t] = rankTagsOfNeuron(analyses[f].tfidf.byNeuron, n, 1);
+    if (t !== undefined)
+      return { f, t, purity: 0, excess: -analyses[f].baseRates[t], semantic: true, rule: "fallback" };
+  }
+  return undefined;
 }
 
 function indexOf(ids: Int32Array, n: number): number {
@@ -251,14 +331,24 @@ function indexOf(ids: Int32Array, n: number): number {
   return -1;
 }
 
-/** The labeller's labels as labels.json entries (source "tfidf"). */
+/** The labeller's labels as labels.json entries (source "tfidf"; `label` is the distinct display label). */
 export function labelEntries(result: LabellerResult, now = new Date()): Map<number, LabelEntry> {
   const out = new Map<number, LabelEntry>();
   for (const l of result.labels) {
     out.set(l.neuron, {
-      label: l.label,
+      label: l.display,
       source: "tfidf",
-      ...(l.concept ? { concept: { kind: l.concept.kind, name: l.concept.name } } : {}),
+      ...(l.concept
+        ? {
+            concept: {
+              kind: l.concept.kind,
+              name: l.concept.name,
+              ...(l.concept.index >= 0 ? { index: l.concept.index } : {}),
+            },
+          }
+        : {}),
+      ...(l.qualifiers.length > 0 ? { qualifiers: [...l.qualifiers] } : {}),
+      agrees: l.agrees,
       scores: { ...l.scores },
       updatedAt: now.toISOString(),
     });
@@ -266,12 +356,20 @@ export function labelEntries(result: LabellerResult, now = new Date()): Map<numb
   return out;
 }
 
-/** A labels document from the labeller, merged over `existing` (manual labels are kept). */
-export function toLabelsDoc(result: LabellerResult, existing?: LabelsDoc, now = new Date()): LabelsDoc {
+/**
+ * A labels document from the labeller, merged over `existing` (manual labels are kept), with every
+ * concept as a knob (concept-knobs.ts, neurons firing on >= minSupport items).
+ */
+export function toLabelsDoc(
+  result: LabellerResult,
+  existing?: LabelsDoc,
+  now = new Date(),
+  minSupport = DEFAULT_MIN_SUPPORT,
+): LabelsDoc {
   const base = existing ?? emptyLabels(result.neurons);
   if (base.neurons !== result.neurons)
     throw new RangeError(
       `toLabelsDoc: existing labels are for ${base.neurons} neurons, the SAE has ${result.neurons}`,
     );
-  return mergeLabels(base, labelEntries(result, now));
+  return { ...mergeLabels(base, labelEntries(result, now)), concepts: conceptKnobs(result, { minSupport }) };
 }

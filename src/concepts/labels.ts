@@ -15,17 +15,51 @@ export function labelsPath(conceptsDir: string): string {
 /** Where a label came from: the default TF-IDF/purity labeller, an LLM, or a person. */
 export const LabelSourceSchema = z.enum(["tfidf", "llm", "manual"]);
 
+/** Current version of labels.json (1: label only; 2: concept id apart from a distinct display label). */
+export const LABELS_FORMAT_VERSION = 2;
+
+/** The concept a label is derived from: family kind ("genre", "tag", ...), name, column in the family. */
+export const LabelConceptSchema = z
+  .object({ kind: z.string().min(1), name: z.string().min(1), index: z.number().int().min(0).optional() })
+  .strict();
+
+/** One neuron of a concept knob with its weight (the weights of a knob sum to 1). */
+export const WeightedNeuronSchema = z
+  .object({ neuron: z.number().int().min(0), weight: z.number().min(0).max(1) })
+  .strict();
+
+/**
+ * A concept as a knob (labels.json format 2, `concepts`): the Knots-to-Knobs tag -> neuron mappings
+ * of one concept of a family (see concepts/concept-knobs.ts): `representative` = argmax_n M n->t,
+ * `unique` = argmax_n M t->n (-1: no eligible neuron), and `direction`, the neurons selective for
+ * the concept with their weights.
+ */
+export const ConceptKnobSchema = z
+  .object({
+    kind: z.string().min(1),
+    name: z.string().min(1),
+    index: z.number().int().min(0),
+    representative: z.number().int().min(-1),
+    unique: z.number().int().min(-1),
+    direction: z.array(WeightedNeuronSchema).max(64),
+  })
+  .strict();
+
 /** One neuron's label with its provenance and scores. */
 export const LabelEntrySchema = z
   .object({
     label: z.string().trim().min(1).max(200),
     source: LabelSourceSchema,
     description: z.string().max(2000).optional(),
-    /** The concept (family kind and name) the label was derived from, when it was. */
-    concept: z
-      .object({ kind: z.string().min(1), name: z.string().min(1) })
-      .strict()
-      .optional(),
+    /**
+     * What the neuron is about (format 2 keeps it apart from the display `label`): the concept family
+     * kind, the concept's name and (format 2) its column in that family. Format-1 files have no index.
+     */
+    concept: LabelConceptSchema.optional(),
+    /** Format 2: the qualifiers appended to the concept name to make the display label distinct. */
+    qualifiers: z.array(z.string().min(1).max(200)).max(8).optional(),
+    /** Format 2: whether the concept holds on the neuron's top items (purity@10 >= 0.6). */
+    agrees: z.boolean().optional(),
     /** Named finite scores: "purity@10", "tfidf", "entropy", "kl", "monosemanticity", "confidence", ... */
     scores: z.record(z.string().min(1), z.number()),
     updatedAt: z.iso.datetime(),
@@ -36,12 +70,25 @@ export const LabelEntrySchema = z
 export const LabelsSchema = z
   .object({
     format: z.literal("reclens-labels"),
-    formatVersion: z.literal(1),
+    /** 1 (older files, still read) or 2 (written now). */
+    formatVersion: z.union([z.literal(1), z.literal(2)]),
     neurons: z.number().int().positive(),
     labels: z.record(z.string(), LabelEntrySchema),
+    /** Format 2: every concept as a knob (name -> neurons), for `--boost "<concept>:<alpha>"`. */
+    concepts: z.array(ConceptKnobSchema).optional(),
   })
   .strict()
   .superRefine((doc, ctx) => {
+    (doc.concepts ?? []).forEach((c, i) => {
+      for (const n of [c.representative, c.unique, ...c.direction.map((d) => d.neuron)])
+        if (n >= doc.neurons)
+          ctx.addIssue({
+            code: "custom",
+            path: ["concepts", i],
+            message: `concept "${c.name}": neuron ${n} out of range [0, ${doc.neurons})`,
+            input: n,
+          });
+    });
     for (const key of Object.keys(doc.labels)) {
       if (!/^(0|[1-9][0-9]*)$/.test(key)) {
         ctx.addIssue({
@@ -67,12 +114,14 @@ export type LabelsDoc = z.infer<typeof LabelsSchema>;
 export type LabelEntry = z.infer<typeof LabelEntrySchema>;
 /** A label's source. */
 export type LabelSource = z.infer<typeof LabelSourceSchema>;
+/** A concept knob of labels.json format 2. */
+export type ConceptKnob = z.infer<typeof ConceptKnobSchema>;
 
 /** A labels document with no labels. */
 export function emptyLabels(neurons: number): LabelsDoc {
   return parseWith(
     LabelsSchema,
-    { format: "reclens-labels", formatVersion: 1, neurons, labels: {} },
+    { format: "reclens-labels", formatVersion: LABELS_FORMAT_VERSION, neurons, labels: {} },
     "labels",
   );
 }
@@ -109,13 +158,17 @@ export function readLabels(path: string): LabelsDoc {
   return validateLabels(value, path);
 }
 
-/** Validates and writes labels.json atomically, neurons in ascending order, 2-space indented. */
+/**
+ * Validates and writes labels.json atomically, neurons in ascending order, 2-space indented, always in
+ * the current format (a format-1 document read earlier is written back as format 2).
+ */
 export function writeLabels(path: string, doc: LabelsDoc): void {
   const valid = validateLabels(doc, `labels for ${path}`);
   const ordered: Record<string, LabelEntry> = {};
   for (const key of Object.keys(valid.labels).sort((a, b) => Number(a) - Number(b)))
     ordered[key] = valid.labels[key];
-  writeFileAtomic(path, `${JSON.stringify({ ...valid, labels: ordered }, null, 2)}\n`);
+  const out = { ...valid, formatVersion: LABELS_FORMAT_VERSION, labels: ordered };
+  writeFileAtomic(path, `${JSON.stringify(out, null, 2)}\n`);
 }
 
 function checkNeuron(doc: LabelsDoc, neuron: number): void {

@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_MIN_SUPPORT } from "../concepts/activations.js";
+import { conceptKnobs } from "../concepts/concept-knobs.js";
+import { labelQuality, type LabelQuality } from "../concepts/label-quality.js";
 import { labelEntries, labelNeurons, type LabellerResult } from "../concepts/labeller.js";
 import {
   emptyLabels,
@@ -65,6 +67,8 @@ export interface LabelRunResult {
   readonly purity: PurityReport;
   /** Per-family KL/entropy selectivity of the live neurons (KL >= 2 nats share). */
   readonly selectivity: SelectivitySummary;
+  /** Share of live neurons with a unique label and with a label agreeing with their top items. */
+  readonly labelQuality: LabelQuality;
   /** Firing rate of each latent over the training users. */
   readonly firing: Float64Array;
   readonly llm?: { readonly labelled: number; readonly failures: Map<number, string> };
@@ -127,7 +131,13 @@ function labelStages(ctx: ModelRunContext, sae: ReturnType<typeof loadRunSae>["s
     const popularity = new Float64Array(ctx.dataset.items.length);
     for (const i of ctx.split.train.indices) popularity[i]++;
     const minSupport = opts.minSupport ?? DEFAULT_MIN_SUPPORT;
-    const labeller = labelNeurons(z, ctx.dataset.concepts, { ks, popularity, minSupport });
+    const labeller = labelNeurons(z, ctx.dataset.concepts, {
+      ks,
+      popularity,
+      minSupport,
+      itemIds: ctx.dataset.items,
+      ...(ctx.dataset.itemTitles ? { titles: ctx.dataset.itemTitles } : {}),
+    });
     const selectivity = selectivitySummary(
       labeller.families.map((a) => ({
         kind: a.family.kind,
@@ -160,7 +170,9 @@ function labelStages(ctx: ModelRunContext, sae: ReturnType<typeof loadRunSae>["s
  * (purity@10/20/50), selectivity SVG charts per family (<kind>-neuron-entropy.svg, ...),
  * purity histogram, item-activations.safetensors and summary.json (with the per-family selectivity
  * summary: share of live neurons whose tag distribution is >= 2 nats KL from the mean, mean
- * normalised entropy).
+ * normalised entropy; and `labelQuality`: the shares of live neurons with a unique label and with a
+ * label whose concept holds on >= 60% of their top-10 items). labels.json (format 2) also holds every
+ * concept as a knob (concept-knobs.ts) for `--boost "<concept>:<alpha>"`.
  */
 export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {}): Promise<LabelRunResult> {
   const families = ctx.dataset.concepts;
@@ -209,7 +221,9 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
   }
   if (Object.keys(doc.labels).length === 0)
     throw nothingLabelled(ctx, sae.dSae, labeller.activity.live.length, minSupport);
+  doc = { ...doc, concepts: conceptKnobs(labeller, { minSupport }) };
   writeLabels(labelsFile, doc);
+  const labelQualityReport = labelQuality(doc, labeller.activity.live, labeller.top, labeller.families);
   const files: Record<string, string> = { labels: labelsFile, ...sequences?.files };
   const purity = purityReport(labeller, ks, minSupport);
   files.purityMarkdown = join(dir, "purity.md");
@@ -256,6 +270,7 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
         keptManual,
         minSupport,
         purity: { counted: purity.counted, mean: purity.meanPurity, shareAbove90: purity.shareAbove90 },
+        labelQuality: labelQualityReport,
         selectivity,
         ...(llm ? { llm: { labelled: llm.labelled, failures: Object.fromEntries(llm.failures) } } : {}),
         ...(sequences ? { sequenceConcepts: sequences.summary } : {}),
@@ -272,6 +287,7 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
     itemVectors: source,
     purity,
     selectivity,
+    labelQuality: labelQualityReport,
     firing,
     ...(llm ? { llm } : {}),
     files,

@@ -4,7 +4,15 @@ import { checkNeuronId } from "../../pipeline/neurons.js";
 import { neuronReach } from "../editor.js";
 import { inBody, parseRequest } from "../http-errors.js";
 import { listNeurons, neuronDetail } from "../neuron-views.js";
-import { LabelBody, NeuronDetailQuery, NeuronListQuery, NeuronParams, ReachQuery } from "../schemas.js";
+import { resolveKnob } from "../../pipeline/knobs.js";
+import {
+  KnobResolveQuery,
+  LabelBody,
+  NeuronDetailQuery,
+  NeuronListQuery,
+  NeuronParams,
+  ReachQuery,
+} from "../schemas.js";
 import type { Workspace } from "../workspace.js";
 
 /** Neuron in the path; NotFound (404) when out of the SAE's range, worded as the CLI's. */
@@ -14,8 +22,17 @@ export function neuronParam(ws: Workspace, params: unknown): number {
   return j;
 }
 
-/** GET /api/neurons, GET /api/neurons/:j, GET /api/neurons/:j/reach, PUT /api/neurons/:j/label. */
+/**
+ * GET /api/neurons, GET /api/neurons/:j, GET /api/neurons/:j/reach, PUT /api/neurons/:j/label, and
+ * GET /api/knobs/resolve?ref=<id, concept or label>&mapping=<representative|unique|direction>: the
+ * neuron(s) a knob reference resolves to and the alternatives (as `reclens neurons resolve`).
+ */
 export function registerNeuronRoutes(app: FastifyInstance, ws: Workspace): void {
+  app.get("/api/knobs/resolve", async (req) => {
+    const q = parseRequest(KnobResolveQuery, req.query, "query");
+    return resolveKnob(ws.labels, q.ref, { mapping: q.mapping }, "ref");
+  });
+
   app.get("/api/neurons", async (req) => {
     const q = parseRequest(NeuronListQuery, req.query, "query");
     return listNeurons(ws, { ...q, includeDead: q.includeDead === "true" });
