@@ -21,6 +21,8 @@ import { writeFileAtomic } from "../store/atomic.js";
 import type { Matrix } from "../tensor/matrix.js";
 import type { ModelRunContext } from "./run-context.js";
 import type { LoadedSae } from "./sae-ref.js";
+import { operatorsRun, type OperatorsRunResult } from "./steer-operators-run.js";
+import type { OperatorName } from "../steer/operators.js";
 
 /** Options of {@link steerEvalRun}. */
 export interface SteerEvalOptions {
@@ -38,6 +40,10 @@ export interface SteerEvalOptions {
   readonly popularityLatents?: number;
   /** Suppression factors of the debiasing curve (default 1, 0.75, 0.5, 0.25, 0). */
   readonly debiasFactors?: readonly number[];
+  /** Operators compared side by side (default all: k2k, shift, knob, rerank, inject); [] skips the comparison. */
+  readonly operators?: readonly OperatorName[];
+  /** Strengths of the operator comparison (default 0, 0.1, ..., 1). */
+  readonly strengths?: readonly number[];
 }
 
 /** The debiasing example: the popularity latents and the diversity/accuracy points. */
@@ -56,6 +62,8 @@ export interface SteerEvalResult {
   /** "HR" (leave-one-out: one target item) or "Recall_trunc". */
   readonly metric: string;
   readonly debias?: DebiasResult;
+  /** The operator comparison (absent when `operators` is []). */
+  readonly operators?: OperatorsRunResult;
   readonly files: Record<string, string> & {
     readonly json: string;
     readonly markdown: string;
@@ -155,7 +163,9 @@ export function debiasMarkdown(d: DebiasResult, k: number, metric = "HR"): strin
  * alpha) and tradeoff-kept.svg (segment share against the metric kept) into `<run>/steer/`. Then the
  * debiasing example: the popularity latents (item activations most correlated with training
  * popularity) are suppressed by each factor, and debias.json/.md/.svg report coverage, Gini and the
- * long-tail share of the top-k against the metric kept.
+ * long-tail share of the top-k against the metric kept. Between the two, the operators side by
+ * side on the same users (steer-operators-run.ts): Knots to Knobs' blend, the calibrated
+ * shift, the knob re-rank (default), metadata re-ranking and history injection, written to operators.json/.md/.svg.
  */
 export function steerEvalRun(
   ctx: ModelRunContext,
@@ -199,6 +209,23 @@ export function steerEvalRun(
   writeFileAtomic(files.markdown, tradeoffMarkdown(rows, k, family.kind, metric));
   writeFileAtomic(files.svg, tradeoffSvg(report));
   writeFileAtomic(files.keptSvg, keptTradeoffSvg(report, metric));
+  let operators: OperatorsRunResult | undefined;
+  if (!opts.operators || opts.operators.length > 0) {
+    operators = operatorsRun(ctx, loaded, z, family, mappings[1].tagToNeuron, {
+      out,
+      k,
+      minSupport,
+      metric,
+      ...(opts.operators ? { operators: opts.operators } : {}),
+      ...(opts.strengths ? { strengths: opts.strengths } : {}),
+    });
+    Object.assign(files, {
+      operatorsJson: operators.files.json,
+      operatorsMarkdown: operators.files.markdown,
+      operatorsSvg: operators.files.svg,
+      calibration: operators.files.calibration,
+    });
+  }
   let debias: DebiasResult | undefined;
   const count = opts.popularityLatents ?? 3;
   if (count > 0) {
@@ -231,6 +258,7 @@ export function steerEvalRun(
     rows,
     metric,
     ...(debias ? { debias } : {}),
+    ...(operators ? { operators } : {}),
     files,
   };
 }

@@ -1,5 +1,6 @@
 /** Steering: operators on SAE codes, steered recommendation, item promotion, genre suppression, trade-off evaluation. */
 export { boostCode, boostRow, validateKnobs, type BoostOp, type Knob } from "./boost.js";
+export { calibrateStrength, strengthToAmount, type StrengthCalibration } from "./calibration.js";
 export { clampCode, clampRow, validateClamp, type ClampOp } from "./clamp.js";
 export { CodeRow, mapCodeRows } from "./code-row.js";
 export {
@@ -9,6 +10,10 @@ export {
   type GenreSuppressionResult,
 } from "./genre-suppression.js";
 export { steerCode, validateSteerOps, type SteerOp, type SteerPlan } from "./ops.js";
+export { DEFAULT_OPERATOR, OPERATOR_NAMES, type OperatorName } from "./operators.js";
+export { evaluateOperators, type OperatorReport } from "./operators-eval.js";
+export { bestShareAtKept, dominates, type FrontierPoint } from "./operators-frontier.js";
+export { shiftCode, shiftRow, validateShift, type ShiftKnob, type ShiftOp } from "./shift.js";
 export { promoteItem, type PromotionOptions, type PromotionPoint, type PromotionResult } from "./promote.js";
 export {
   activeNeurons,

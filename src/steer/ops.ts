@@ -2,10 +2,11 @@ import type { SparseCode } from "../sae/types.js";
 import { boostRow, validateKnobs, type BoostOp } from "./boost.js";
 import { clampRow, validateClamp, type ClampOp } from "./clamp.js";
 import { mapCodeRows } from "./code-row.js";
+import { shiftRow, validateShift, type ShiftOp } from "./shift.js";
 import { suppressRow, validateSuppress, type SuppressOp } from "./suppress.js";
 
-/** A steering operator on a sparse code: boost (knobs), suppress, clamp. */
-export type SteerOp = BoostOp | SuppressOp | ClampOp;
+/** A steering operator on a sparse code: boost (knobs, convex blend), shift (additive), suppress, clamp. */
+export type SteerOp = BoostOp | ShiftOp | SuppressOp | ClampOp;
 
 /** The same ops for every row, or the ops of each row (`(row) => ops`, row index within the code). */
 export type SteerPlan = readonly SteerOp[] | ((row: number) => readonly SteerOp[]);
@@ -18,6 +19,9 @@ export function validateSteerOps(ops: readonly SteerOp[], dSae: number, where = 
       case "boost":
         validateKnobs(op.knobs, dSae, at);
         break;
+      case "shift":
+        validateShift(op.knobs, dSae, at);
+        break;
       case "suppress":
         validateSuppress(op.neurons, op.factor ?? 0, dSae, at);
         break;
@@ -25,7 +29,7 @@ export function validateSteerOps(ops: readonly SteerOp[], dSae: number, where = 
         validateClamp(op.neuron, op.value, dSae, at);
         break;
       default:
-        throw new RangeError(`${at}: unknown steering op kind (known: boost, suppress, clamp)`);
+        throw new RangeError(`${at}: unknown steering op kind (known: boost, shift, suppress, clamp)`);
     }
   });
 }
@@ -42,6 +46,7 @@ export function steerCode(code: SparseCode, plan: SteerPlan): SparseCode {
     if (typeof plan === "function") validateSteerOps(ops, code.dSae, `steer (row ${row.row})`);
     for (const op of ops) {
       if (op.kind === "boost") boostRow(row, op.knobs);
+      else if (op.kind === "shift") shiftRow(row, op.knobs);
       else if (op.kind === "suppress") suppressRow(row, op.neurons, op.factor ?? 0);
       else clampRow(row, op.neuron, op.value);
     }
