@@ -6,6 +6,12 @@ import { labelActivations, listedItem, type LabelledActivation, type ListedItem 
 import type { ModelRunContext } from "./run-context.js";
 import type { LoadedSae } from "./sae-ref.js";
 import { checkPromotion, promoteOverUsers, type UserGroup } from "./promotion.js";
+import { resolveAudience } from "./audience.js";
+import { runInterventionEnv, type InterventionEnv } from "./intervention-env.js";
+export { runPopulation } from "./intervention-env.js";
+import { promoteToAudience, type AudiencePromotionResult, type NeuronChoice } from "./promote-audience.js";
+import { activeNeurons } from "../steer/recommend.js";
+import { Matrix } from "../tensor/matrix.js";
 
 /** Which users a promotion is measured on. */
 export type PromotionUsers = "all" | "test";
@@ -109,4 +115,80 @@ function* runUserGroups(ctx: ModelRunContext, opts: PromoteRunOptions): Generato
     }
     offset += seg.rows.rows;
   }
+}
+
+/** Options of {@link promoteAudienceForRun}. */
+export interface PromoteAudienceRunOptions {
+  /** Original item id. */
+  readonly item: string;
+  /** Audience spec (pipeline/audience.ts): a concept, `<attribute>=<value>` or `ids:a,b`. */
+  readonly audience: string;
+  /** Neuron id or label; chosen automatically when absent. */
+  readonly neuron?: string;
+  readonly strengths: readonly number[];
+  readonly n?: number;
+  readonly minShare?: number;
+  readonly minHistory?: number;
+}
+
+/** Result of {@link promoteAudienceForRun}. */
+export interface PromoteAudienceRunResult extends Omit<AudiencePromotionResult, "choice"> {
+  readonly item: ListedItem;
+  readonly audience: string;
+  readonly definition: string;
+  readonly n: number;
+  readonly neuron: number;
+  readonly label?: string;
+  readonly choice: NeuronChoice;
+  /** The item's own active neurons (the scale for strengths). */
+  readonly itemNeurons: LabelledActivation[];
+}
+
+/**
+ * `reclens promote --audience`: item-side promotion measured on a target audience (all dataset users
+ * with their full histories; training users keep their learned MF vectors), through the audience
+ * promotion service (src/pipeline/promote-audience.ts, shared with the HTTP API via {@link promoteAudience}).
+ */
+export function promoteAudienceForRun(
+  ctx: ModelRunContext,
+  loaded: LoadedSae,
+  doc: LabelsDoc,
+  opts: PromoteAudienceRunOptions,
+): PromoteAudienceRunResult {
+  return promoteAudience(runInterventionEnv(ctx, loaded.sae, doc), opts);
+}
+
+/** Audience promotion on an intervention environment (a run or a served workspace). */
+export function promoteAudience(env: InterventionEnv, opts: PromoteAudienceRunOptions): PromoteAudienceRunResult {
+  const item = itemIndex(env.dataset, opts.item);
+  const neuron = opts.neuron === undefined ? undefined : resolveNeuron(env.labels, opts.neuron);
+  const pop = env.population;
+  const aud = resolveAudience(env.dataset, pop, opts.audience, {
+    ...(opts.minShare !== undefined ? { minShare: opts.minShare } : {}),
+    ...(opts.minHistory !== undefined ? { minHistory: opts.minHistory } : {}),
+  });
+  const n = opts.n ?? 30;
+  const r = promoteToAudience(
+    env.model,
+    env.sae,
+    pop,
+    aud.users,
+    { item, strengths: opts.strengths, n, ...(neuron !== undefined ? { neuron } : {}) },
+    aud.concept,
+  );
+  const label = env.labels.labels[String(r.choice.neuron)]?.label;
+  const code = env.sae.encode(
+    new Matrix(1, env.sae.dIn, (env.model.encodeItems as () => Matrix).call(env.model).row(item).slice()),
+  );
+  const title = env.dataset.itemTitles?.[item];
+  return {
+    item: { item, id: env.dataset.items[item], ...(title ? { title } : {}) },
+    audience: opts.audience,
+    definition: aud.definition,
+    n,
+    neuron: r.choice.neuron,
+    ...(label ? { label } : {}),
+    ...r,
+    itemNeurons: labelActivations(env.labels, activeNeurons(code, 0)),
+  };
 }
