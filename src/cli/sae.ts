@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerSaeJoint } from "./arviv.js";
 import { registerSaeEval } from "./sae-eval.js";
 import { registerSaeSweep } from "./sae-sweep.js";
 import { registerSaeTrain } from "./sae-train.js";
@@ -11,4 +12,5 @@ export function registerSae(program: Command): void {
   registerSaeTrain(sae);
   registerSaeEval(sae);
   registerSaeSweep(sae);
+  registerSaeJoint(sae);
 }

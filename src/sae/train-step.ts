@@ -9,6 +9,7 @@ import { klLoss } from "./losses/kl.js";
 import { l1Loss } from "./losses/l1.js";
 import { l2Loss } from "./losses/l2.js";
 import { predictionLoss } from "./losses/prediction.js";
+import { jointPredictionLoss } from "./losses/joint-prediction.js";
 import type { LossConfig } from "./losses/types.js";
 import type { InputNormaliser } from "./normalise.js";
 import { type Grouping, decodeBackward, decodeInto, encoderBackward, preferDense } from "./sparse-ops.js";
@@ -143,6 +144,20 @@ export function runStep(
     }
     terms.prediction = v;
     loss += losses.prediction.weight * v;
+  }
+  if (losses.jointPrediction) {
+    // Pairs of a two-tower JointBatch, both rows reconstructed (losses/joint-prediction.ts).
+    const jp = losses.jointPrediction;
+    const yhat = p.normaliser.undo(xhat.clone(), nb.rowMean, nb.rowScale);
+    const dY = dX ? new Matrix(B, n) : null;
+    const v = jointPredictionLoss(y, yhat, jp.scorer, dY, jp.weight);
+    if (dY && dX) {
+      p.normaliser.undoBackward(dY, nb.rowScale);
+      const d = dX[G - 1].data;
+      for (let t = 0; t < d.length; t++) d[t] += dY.data[t];
+    }
+    terms.jointPrediction = v;
+    loss += jp.weight * v;
   }
   const dbEnc = new Float32Array(m);
   if (losses.auxk) {

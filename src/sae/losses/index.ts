@@ -4,6 +4,7 @@ import type { LossConfig } from "./types.js";
 export type {
   AuxKConfig,
   FrozenScorer,
+  JointPredictionConfig,
   KlConfig,
   L1Config,
   LossConfig,
@@ -11,8 +12,16 @@ export type {
   WeightedTerm,
 } from "./types.js";
 export { LinearScorer } from "./scorer.js";
+export {
+  DotPairScorer,
+  JointBatch,
+  TapePairScorer,
+  jointPredictionLoss,
+  type BatchPairs,
+  type PairScorer,
+} from "./joint-prediction.js";
 
-const TERMS = ["l2", "cosine", "fvu", "l1", "auxk", "kl", "prediction"] as const;
+const TERMS = ["l2", "cosine", "fvu", "l1", "auxk", "kl", "prediction", "jointPrediction"] as const;
 
 /**
  * A sensible loss configuration per architecture: FVU plus AuxK (weight 1/32, dead after
@@ -82,6 +91,21 @@ export function validateLossConfig(cfg: LossConfig, source: string): LossConfig 
       );
     }
     checkInt(source, "prediction.items", cfg.prediction.items, 1);
+  }
+  if (cfg.jointPrediction) {
+    const s = cfg.jointPrediction.scorer;
+    if (
+      typeof s !== "object" ||
+      s === null ||
+      typeof s.scorePairs !== "function" ||
+      typeof s.backwardPairs !== "function"
+    )
+      throw new SaeConfigError(
+        source,
+        "jointPrediction.scorer",
+        "must implement PairScorer (scorePairs, backwardPairs)",
+        typeof s,
+      );
   }
   return cfg;
 }

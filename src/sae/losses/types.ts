@@ -1,4 +1,5 @@
 import type { Matrix } from "../../tensor/matrix.js";
+import type { PairScorer } from "./joint-prediction.js";
 
 /**
  * A frozen downstream scorer (e.g. a recommender's decoder) that maps a representation to scores of
@@ -69,6 +70,15 @@ export interface PredictionConfig extends WeightedTerm {
 }
 
 /**
+ * Joint prediction-aware loss of an SAE over both towers of a two-tower model (Arviv et al. 2025):
+ * mean squared difference between the frozen pair scorer's outputs on reconstructed and on original
+ * (user, item) rows, for the pairs each JointBatch carries (joint-prediction.ts).
+ */
+export interface JointPredictionConfig extends WeightedTerm {
+  scorer: PairScorer;
+}
+
+/**
  * Typed combination of loss terms; absent terms are off. Reconstruction terms (l2, cosine, fvu) are
  * computed in the SAE's normalised space and, for matryoshka, summed over every prefix.
  */
@@ -83,4 +93,5 @@ export interface LossConfig {
   auxk?: AuxKConfig;
   kl?: KlConfig;
   prediction?: PredictionConfig;
+  jointPrediction?: JointPredictionConfig;
 }
