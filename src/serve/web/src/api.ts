@@ -3,9 +3,23 @@ import type { ErrorBody } from "../../http-errors.js";
 import type { ItemView } from "../../item-view.js";
 import type { NeuronDetail, NeuronSummary } from "../../neuron-views.js";
 import type { RecommendationView } from "../../steering.js";
+import type { ColdStartView } from "../../cold-start.js";
+import type { ExplainView } from "../../explain.js";
+import type { KnobMatch, KnobSearchView } from "../../knob-search.js";
 
 /** Types of the API responses (shared with the server). */
-export type { ItemView, NeuronDetail, NeuronSummary, PromotionView, ReachView, RecommendationView };
+export type {
+  ColdStartView,
+  ExplainView,
+  ItemView,
+  KnobMatch,
+  KnobSearchView,
+  NeuronDetail,
+  NeuronSummary,
+  PromotionView,
+  ReachView,
+  RecommendationView,
+};
 
 /** GET /api/info (the parts the panel shows). */
 export interface Info {
@@ -91,8 +105,24 @@ export const api = {
     call<RecommendationView>(`/api/users/${enc(id)}/recommendations${qs({ n, ...steeringParams(knobs) })}`, {
       signal: signal ?? null,
     }),
-  neurons: (q: string, sort: string, limit = 200) =>
-    call<{ total: number; neurons: NeuronSummary[] }>(`/api/neurons${qs({ q, sort, limit })}`),
+  neurons: (q: string, sort: string, limit = 200, offset = 0) =>
+    call<{ total: number; neurons: NeuronSummary[] }>(`/api/neurons${qs({ q, sort, limit, offset })}`),
+  /** Concepts and labels over all neurons (GET /api/knobs/search). */
+  knobSearch: (q: string, limit = 12) => call<KnobSearchView>(`/api/knobs/search${qs({ q, limit })}`),
+  /** Why `item` is in the user's steered list (GET /api/users/:id/explain). */
+  explain: (id: string, item: string, knobs: readonly KnobSetting[], n = 20) =>
+    call<ExplainView>(`/api/users/${enc(id)}/explain${qs({ item, n, top: 8, ...steeringParams(knobs) })}`),
+  /** A new user's list from knobs alone (POST /api/cold-start; boosts only, value = strength). */
+  coldStart: (knobs: readonly KnobSetting[], n = 20, signal?: AbortSignal) =>
+    call<ColdStartView>("/api/cold-start", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        knobs: knobs.filter((k) => k.value > 0).map((k) => ({ neuron: k.neuron, strength: k.value })),
+        n,
+      }),
+      signal: signal ?? null,
+    }),
   neuron: (j: number) => call<NeuronDetail>(`/api/neurons/${j}?k=20`),
   reach: (j: number, alpha: number, n: number) =>
     call<ReachView>(`/api/neurons/${j}/reach${qs({ alpha, n, limit: 25 })}`),

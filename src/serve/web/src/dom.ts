@@ -65,6 +65,15 @@ export function pct(x: number): string {
   return `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 }
 
+/**
+ * The title as shown: MovieLens titles already end in their year ("Heat (1995)"), so the year is
+ * appended only to titles that do not end in a "(yyyy)" of their own (it used to show twice).
+ */
+export function displayTitle(item: { title: string; year?: number }): string {
+  if (!item.year || /\(\d{4}\)\s*$/.test(item.title)) return item.title;
+  return `${item.title} (${item.year})`;
+}
+
 /** The title and concept chips of an item. */
 export function itemLine(item: {
   title: string;
@@ -76,14 +85,7 @@ export function itemLine(item: {
       .slice(0, kind === "genre" ? 3 : 2)
       .map((n) => h("span", { class: `chip chip-${kind === "genre" ? "genre" : "tag"}` }, n)),
   );
-  return h(
-    "span",
-    { class: "item-line" },
-    h("span", { class: "title" }, item.title),
-    item.year ? h("span", { class: "year" }, ` (${item.year})`) : null,
-    " ",
-    chips,
-  );
+  return h("span", { class: "item-line" }, h("span", { class: "title" }, displayTitle(item)), " ", chips);
 }
 
 /** A short status message for an error. */

@@ -1,16 +1,32 @@
 import { api, type ItemView, type PromotionView, type ReachView } from "./api.js";
 import { debounce, errorText, fmt, h, itemLine, replace } from "./dom.js";
+import { knobFinder } from "./knob-finder.js";
 import { navigate, neuronName, state } from "./state.js";
+import { setParams } from "./url.js";
 
 /** The Editor view: who a concept would reach, and item promotion. */
 export interface EditorView {
+  /** Makes neuron j the editor's target (kept until another is picked). */
   pick(j: number): void;
   refresh(): Promise<void>;
+  /** The target neuron, if any. */
+  readonly target: number | undefined;
+  /** Restores target, alpha and list length (from the URL). */
+  restore(target: number | undefined, alphaValue: number | undefined, nValue: number | undefined): void;
 }
 
 /** Builds the Editor view inside `root`. */
 export function mountEditorView(root: HTMLElement): EditorView {
-  const concept = h("select", { id: "editor-concept" });
+  let target: number | undefined;
+  const targetOut = h(
+    "p",
+    { id: "editor-target", class: "target", role: "status" },
+    "No concept chosen: search for one.",
+  );
+  const finder = knobFinder("editor-search", "Concept (search all neurons)", (j) => {
+    view.pick(j);
+    finder.clear();
+  });
   const alpha = h("input", { id: "editor-alpha", type: "range", min: 0, max: 1, step: 0.05, value: 0.3 });
   const alphaOut = h("output", { for: "editor-alpha" }, "0.3");
   const n = h("input", { id: "editor-n", type: "number", min: 1, max: 100, value: 20 });
@@ -36,7 +52,11 @@ export function mountEditorView(root: HTMLElement): EditorView {
   const promoteOut = h("div", { id: "promote", "aria-live": "polite" });
   let item: ItemView | undefined;
 
-  alpha.addEventListener("input", () => (alphaOut.textContent = alpha.value));
+  alpha.addEventListener("input", () => {
+    alphaOut.textContent = alpha.value;
+    setParams({ alpha: alpha.value }, "replace");
+  });
+  n.addEventListener("change", () => setParams({ n: n.value }, "replace"));
   replace(
     root,
     h(
@@ -50,8 +70,8 @@ export function mountEditorView(root: HTMLElement): EditorView {
         h(
           "form",
           { class: "form", onSubmit: (ev: Event) => (ev.preventDefault(), void runReach()) },
-          h("label", { for: "editor-concept" }, "Concept"),
-          concept,
+          finder.root,
+          targetOut,
           h("label", { for: "editor-alpha" }, "Boost share (alpha)"),
           h("div", { class: "row" }, alpha, alphaOut),
           h("label", { for: "editor-n" }, "List length"),
@@ -153,7 +173,9 @@ export function mountEditorView(root: HTMLElement): EditorView {
     );
   };
   const runReach = async (): Promise<void> => {
-    const j = Number(concept.value);
+    if (target === undefined)
+      return void replace(reachOut, h("p", { class: "error" }, "Choose a concept first."));
+    const j = target;
     replace(reachOut, h("p", { class: "muted" }, "Working…"));
     try {
       renderReach(await api.reach(j, Number(alpha.value), Number(n.value)));
@@ -245,34 +267,49 @@ export function mountEditorView(root: HTMLElement): EditorView {
   };
   const runPromote = async (): Promise<void> => {
     if (!item) return;
+    if (target === undefined)
+      return void replace(promoteOut, h("p", { class: "error" }, "Choose a concept first."));
     replace(promoteOut, h("p", { class: "muted" }, "Working…"));
     try {
-      renderPromotion(
-        await api.promote(item.id, Number(concept.value), Number(strength.value), Number(n.value)),
-      );
+      renderPromotion(await api.promote(item.id, target ?? 0, Number(strength.value), Number(n.value)));
     } catch (err) {
       replace(promoteOut, h("p", { class: "error" }, errorText(err)));
     }
   };
 
+  const showTarget = (j: number, label: string | null | undefined): void => {
+    targetOut.textContent = `Concept: ${neuronName(j, label)} (#${j})`;
+    targetOut.setAttribute("data-neuron", String(j));
+  };
   const view: EditorView = {
+    get target() {
+      return target;
+    },
     pick(j: number) {
-      concept.value = String(j);
+      if (target !== j) setParams({ view: "editor", target: String(j) }, "push");
+      target = j;
+      showTarget(j, state.labels.get(j));
+      // The label may not be known to the panel yet: fetch it, but only ever for this same target.
+      void api
+        .neuron(j)
+        .then((d) => {
+          if (d.label) state.labels.set(j, d.label);
+          if (target === j) showTarget(j, d.label);
+        })
+        .catch((err: unknown) => {
+          if (target === j) targetOut.textContent = errorText(err);
+        });
     },
     async refresh() {
-      const keep = concept.value;
-      try {
-        const r = await api.neurons("", "label", 500);
-        replace(
-          concept,
-          r.neurons.map((x) =>
-            h("option", { value: x.neuron }, `${neuronName(x.neuron, x.label)} (#${x.neuron})`),
-          ),
-        );
-        if (keep) concept.value = keep;
-      } catch (err) {
-        replace(reachOut, h("p", { class: "error" }, errorText(err)));
+      if (target !== undefined) showTarget(target, state.labels.get(target));
+    },
+    restore(t, a, len) {
+      if (a !== undefined && a >= 0 && a <= 1) {
+        alpha.value = String(a);
+        alphaOut.textContent = alpha.value;
       }
+      if (len !== undefined && len >= 1 && len <= 100) n.value = String(Math.round(len));
+      if (t !== undefined) view.pick(t);
     },
   };
   void view.refresh();

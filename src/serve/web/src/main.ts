@@ -3,6 +3,7 @@ import { errorText, fmt } from "./dom.js";
 import { mountEditorView } from "./editor-view.js";
 import { mountNeuronView } from "./neuron-view.js";
 import { navigate, onNavigate, state, type ViewName } from "./state.js";
+import { numParam, param, parseKnobs, setParams, whileRestoring } from "./url.js";
 import { mountUserView } from "./user-view.js";
 
 const VIEWS: ViewName[] = ["user", "neurons", "editor"];
@@ -23,7 +24,7 @@ function show(v: ViewName, focus = false): void {
     panel(w).hidden = !on;
   }
   if (focus) tab(v).focus();
-  if (v === "neurons") void neuronView.refresh();
+  setParams({ view: v === "user" ? undefined : v }, "push");
   if (v === "editor") void editorView.refresh();
 }
 
@@ -60,6 +61,30 @@ onNavigate(({ view, neuron, user }) => {
   if (view === "editor" && neuron !== undefined) editorView.pick(neuron);
   if (view === "neurons" && neuron !== undefined) void neuronView.show(neuron);
 });
+
+/** Puts every view in the state the URL describes (first load, reload, back/forward). */
+async function restoreFromUrl(): Promise<void> {
+  await whileRestoring(async () => {
+    const v = param("view");
+    const view: ViewName = v === "neurons" || v === "editor" ? v : "user";
+    show(view);
+    const knobs = parseKnobs(param("knobs"));
+    const user = param("user");
+    const jobs: Promise<void>[] = [];
+    if (param("new") === "1") jobs.push(userView.startNewUser().then(() => userView.setKnobs(knobs)));
+    else if (user) jobs.push(userView.selectUser(user).then(() => userView.setKnobs(knobs)));
+    const page = numParam("page");
+    const neuron = numParam("neuron");
+    jobs.push(neuronView.restore(param("q") ?? "", param("sort") ?? "id", page ? page - 1 : 0, neuron));
+    editorView.restore(numParam("target"), numParam("alpha"), numParam("n"));
+    await Promise.all(jobs);
+    const why = param("why");
+    if (why && (user || param("new") === "1")) await userView.explain(why);
+  });
+}
+
+window.addEventListener("popstate", () => void restoreFromUrl());
+void restoreFromUrl();
 
 const info = document.getElementById("info") as HTMLElement;
 api

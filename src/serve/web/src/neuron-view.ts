@@ -2,12 +2,24 @@ import { api, type NeuronDetail, type NeuronSummary } from "./api.js";
 import { barChart, histogram } from "./charts.js";
 import { debounce, errorText, fmt, h, itemLine, pct, replace } from "./dom.js";
 import { navigate, neuronName, state } from "./state.js";
+import { numParam, setParams } from "./url.js";
+
+/** Neurons per page of the list (the URL's `per`, 5-500, overrides it). */
+export const NEURON_PAGE = 50;
+
+/** Rows per page: the URL's `per` when valid, else NEURON_PAGE. */
+function perPage(): number {
+  const p = numParam("per");
+  return p !== undefined && Number.isInteger(p) && p >= 5 && p <= 500 ? p : NEURON_PAGE;
+}
 
 /** The Neuron browser: a searchable list and a card per neuron. */
 export interface NeuronView {
   /** Shows neuron j's card; `focus` moves keyboard focus to its heading (after a click in the list). */
   show(j: number, focus?: boolean): Promise<void>;
   refresh(): Promise<void>;
+  /** Restores the list's search, sort and page (0-based) and the card shown (from the URL). */
+  restore(q: string, sort: string, page: number, neuron: number | undefined): Promise<void>;
 }
 
 const SCORES: [string, string][] = [
@@ -41,8 +53,11 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
       ["support", "Item support"],
     ].map(([v, t]) => h("option", { value: v }, t)),
   );
-  const count = h("p", { class: "muted" });
+  const count = h("p", { class: "muted", id: "neuron-count" });
   const list = h("ul", { class: "list neuron-list", "aria-label": "Neurons" });
+  const prev = h("button", { type: "button", id: "neuron-prev" }, "Previous");
+  const next = h("button", { type: "button", id: "neuron-next" }, "Next");
+  const pageOf = h("span", { class: "muted", id: "neuron-page" });
   const card = h(
     "article",
     { class: "panel card", id: "neuron-card", "aria-label": "Neuron" },
@@ -63,12 +78,14 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
         sort,
         count,
         list,
+        h("div", { class: "pager" }, prev, pageOf, next),
       ),
       card,
     ),
   );
 
   let current: number | undefined;
+  let page = 0;
   const row = (n: NeuronSummary): HTMLElement =>
     h(
       "li",
@@ -86,21 +103,47 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
         h("span", { class: "muted" }, `fires ${pct(n.firingRate)}`),
       ),
     );
+  let listSeq = 0;
   const loadList = async (): Promise<void> => {
+    const mine = ++listSeq;
+    const size = perPage();
     try {
-      const r = await api.neurons(q.value, sort.value);
+      const r = await api.neurons(q.value, sort.value, size, page * size);
+      if (mine !== listSeq) return;
+      const pages = Math.max(1, Math.ceil(r.total / size));
+      if (page >= pages && r.total > 0) {
+        page = pages - 1;
+        return loadList();
+      }
       for (const n of r.neurons) if (n.label) state.labels.set(n.neuron, n.label);
-      count.textContent = `${r.total} live neuron${r.total === 1 ? "" : "s"}`;
+      const from = r.total === 0 ? 0 : page * size + 1;
+      count.textContent = `${r.total} live neuron${r.total === 1 ? "" : "s"}, showing ${from}–${page * size + r.neurons.length}`;
+      pageOf.textContent = ` page ${page + 1} of ${pages} `;
+      prev.disabled = page === 0;
+      next.disabled = page + 1 >= pages;
       replace(list, r.neurons.map(row));
     } catch (err) {
       count.textContent = errorText(err);
     }
   };
+  const listChanged = (mode: "push" | "replace"): void => {
+    setParams(
+      {
+        q: q.value.trim(),
+        sort: sort.value === "id" ? undefined : sort.value,
+        page: page ? String(page + 1) : undefined,
+      },
+      mode,
+    );
+    void loadList();
+  };
   q.addEventListener(
     "input",
-    debounce(() => void loadList(), 200),
+    debounce(() => ((page = 0), listChanged("replace")), 200),
   );
-  sort.addEventListener("change", () => void loadList());
+  sort.addEventListener("change", () => ((page = 0), listChanged("replace")));
+  prev.addEventListener("click", () => ((page = Math.max(0, page - 1)), listChanged("push")));
+  next.addEventListener("click", () => ((page += 1), listChanged("push")));
 
   const renderCard = (d: NeuronDetail): void => {
     const labelInput = h("input", { id: "label-input", value: d.label ?? "", maxlength: 200 });
@@ -220,6 +263,7 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
 
   const view: NeuronView = {
     async show(j: number, focus = false) {
+      if (current !== j) setParams({ view: "neurons", neuron: String(j) }, "push");
       current = j;
       list
         .querySelectorAll<HTMLButtonElement>("button.neuron-row")
@@ -232,6 +276,13 @@ export function mountNeuronView(root: HTMLElement, onBoost: (j: number) => void)
       }
     },
     refresh: loadList,
+    async restore(text, by, p, neuron) {
+      q.value = text;
+      if (Array.from(sort.options).some((o) => o.value === by)) sort.value = by;
+      page = Math.max(0, p);
+      await loadList();
+      if (neuron !== undefined && neuron !== current) await view.show(neuron);
+    },
   };
   void loadList();
   return view;

@@ -7,6 +7,8 @@ export type ViewName = "user" | "neurons" | "editor";
 export const state = {
   /** Selected user's display id. */
   user: undefined as string | undefined,
+  /** "New user" mode: no history, the list comes from the knobs alone (cold start). */
+  newUser: false,
   /** Knob values by neuron (0 = untouched). */
   knobs: new Map<number, number>(),
   /** Labels known to the panel, by neuron. */

@@ -1,13 +1,24 @@
-import { api, type RecommendationView } from "./api.js";
+import { api, type ColdStartView, type RecommendationView } from "./api.js";
 import { debounce, errorText, fmt, h, itemLine, replace } from "./dom.js";
+import { knobFinder } from "./knob-finder.js";
 import { activeKnobs, neuronName, state } from "./state.js";
+import { formatKnobs, setParams } from "./url.js";
+import { mountWhyView } from "./why-view.js";
 
 const PAGE = 15;
+/** Value a knob gets when added from the finder or "why this item". */
+export const ADDED_KNOB_VALUE = 0.3;
 
-/** The User view: pick a user, move labelled knobs, watch the list re-rank. */
+/** The User view: pick a user (or start a new one), move labelled knobs, watch the list re-rank. */
 export interface UserView {
   selectUser(id: string): Promise<void>;
+  /** "New user" mode: no history, recommendations from the chosen knobs alone (cold start). */
+  startNewUser(): Promise<void>;
   addKnob(neuron: number, value: number): void;
+  /** Sets every knob at once (from the URL) and re-ranks. */
+  setKnobs(knobs: ReadonlyMap<number, number>): Promise<void>;
+  /** Opens (item id) or closes (null) "why this item". */
+  explain(item: string | null): Promise<void>;
 }
 
 interface KnobRow {
@@ -30,9 +41,20 @@ export function mountUserView(root: HTMLElement): UserView {
   const list = h("ul", { class: "list", id: "user-list", "aria-label": "Users" });
   const prev = h("button", { type: "button" }, "Previous");
   const next = h("button", { type: "button" }, "Next");
+  const newUser = h(
+    "button",
+    { type: "button", id: "new-user", onClick: () => void view.startNewUser() },
+    "New user (start from knobs)",
+  );
   const knobsTitle = h("h2", { id: "knobs-title" }, "Knobs");
+  const knobsHelp = h("p", { class: "muted", id: "knobs-help" });
   const knobs = h("div", { id: "knobs", class: "knobs", role: "group", "aria-labelledby": "knobs-title" });
   const reset = h("button", { type: "button", id: "reset-knobs" }, "Reset knobs");
+  const finder = knobFinder("knob-search", "Find a knob by concept", (j, label) => {
+    if (label) state.labels.set(j, label);
+    view.addKnob(j, Math.max(state.knobs.get(j) ?? 0, ADDED_KNOB_VALUE));
+    finder.clear();
+  });
   const history = h("details", { class: "history" });
   const status = h(
     "p",
@@ -48,6 +70,10 @@ export function mountUserView(root: HTMLElement): UserView {
   const leftTitle = h("h3", { hidden: true }, "Left the list");
   const left = h("ul", { id: "left-list", class: "recs left", "aria-label": "Items that left the list" });
   const userTitle = h("h2", { id: "user-title" }, "Recommendations");
+  const why = mountWhyView(
+    (j) => view.addKnob(j, Math.max(state.knobs.get(j) ?? 0, ADDED_KNOB_VALUE)),
+    () => void view.explain(null),
+  );
 
   replace(
     root,
@@ -63,16 +89,14 @@ export function mountUserView(root: HTMLElement): UserView {
         count,
         list,
         h("div", { class: "pager" }, prev, next),
+        h("div", { class: "row" }, newUser),
       ),
       h(
         "section",
         { class: "panel", "aria-labelledby": "knobs-title" },
         knobsTitle,
-        h(
-          "p",
-          { class: "muted" },
-          "Each knob is a labelled SAE neuron active for this user. Right boosts the concept, left suppresses it.",
-        ),
+        knobsHelp,
+        finder.root,
         knobs,
         h("div", { class: "row" }, reset),
         history,
@@ -85,6 +109,7 @@ export function mountUserView(root: HTMLElement): UserView {
         recs,
         leftTitle,
         left,
+        why.root,
       ),
     ),
   );
@@ -132,6 +157,12 @@ export function mountUserView(root: HTMLElement): UserView {
   const rows = new Map<number, KnobRow>();
   const knobText = (v: number): string =>
     v > 0 ? `boost ${fmt(v, 2)}` : v < 0 ? `suppress ${Math.round(-v * 100)}%` : "unchanged";
+  const setRow = (k: KnobRow, v: number): void => {
+    k.input.value = String(v);
+    k.out.textContent = knobText(v);
+    k.input.setAttribute("aria-valuetext", knobText(v));
+    k.row.classList.toggle("moved", v !== 0);
+  };
   const ensureKnob = (j: number, label: string | null): KnobRow => {
     let k = rows.get(j);
     if (k) return k;
@@ -140,7 +171,7 @@ export function mountUserView(root: HTMLElement): UserView {
     const input = h("input", {
       id,
       type: "range",
-      min: -1,
+      min: state.newUser ? 0 : -1,
       max: 1,
       step: 0.05,
       value,
@@ -158,19 +189,48 @@ export function mountUserView(root: HTMLElement): UserView {
       out,
       desc,
     );
+    k = { row, input, out, desc, name };
+    const kr = k;
     input.addEventListener("input", () => {
       const v = Number(input.value);
       state.knobs.set(j, v);
-      out.textContent = knobText(v);
-      input.setAttribute("aria-valuetext", knobText(v));
-      row.classList.toggle("moved", v !== 0);
+      setRow(kr, v);
+      setParams({ knobs: formatKnobs(state.knobs) }, "replace");
       rerank();
     });
-    k = { row, input, out, desc, name };
+    setRow(k, value);
     rows.set(j, k);
     knobs.append(row);
     return k;
   };
+  const clearKnobs = (): void => {
+    state.knobs.clear();
+    rows.clear();
+    knobs.replaceChildren();
+  };
+
+  const itemRow = (
+    rank: number,
+    it: { item: Parameters<typeof itemLine>[0] & { id: string } },
+    extra: (HTMLElement | null)[],
+  ): HTMLElement =>
+    h(
+      "li",
+      { class: "rec", "data-item": it.item.id },
+      h("span", { class: "rank", "aria-hidden": "true" }, String(rank)),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "link why-btn",
+          title: "Why this item?",
+          "aria-pressed": why.item === it.item.id ? "true" : "false",
+          onClick: () => void view.explain(why.item === it.item.id ? null : it.item.id),
+        },
+        itemLine(it.item),
+      ),
+      extra,
+    );
 
   let seq = 0;
   let inflight: AbortController | undefined;
@@ -183,19 +243,17 @@ export function mountUserView(root: HTMLElement): UserView {
     }
     replace(
       recs,
-      r.items.map((it) =>
-        h(
-          "li",
-          { class: `rec${it.changed ? " entered" : ""}`, "data-item": it.item.id },
-          h("span", { class: "rank", "aria-hidden": "true" }, String(it.rank)),
-          itemLine(it.item),
+      r.items.map((it) => {
+        const li = itemRow(it.rank, it, [
           it.changed
             ? h("span", { class: "badge new" }, "new")
             : it.otherRank !== it.rank
               ? h("span", { class: "muted moved" }, ` was #${it.otherRank}`)
               : null,
-        ),
-      ),
+        ]);
+        if (it.changed) li.classList.add("entered");
+        return li;
+      }),
     );
     const gone = r.unsteered.filter((it) => it.changed);
     leftTitle.hidden = gone.length === 0;
@@ -215,41 +273,75 @@ export function mountUserView(root: HTMLElement): UserView {
       ? `${r.entered.length} item${r.entered.length === 1 ? "" : "s"} entered, ${r.left.length} left · ranked in ${fmt(r.elapsedMs, 2)} ms`
       : `Unsteered top ${r.n} · ranked in ${fmt(r.elapsedMs, 2)} ms`;
   };
+  const renderColdStart = (r: ColdStartView): void => {
+    for (const k of r.knobs) {
+      const row = ensureKnob(k.neuron, k.label);
+      row.name.textContent = neuronName(k.neuron, k.label);
+      row.desc.textContent = `activation ${fmt(k.activation)} (typical ${fmt(k.level)})`;
+    }
+    replace(
+      recs,
+      r.items.map((it) => itemRow(it.rank, it, [])),
+    );
+    leftTitle.hidden = true;
+    replace(left);
+    status.textContent = `New user: top ${r.items.length} from ${r.knobs.length} knob${r.knobs.length === 1 ? "" : "s"} alone`;
+  };
   const rerankNow = async (): Promise<void> => {
-    if (!state.user) return;
+    if (!state.user && !state.newUser) return;
     inflight?.abort();
     const ctrl = new AbortController();
     inflight = ctrl;
     const mine = ++seq;
     try {
-      const r = await api.recommendations(state.user, activeKnobs(), 20, ctrl.signal);
-      if (mine === seq) render(r);
+      if (state.newUser) {
+        const chosen = activeKnobs().filter((k) => k.value > 0);
+        if (chosen.length === 0) {
+          replace(recs);
+          status.textContent = "New user: find a concept knob and turn it up to get recommendations.";
+          return;
+        }
+        const r = await api.coldStart(chosen, 20, ctrl.signal);
+        if (mine === seq) renderColdStart(r);
+      } else {
+        const r = await api.recommendations(state.user as string, activeKnobs(), 20, ctrl.signal);
+        if (mine === seq) render(r);
+        if (mine === seq && why.item) void why.show(state.user as string, why.item, activeKnobs());
+      }
     } catch (err) {
       if (mine === seq && !ctrl.signal.aborted) status.textContent = errorText(err);
     }
   };
   const rerank = debounce(() => void rerankNow(), 120);
   reset.addEventListener("click", () => {
-    state.knobs.clear();
-    for (const k of rows.values()) {
-      k.input.value = "0";
-      k.input.dispatchEvent(new Event("input"));
+    for (const [j, k] of rows) {
+      state.knobs.set(j, 0);
+      setRow(k, 0);
     }
+    state.knobs.clear();
+    setParams({ knobs: undefined }, "replace");
+    void rerankNow();
   });
+
+  const markCurrent = (id: string | undefined): void =>
+    list
+      .querySelectorAll("button")
+      .forEach((b) => b.toggleAttribute("aria-current", b.firstChild?.textContent === id));
 
   const view: UserView = {
     async selectUser(id: string) {
-      if (state.user !== id) {
+      if (state.user !== id || state.newUser) {
         state.user = id;
-        state.knobs.clear();
-        rows.clear();
-        knobs.replaceChildren();
+        state.newUser = false;
+        clearKnobs();
+        void why.show(id, null, []);
+        setParams({ view: "user", user: id, new: undefined, knobs: undefined, why: undefined }, "push");
       }
       userTitle.textContent = `Recommendations for ${id}`;
       knobsTitle.textContent = `Knobs of ${id}`;
-      list
-        .querySelectorAll("button")
-        .forEach((b) => b.toggleAttribute("aria-current", b.firstChild?.textContent === id));
+      knobsHelp.textContent =
+        "Each knob is a labelled SAE neuron active for this user; find any other by concept above. Right boosts the concept, left suppresses it. Click an item to see why it is there.";
+      markCurrent(id);
       try {
         const u = await api.user(id);
         replace(
@@ -267,11 +359,58 @@ export function mountUserView(root: HTMLElement): UserView {
       for (const [j] of state.knobs) ensureKnob(j, null);
       await rerankNow();
     },
+    async startNewUser() {
+      if (!state.newUser) {
+        state.user = undefined;
+        state.newUser = true;
+        clearKnobs();
+        void why.show("", null, []);
+        setParams({ view: "user", new: "1", user: undefined, knobs: undefined, why: undefined }, "push");
+      }
+      markCurrent(undefined);
+      userTitle.textContent = "Recommendations for a new user";
+      knobsTitle.textContent = "Knobs of a new user";
+      knobsHelp.textContent =
+        "A new user has no history: find concept knobs and turn them up. The list is decoded from those knobs alone.";
+      replace(history);
+      for (const [j] of state.knobs) ensureKnob(j, null);
+      await rerankNow();
+    },
     addKnob(neuron: number, value: number) {
       state.knobs.set(neuron, value);
       const k = ensureKnob(neuron, null);
       k.input.value = String(value);
       k.input.dispatchEvent(new Event("input"));
+    },
+    async setKnobs(values) {
+      for (const [j, k] of rows) setRow(k, values.get(j) ?? 0);
+      state.knobs.clear();
+      for (const [j, v] of values) {
+        state.knobs.set(j, v);
+        setRow(ensureKnob(j, null), v);
+      }
+      await rerankNow();
+    },
+    async explain(item) {
+      recs
+        .querySelectorAll<HTMLButtonElement>("button.why-btn")
+        .forEach((b) =>
+          b.setAttribute("aria-pressed", String(b.closest("li")?.getAttribute("data-item") === item)),
+        );
+      setParams({ why: item ?? undefined }, "replace");
+      if (item !== null && !state.user) {
+        why.root.hidden = false;
+        replace(
+          why.root,
+          h(
+            "p",
+            { class: "muted" },
+            "A new user's items come from the knobs alone: the knobs are the explanation.",
+          ),
+        );
+        return;
+      }
+      await why.show(state.user ?? "", item, activeKnobs());
     },
   };
   void loadUsers();

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { coldStart } from "../pipeline/cold-start.js";
+import { resolveKnob } from "../pipeline/knobs.js";
+import { createServer } from "./api.js";
+import { typicalLevel, type ColdStartView } from "./cold-start.js";
+import { neuronReach, type ReachView } from "./editor.js";
+import type { ErrorBody } from "./http-errors.js";
+import type { KnobSearchView } from "./knob-search.js";
+import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
+
+let fx: ServeFixture;
+let app: ReturnType<typeof createServer>;
+
+beforeAll(async () => {
+  fx = await serveFixture();
+  app = createServer(fx.ws, { webRoot: null });
+  await app.ready();
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+const post = async <T>(url: string, payload: unknown): Promise<{ status: number; body: T }> => {
+  const r = await app.inject({ method: "POST", url, payload: payload as object });
+  return { status: r.statusCode, body: r.json() as T };
+};
+const get = async <T>(url: string): Promise<{ status: number; body: T }> => {
+  const r = await app.inject({ method: "GET", url });
+  return { status: r.statusCode, body: r.json() as T };
+};
+
+describe("reach off the event loop", () => {
+  it("answers /api/health between slices of a running reach preview", async () => {
+    const j = fx.world.conceptNeuron[1];
+    let slices = 0;
+    let total = 0;
+    let started: () => void = () => undefined;
+    const firstSlice = new Promise<void>((resolve) => (started = resolve));
+    const reach = neuronReach(fx.ws, j, 0.4, 10, 5, {
+      sliceUsers: 10,
+      onSlice: (done, all) => {
+        slices++;
+        total = all;
+        started();
+      },
+    });
+    let reachDone = false;
+    void reach.then(() => (reachDone = true));
+    await firstSlice; // the preview is running now
+    const health = await get<{ status: string }>("/api/health");
+    expect(health.body.status).toBe("ok");
+    // The health answer came back while the preview still had slices to go.
+    expect(reachDone).toBe(false);
+    const atHealth = slices;
+    expect(atHealth).toBeLessThan(30);
+    const r = await reach;
+    expect(total).toBe(300);
+    expect(slices).toBe(30); // 300 users in slices of 10: 30 turns of the event loop
+    expect(slices).toBeGreaterThan(atHealth);
+    expect(r.usersConsidered).toBe(300);
+  });
+
+  it("serves the preview over HTTP from the sliced computation", async () => {
+    const j = fx.world.conceptNeuron[0];
+    const [http, direct] = await Promise.all([
+      get<ReachView>(`/api/neurons/${j}/reach?alpha=0.4&n=10&limit=3`),
+      neuronReach(fx.ws, j, 0.4, 10, 3, { sliceUsers: 300 }),
+    ]);
+    expect(http.status).toBe(200);
+    expect(http.body.usersChanged).toBe(direct.usersChanged);
+    expect(http.body.users.map((u) => u.id)).toEqual(direct.users.map((u) => u.id));
+  });
+
+  it("gives the same numbers sliced finely or coarsely, and queues concurrent previews", async () => {
+    const j = fx.world.conceptNeuron[2];
+    const [a, b] = await Promise.all([
+      neuronReach(fx.ws, j, 0.3, 10, 10, { sliceUsers: 7 }),
+      neuronReach(fx.ws, j, 0.3, 10, 10, { sliceUsers: 300 }),
+    ]);
+    expect(a.usersChanged).toBe(b.usersChanged);
+    expect(a.meanEntered).toBeCloseTo(b.meanEntered, 12);
+    expect(a.users.map((u) => u.id)).toEqual(b.users.map((u) => u.id));
+  });
+});
+
+describe("POST /api/cold-start", () => {
+  it("recommends concept c's items for a new user who turns c's neuron alone", async () => {
+    for (let c = 0; c < fx.world.conceptNeuron.length; c++) {
+      const j = fx.world.conceptNeuron[c];
+      const r = await post<ColdStartView>("/api/cold-start", { knobs: [{ neuron: j, strength: 1 }], n: 10 });
+      expect(r.status).toBe(200);
+      const inConcept = r.body.items.filter((x) => fx.world.truth.itemConcept[x.item.index] === c).length;
+      expect(inConcept).toBeGreaterThanOrEqual(9);
+      // Same list and scores as the service with the workspace's typical level.
+      const direct = coldStart(fx.ws.model, fx.ws.sae, { knobs: [{ neuron: j, strength: 1 }], n: 10 }, (n) =>
+        typicalLevel(fx.ws, n),
+      );
+      expect(r.body.items.map((x) => x.item.index)).toEqual(Array.from(direct.items));
+      expect(r.body.items[0].score).toBeCloseTo(direct.scores[0], 5);
+      // Strength 1: the neuron gets the median total activation of the users' codes.
+      const codes = fx.ws.sae.encode(fx.ws.model.encodeUsers({ rows: fx.world.dataset.matrix }));
+      const masses = Array.from({ length: codes.rows }, (_, u) =>
+        codes.values.slice(codes.indptr[u], codes.indptr[u + 1]).reduce((a, b) => a + b, 0),
+      ).sort((a, b) => a - b);
+      expect(r.body.knobs[0].activation).toBeCloseTo((masses[149] + masses[150]) / 2, 5);
+      expect(r.body.knobs[0].label).toBe(fx.ws.labels.labels[String(j)].label);
+    }
+  });
+
+  it("resolves a concept name as steering does and halves the activation at strength 0.5", async () => {
+    const name = fx.world.truth.conceptNames[3];
+    const j = resolveKnob(fx.ws.labels, name).neurons[0].neuron;
+    const r = await post<ColdStartView>("/api/cold-start", { knobs: [{ neuron: name, strength: 0.5 }] });
+    expect(r.status).toBe(200);
+    expect(r.body.resolved[0].by).toBe("concept");
+    expect(r.body.knobs[0].neuron).toBe(j);
+    expect(r.body.knobs[0].activation).toBeCloseTo(0.5 * r.body.knobs[0].level, 6);
+    expect(r.body.items).toHaveLength(20);
+  });
+
+  it("rejects no knobs, bad strengths and unknown names with 400 naming body.knobs", async () => {
+    for (const knobs of [[], [{ neuron: 1, strength: 2 }], [{ neuron: "no such concept zzz" }]]) {
+      const r = await post<ErrorBody>("/api/cold-start", { knobs });
+      expect(r.status).toBe(400);
+      expect(r.body.field).toBe("body.knobs");
+    }
+    const out = await post<ErrorBody>("/api/cold-start", { knobs: [{ neuron: 99, strength: 1 }] });
+    expect(out.status).toBe(400);
+    expect(out.body.message).toMatch(/neuron 99 out of range \[0, 16\)/);
+  });
+});
+
+describe("GET /api/knobs/search", () => {
+  it("finds a concept's knob, labels containing the text and ids, over all neurons", async () => {
+    const name = fx.world.truth.conceptNames[1]; // "Space Opera"
+    const r = await get<KnobSearchView>(`/api/knobs/search?q=${encodeURIComponent(name.toLowerCase())}`);
+    expect(r.status).toBe(200);
+    const j = resolveKnob(fx.ws.labels, name).neurons[0].neuron;
+    expect(r.body.matches[0]).toMatchObject({ neuron: j, match: "concept", text: name });
+    // Every neuron labelled "Space Opera · ..." is listed, once each.
+    const labelled = Object.entries(fx.ws.labels.labels)
+      .filter(([, e]) => e.label.toLowerCase().includes(name.toLowerCase()))
+      .map(([id]) => Number(id));
+    const found = r.body.matches.map((m) => m.neuron);
+    expect(new Set(found).size).toBe(found.length);
+    expect([...found].sort((a, b) => a - b)).toEqual(labelled.sort((a, b) => a - b));
+    const byId = await get<KnobSearchView>("/api/knobs/search?q=%2313");
+    expect(byId.body.matches[0]).toMatchObject({ neuron: 13, match: "id" });
+    expect((await get<KnobSearchView>("/api/knobs/search?q=")).body.total).toBe(0);
+    expect((await get<ErrorBody>("/api/knobs/search?limit=0")).status).toBe(400);
+  });
+});
