@@ -1,13 +1,17 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "../errors.js";
+import { registerPurity } from "./arviv.js";
 import { registerData } from "./data.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
 import { registerExport } from "./export.js";
 import { registerInfo } from "./info.js";
+import { registerIntents } from "./intents.js";
 import { registerLabel } from "./label.js";
 import { registerNeurons } from "./neurons.js";
 import { registerPromote } from "./promote.js";
+import { registerSuppress } from "./suppress.js";
+import { registerNudge } from "./nudge.js";
 import { registerRecommend } from "./recommend.js";
 import { registerSae } from "./sae.js";
 import { registerServe } from "./serve.js";
@@ -26,12 +30,16 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerSae(program);
+  registerPurity(program);
   registerLabel(program);
   registerNeurons(program);
   registerRecommend(program);
   registerPromote(program);
+  registerSuppress(program);
+  registerNudge(program);
   registerSteerEval(program);
   registerExport(program);
+  registerIntents(program);
   registerServe(program);
   return program;
 }

@@ -9,7 +9,11 @@ import { hasSaeWeights } from "../sae/io.js";
 import { readRunLabels } from "../pipeline/run-labels.js";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
-import { collect, positiveIntArg } from "./args.js";
+import { choiceArg, collect, positiveIntArg } from "./args.js";
+import { KNOB_MAPPINGS, type KnobMapping } from "../pipeline/knobs.js";
+import { resolutionLines } from "./knob-resolution.js";
+import { explainForUser } from "../pipeline/explain.js";
+import { printExplained } from "./recommend-explain.js";
 
 interface RecommendCliOptions {
   run: string;
@@ -17,9 +21,13 @@ interface RecommendCliOptions {
   n: number;
   boost: string[];
   suppress: string[];
+  clamp: string[];
   sae?: string;
   dataDir?: string;
   json?: boolean;
+  explain?: boolean;
+  top: number;
+  mapping?: KnobMapping;
 }
 
 function neuronList(list: readonly LabelledActivation[], max = 8): string {
@@ -45,7 +53,8 @@ function printModelList(r: ModelListResult, o: RecommendCliOptions): void {
 
 /**
  * `reclens recommend --run <dir> --user <id>`: the user's top-n list from the nested model, steered
- * with --boost "<label or id>:<alpha>" and --suppress "<label or id>[:factor]" (checked and applied by
+ * with --boost "<label or id>:<alpha>", --suppress "<label or id>[:factor]" and --clamp
+ * "<label or id>:<value>" (the neuron's activation set to value; checked and applied by
  * the steering service, src/pipeline/steering.ts, as the HTTP API does); "+" marks items that
  * entered the list, and the items that left are listed after it.
  */
@@ -68,27 +77,63 @@ export function registerRecommend(program: Command): void {
       collect,
       [],
     )
+    .option(
+      "--clamp <spec>",
+      'clamp a neuron: "<label or id>:<value>", its activation set to value >= 0 (0 = off; repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      "--mapping <m>",
+      "how a concept name in --boost/--suppress/--clamp maps to neurons: representative (default), unique or direction",
+      choiceArg<KnobMapping>([...KNOB_MAPPINGS]),
+    )
     .option("--sae <dir>", "SAE directory (default <run>/sae)")
-    .option("--json", "print as JSON");
+    .option("--json", "print as JSON")
+    .option("--explain", "why each item: its score split over the neurons that put it there (see docs)")
+    .option(
+      "--top <k>",
+      "with --explain: contributions listed per item in --json (text shows 3)",
+      positiveIntArg,
+      10,
+    );
   addDataDirOption(cmd);
   cmd.action(async (o: RecommendCliOptions) => {
     const ctx = await openRunFromCli(o.run, o);
-    const steering = o.boost.length > 0 || o.suppress.length > 0;
-    if (o.sae === undefined && !steering && !hasSaeWeights(ctx.layout.sae)) {
+    const steering = o.boost.length > 0 || o.suppress.length > 0 || o.clamp.length > 0;
+    if (o.sae === undefined && !steering && !o.explain && !hasSaeWeights(ctx.layout.sae)) {
       printModelList(modelListForUser(ctx, o.user, o.n), o);
       return;
     }
     const loaded = loadRunSae(ctx, o.sae);
     const doc = readRunLabels(ctx, loaded);
-    const r = recommendForUser(ctx, loaded, doc, o.user, { n: o.n, boosts: o.boost, suppress: o.suppress });
+    if (o.explain) {
+      const specs = { n: o.n, boosts: o.boost, suppress: o.suppress, clamp: o.clamp, top: o.top };
+      const steerText = [
+        ...o.boost.map((b) => `boost ${b}`),
+        ...o.suppress.map((s) => `suppress ${s}`),
+        ...o.clamp.map((c) => `clamp ${c}`),
+      ];
+      const header = `user ${o.user}: top ${o.n}${steerText.length > 0 ? ` steered by ${steerText.join(", ")}` : ""}`;
+      printExplained(explainForUser(ctx, loaded, doc, o.user, specs), o.json === true, header);
+      return;
+    }
+    const r = recommendForUser(ctx, loaded, doc, o.user, {
+      n: o.n,
+      boosts: o.boost,
+      suppress: o.suppress,
+      clamp: o.clamp,
+      ...(o.mapping ? { mapping: o.mapping } : {}),
+    });
     if (o.json) {
       console.log(JSON.stringify(r, null, 2));
       return;
     }
     const steered = r.ops.length > 0;
     console.log(
-      `user ${r.user}: top ${o.n}${steered ? ` steered by ${[...o.boost.map((b) => `boost ${b}`), ...o.suppress.map((s) => `suppress ${s}`)].join(", ")}` : ""}`,
+      `user ${r.user}: top ${o.n}${steered ? ` steered by ${[...o.boost.map((b) => `boost ${b}`), ...o.suppress.map((s) => `suppress ${s}`), ...o.clamp.map((c) => `clamp ${c}`)].join(", ")}` : ""}`,
     );
+    for (const line of resolutionLines(r.resolved)) console.log(line);
     console.log(`neurons  ${neuronList(r.neurons)}`);
     if (steered) console.log(`steered  ${neuronList(r.steeredNeurons)}`);
     console.log(

@@ -7,7 +7,8 @@ import type { NeuronActivation } from "../steer/recommend.js";
 import { userIndex } from "./ids.js";
 import type { ModelRunContext } from "./run-context.js";
 import type { LoadedSae } from "./sae-ref.js";
-import { checkListLength, resolveSteering, steerUser } from "./steering.js";
+import type { KnobMapping } from "./knobs.js";
+import { checkListLength, resolveSteeringReport, steerUser, type ResolvedSpec } from "./steering.js";
 
 /** An item of a recommendation list, by original id. */
 export interface ListedItem {
@@ -34,6 +35,10 @@ export interface RecommendRunOptions {
   readonly boosts?: readonly string[];
   /** "<label or id>[:factor]" specs, factor in [0, 1] (default 0: off). */
   readonly suppress?: readonly string[];
+  /** "<label or id>:<value>" specs, value >= 0: the neuron's activation after steering. */
+  readonly clamp?: readonly string[];
+  /** How concept names in the specs map to neurons (default representative; see knobs.ts). */
+  readonly mapping?: KnobMapping;
 }
 
 /** Steered recommendations of one user. */
@@ -47,6 +52,8 @@ export interface RecommendRunResult {
   /** The user's active latents before and after steering, strongest first. */
   readonly neurons: LabelledActivation[];
   readonly steeredNeurons: LabelledActivation[];
+  /** What each steering spec resolved to (neuron id, concept or label) and the alternatives. */
+  readonly resolved: ResolvedSpec[];
 }
 
 /**
@@ -130,7 +137,11 @@ export function recommendForUser(
   opts: RecommendRunOptions = {},
 ): RecommendRunResult {
   const u = userIndex(ctx.dataset, userId);
-  const steering = resolveSteering(doc, { boost: opts.boosts ?? [], suppress: opts.suppress ?? [] });
+  const { steering, resolved } = resolveSteeringReport(
+    doc,
+    { boost: opts.boosts ?? [], suppress: opts.suppress ?? [], clamp: opts.clamp ?? [] },
+    opts.mapping ? { mapping: opts.mapping } : {},
+  );
   const { ops, result: r } = steerUser(ctx.model, loaded.sae, userBatchOf(ctx, u), opts.n ?? 20, steering);
   const entered = new Set(r.entered);
   return {
@@ -145,5 +156,6 @@ export function recommendForUser(
     unsteered: Array.from(r.unsteered.items, (i) => listedItem(ctx, i)),
     neurons: labelActivations(doc, r.neurons),
     steeredNeurons: labelActivations(doc, r.steeredNeurons),
+    resolved,
   };
 }

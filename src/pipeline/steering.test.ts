@@ -54,7 +54,7 @@ describe("resolveSteering", () => {
       'suppress "noir:-1": factor must be in [0, 1], got -1',
     );
     expect(badInput(() => resolveSteering(DOC, { boost: [], suppress: ["western"] })).message).toMatch(
-      /^suppress "western": no neuron labelled "western" \(labels include 1 "Noir"/,
+      /^suppress "western": no neuron labelled "western" and no concept of that name \(close matches: /,
     );
     expect(badInput(() => resolveSteering(DOC, { boost: ["10:0.1"], suppress: [] })).message).toBe(
       'boost "10:0.1": neuron 10 out of range [0, 10)',

@@ -5,14 +5,16 @@ import type { Sae } from "../sae/types.js";
 import type { Knob } from "../steer/boost.js";
 import type { SteerOp } from "../steer/ops.js";
 import { recommend, type UserRecommendation } from "../steer/recommend.js";
-import { resolveNeuron, splitRefValue } from "./knobs.js";
+import { type KnobOptions, type KnobResolution, resolveKnob, splitRefValue } from "./knobs.js";
 
 /**
  * The steering service: the ONE place where a user's steering request is checked, resolved and
  * applied, for `reclens recommend` and GET /api/users/:id/recommendations alike.
  *
  * Semantics (the same at every edge):
- * - a knob names a neuron by id ("17") or by label ("noir", case-insensitive; see resolveNeuron);
+ * - a knob names a neuron by id ("17", "#17"), by concept ("Horror", mapped to neurons by
+ *   representative (default), unique or direction mapping) or by display label (case-insensitive;
+ *   see knobs.ts resolveKnob); an ambiguous name resolves and the report lists the alternatives;
  * - boost "<label or id>:<alpha>": alpha in [0, 1] is the share of the user's activation mass the
  *   neuron receives (Knots to Knobs); the alphas of one request sum to at most 1;
  * - suppress "<label or id>[:<factor>]": factor in [0, 1] scales the neuron's activation down
@@ -20,14 +22,19 @@ import { resolveNeuron, splitRefValue } from "./knobs.js";
  *   amplify, which is what boost is for, so they are rejected;
  * - no neuron appears twice, nor is boosted and suppressed at once;
  * - suppression is applied first, then the boost (which keeps the row's total activation), so a
- *   boost's share is measured against the already suppressed code.
- * Every violation is a BadInput naming the field ("boost", "suppress" or "n").
+ *   boost's share is measured against the already suppressed code;
+ * - clamp "<label or id>:<value>": value >= 0 (finite) is the neuron's activation after steering,
+ *   whatever it was (RecSAE's latent editing; 0 switches it off, a value on an inactive neuron
+ *   activates it). Clamps are applied last, so the clamped activation is exactly the value.
+ * Every violation is a BadInput naming the field ("boost", "suppress", "clamp" or "n").
  */
 
 /** A steering request as the edges receive it: one "<label or id>[:<value>]" spec per knob. */
 export interface SteeringSpecs {
   readonly boost: readonly string[];
   readonly suppress: readonly string[];
+  /** "<label or id>:<value>" specs (none when absent). */
+  readonly clamp?: readonly string[];
 }
 
 /** A suppressed neuron and its factor in [0, 1]. */
@@ -36,42 +43,90 @@ export interface Suppression {
   readonly factor: number;
 }
 
+/** A clamped neuron and the activation it is set to (finite, >= 0). */
+export interface Clamp {
+  readonly neuron: number;
+  readonly value: number;
+}
+
 /** A checked steering request with neuron ids. */
 export interface Steering {
   readonly boost: readonly Knob[];
   readonly suppress: readonly Suppression[];
+  /** Clamps (none when absent), applied after suppression and boost. */
+  readonly clamp?: readonly Clamp[];
 }
 
 /** No steering. */
 export const NO_STEERING: Steering = { boost: [], suppress: [] };
 
+/** What one spec of a request resolved to (by id, concept or label; see knobs.ts resolveKnob). */
+export interface ResolvedSpec extends KnobResolution {
+  readonly field: "boost" | "suppress" | "clamp";
+  readonly spec: string;
+}
+
 /**
  * Parses the specs and resolves their neurons against the labels (whose `neurons` is the SAE width):
  * the format and each value's range are checked here, where the spec text can be quoted; the
- * checks across knobs (repeats, the alphas' sum) run in {@link steerUser}.
+ * checks across knobs (repeats, the alphas' sum) run in {@link steerUser}. A reference is a neuron
+ * id, a concept name or a display label (resolveKnob); a concept with the "direction" mapping
+ * becomes several neurons, the spec's alpha (clamp value) split by their weights, every one
+ * suppressed by the same factor.
  */
-export function resolveSteering(doc: LabelsDoc, specs: SteeringSpecs): Steering {
-  const boost = specs.boost.map((spec): Knob => {
+export function resolveSteering(doc: LabelsDoc, specs: SteeringSpecs, opts: KnobOptions = {}): Steering {
+  return resolveSteeringReport(doc, specs, opts).steering;
+}
+
+/** {@link resolveSteering} with what each spec resolved to (reported by the CLI and the HTTP API). */
+export function resolveSteeringReport(
+  doc: LabelsDoc,
+  specs: SteeringSpecs,
+  opts: KnobOptions = {},
+): { steering: Steering; resolved: ResolvedSpec[] } {
+  const resolved: ResolvedSpec[] = [];
+  const refs = (ref: string, spec: string, field: ResolvedSpec["field"]) => {
+    const r = resolveRef(doc, ref, spec, field, opts);
+    resolved.push({ field, spec, ...r });
+    return r.neurons;
+  };
+  const boost = specs.boost.flatMap((spec): Knob[] => {
     const { ref, value } = splitRefValue(spec);
     if (value === undefined)
       throw new BadInput(`boost "${spec}": expected <label or neuron id>:<alpha>, e.g. "noir:0.3"`, "boost");
     if (!(value >= 0 && value <= 1))
       throw new BadInput(`boost "${spec}": alpha must be in [0, 1], got ${value}`, "boost");
-    return { neuron: resolveRef(doc, ref, spec, "boost"), alpha: value };
+    return refs(ref, spec, "boost").map((k) => ({ neuron: k.neuron, alpha: value * k.weight }));
   });
-  const suppress = specs.suppress.map((spec): Suppression => {
+  const suppress = specs.suppress.flatMap((spec): Suppression[] => {
     const { ref, value } = splitRefValue(spec);
     const factor = value ?? 0;
     if (!(factor >= 0 && factor <= 1))
       throw new BadInput(`suppress "${spec}": factor must be in [0, 1], got ${factor}`, "suppress");
-    return { neuron: resolveRef(doc, ref, spec, "suppress"), factor };
+    return refs(ref, spec, "suppress").map((k) => ({ neuron: k.neuron, factor }));
   });
-  return { boost, suppress };
+  if (specs.clamp === undefined || specs.clamp.length === 0)
+    return { steering: { boost, suppress }, resolved };
+  const clamp = specs.clamp.flatMap((spec): Clamp[] => {
+    const { ref, value } = splitRefValue(spec);
+    if (value === undefined)
+      throw new BadInput(`clamp "${spec}": expected <label or neuron id>:<value>, e.g. "noir:2.5"`, "clamp");
+    if (!(value >= 0 && Number.isFinite(value)))
+      throw new BadInput(`clamp "${spec}": value must be finite and >= 0, got ${value}`, "clamp");
+    return refs(ref, spec, "clamp").map((k) => ({ neuron: k.neuron, value: value * k.weight }));
+  });
+  return { steering: { boost, suppress, clamp }, resolved };
 }
 
-function resolveRef(doc: LabelsDoc, ref: string, spec: string, field: string): number {
+function resolveRef(
+  doc: LabelsDoc,
+  ref: string,
+  spec: string,
+  field: string,
+  opts: KnobOptions,
+): KnobResolution {
   try {
-    return resolveNeuron(doc, ref, field);
+    return resolveKnob(doc, ref, opts, field);
   } catch (err) {
     if (err instanceof BadInput) throw new BadInput(`${field} "${spec}": ${err.message}`, field);
     throw err;
@@ -80,14 +135,16 @@ function resolveRef(doc: LabelsDoc, ref: string, spec: string, field: string): n
 
 /**
  * Checks steering already in neuron ids for an SAE with dSae neurons: ids in range, alphas and
- * factors in [0, 1], alphas summing to at most 1, no neuron twice. BadInput naming the field.
+ * factors in [0, 1], alphas summing to at most 1, clamp values finite and >= 0, no neuron twice
+ * (nor under two operators). BadInput naming the field.
  */
 export function checkSteering(s: Steering, dSae: number): void {
-  const seen = new Map<number, "boost" | "suppress">();
+  const seen = new Map<number, "boost" | "suppress" | "clamp">();
   let total = 0;
   for (const [field, list] of [
     ["boost", s.boost],
     ["suppress", s.suppress],
+    ["clamp", s.clamp ?? []],
   ] as const) {
     for (const { neuron } of list) {
       if (!Number.isInteger(neuron) || neuron < 0 || neuron >= dSae)
@@ -95,7 +152,7 @@ export function checkSteering(s: Steering, dSae: number): void {
       const before = seen.get(neuron);
       if (before === field) throw new BadInput(`${field}: neuron ${neuron} appears twice`, field);
       if (before !== undefined)
-        throw new BadInput(`${field}: neuron ${neuron} is both boosted and suppressed`, field);
+        throw new BadInput(`${field}: neuron ${neuron} is both ${VERB[before]} and ${VERB[field]}`, field);
       seen.set(neuron, field);
     }
   }
@@ -112,15 +169,27 @@ export function checkSteering(s: Steering, dSae: number): void {
         `suppress: factor of neuron ${q.neuron} must be in [0, 1], got ${q.factor}`,
         "suppress",
       );
+  for (const c of s.clamp ?? [])
+    if (!(c.value >= 0 && Number.isFinite(c.value)))
+      throw new BadInput(
+        `clamp: value of neuron ${c.neuron} must be finite and >= 0, got ${c.value}`,
+        "clamp",
+      );
 }
 
-/** The steering ops: one suppression per factor (in order of first use), then one boost with every knob. */
+const VERB = { boost: "boosted", suppress: "suppressed", clamp: "clamped" } as const;
+
+/**
+ * The steering ops: one suppression per factor (in order of first use), then one boost with every
+ * knob, then one clamp per clamped neuron (last, so each ends at exactly its value).
+ */
 export function steeringOps(s: Steering): SteerOp[] {
   const ops: SteerOp[] = [];
   const byFactor = new Map<number, number[]>();
   for (const q of s.suppress) byFactor.set(q.factor, [...(byFactor.get(q.factor) ?? []), q.neuron]);
   for (const [factor, neurons] of byFactor) ops.push({ kind: "suppress", neurons, factor });
   if (s.boost.length > 0) ops.push({ kind: "boost", knobs: s.boost.map((k) => ({ ...k })) });
+  for (const c of s.clamp ?? []) ops.push({ kind: "clamp", neuron: c.neuron, value: c.value });
   return ops;
 }
 

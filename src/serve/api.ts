@@ -1,9 +1,11 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { HttpError, installErrorHandlers } from "./http-errors.js";
+import { registerArvivRoutes } from "./routes/arviv.js";
 import { registerExportRoutes } from "./routes/export.js";
 import { registerInfoRoutes } from "./routes/info.js";
 import { registerItemRoutes } from "./routes/items.js";
 import { registerNeuronRoutes } from "./routes/neurons.js";
+import { registerPanelRoutes } from "./routes/panel.js";
 import { registerUserRoutes } from "./routes/users.js";
 import { defaultWebRoot, registerStaticRoutes } from "./static-files.js";
 import type { Workspace } from "./workspace.js";
@@ -77,6 +79,8 @@ export function createServer(ws: Workspace, opts: ServerOptions = {}): FastifyIn
   registerNeuronRoutes(app, ws);
   registerItemRoutes(app, ws);
   registerExportRoutes(app, ws);
+  registerArvivRoutes(app, ws);
+  registerPanelRoutes(app, ws);
   registerStaticRoutes(app, opts.webRoot === null ? undefined : (opts.webRoot ?? defaultWebRoot()));
   return app;
 }

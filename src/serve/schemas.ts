@@ -65,8 +65,29 @@ export const RecommendQuery = z
     n: intParam(1, MAX_LIST).default(20),
     boost: SpecList.default([]),
     suppress: SpecList.default([]),
+    clamp: SpecList.default([]),
+    /** How concept names map to neurons (src/pipeline/knobs.ts); default representative. */
+    mapping: z.enum(["representative", "unique", "direction"]).optional(),
   })
   .strict();
+
+/** GET /api/knobs/resolve: what a knob reference (id, concept or label) resolves to. */
+export const KnobResolveQuery = z
+  .object({
+    ref: z.string().min(1).max(200),
+    mapping: z.enum(["representative", "unique", "direction"]).default("representative"),
+  })
+  .strict();
+
+/**
+ * GET /api/users/:id/explain: the recommendation query (same steering) plus `item` (a display id:
+ * explain that item only; default every item of the steered list) and `top` (contributions listed
+ * per item; its range is checked by the explain service).
+ */
+export const ExplainQuery = RecommendQuery.extend({
+  item: z.string().min(1).max(200).optional(),
+  top: intParam(1, 1_000_000).default(10),
+});
 
 /** GET /api/neurons. */
 export const NeuronListQuery = z

@@ -43,6 +43,7 @@ export interface RecommendationView {
   readonly steering: {
     readonly boost: readonly (NeuronLabelView & { neuron: number; alpha: number })[];
     readonly suppress: readonly (NeuronLabelView & { neuron: number; factor: number })[];
+    readonly clamp: readonly (NeuronLabelView & { neuron: number; value: number })[];
   };
   readonly items: RankedItemView[];
   readonly unsteered: RankedItemView[];
@@ -81,6 +82,7 @@ export function recommendForUser(ws: Workspace, u: number, n: number, req: Steer
       ...after.keys(),
       ...req.boost.map((k) => k.neuron),
       ...req.suppress.map((s) => s.neuron),
+      ...(req.clamp ?? []).map((c) => c.neuron),
     ]),
   ];
   const neurons = ids
@@ -100,6 +102,7 @@ export function recommendForUser(ws: Workspace, u: number, n: number, req: Steer
     steering: {
       boost: req.boost.map((k) => ({ neuron: k.neuron, alpha: k.alpha, ...labelOf(ws, k.neuron) })),
       suppress: req.suppress.map((s) => ({ neuron: s.neuron, factor: s.factor, ...labelOf(ws, s.neuron) })),
+      clamp: (req.clamp ?? []).map((c) => ({ neuron: c.neuron, value: c.value, ...labelOf(ws, c.neuron) })),
     },
     items: view(r.items, r.scores, baseRank),
     unsteered: view(r.unsteered.items, r.unsteered.scores, steeredRank),

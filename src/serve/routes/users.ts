@@ -1,10 +1,11 @@
 import type { FastifyInstance } from "fastify";
-import { HistoryQuery, IdParams, RecommendQuery, SearchQuery } from "../schemas.js";
+import { ExplainQuery, HistoryQuery, IdParams, RecommendQuery, SearchQuery } from "../schemas.js";
 import { findId } from "../../pipeline/ids.js";
-import { resolveSteering } from "../../pipeline/steering.js";
+import { resolveSteering, resolveSteeringReport } from "../../pipeline/steering.js";
 import { parseRequest } from "../http-errors.js";
 import { describeItem } from "../item-view.js";
 import { recommendForUser } from "../steering.js";
+import { explainForWorkspaceUser } from "../explain.js";
 import type { Workspace } from "../workspace.js";
 
 /** Workspace row of the user in the path; NotFound (404) when unknown, worded as the CLI's. */
@@ -25,7 +26,7 @@ export function searchUsers(ws: Workspace, query: string): number[] {
   return out;
 }
 
-/** GET /api/users, GET /api/users/:id, GET /api/users/:id/recommendations. */
+/** GET /api/users, GET /api/users/:id, GET /api/users/:id/recommendations, GET /api/users/:id/explain. */
 export function registerUserRoutes(app: FastifyInstance, ws: Workspace): void {
   app.get("/api/users", async (req) => {
     const q = parseRequest(SearchQuery, req.query, "query");
@@ -64,7 +65,26 @@ export function registerUserRoutes(app: FastifyInstance, ws: Workspace): void {
   app.get("/api/users/:id/recommendations", async (req) => {
     const u = userRow(ws, req.params);
     const q = parseRequest(RecommendQuery, req.query, "query");
-    const steering = resolveSteering(ws.labels, { boost: q.boost, suppress: q.suppress });
-    return recommendForUser(ws, u, q.n, steering);
+    const specs = { boost: q.boost, suppress: q.suppress, clamp: q.clamp };
+    const { steering, resolved } = resolveSteeringReport(
+      ws.labels,
+      specs,
+      q.mapping ? { mapping: q.mapping } : {},
+    );
+    return { ...recommendForUser(ws, u, q.n, steering), resolved };
+  });
+
+  app.get("/api/users/:id/explain", async (req) => {
+    const u = userRow(ws, req.params);
+    const q = parseRequest(ExplainQuery, req.query, "query");
+    const steering = resolveSteering(ws.labels, { boost: q.boost, suppress: q.suppress, clamp: q.clamp });
+    const item =
+      q.item === undefined ? undefined : findId(ws.dataset.items, q.item, "item", "item", ws.itemIndex);
+    return explainForWorkspaceUser(ws, u, {
+      n: q.n,
+      steering,
+      top: q.top,
+      ...(item !== undefined ? { item } : {}),
+    });
   });
 }
