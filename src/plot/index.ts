@@ -5,6 +5,7 @@
  */
 export * from "./charts.js";
 export * from "./firing-rates.js";
+export * from "./grouped-histogram.js";
 export * from "./line.js";
 export * from "./svg.js";
 export * from "./sweep.js";
