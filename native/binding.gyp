@@ -15,6 +15,7 @@
       "sources": [
         "src/addon.cc",
         "src/blas.cc",
+        "src/gemv.cc",
         "src/lapack.cc",
         "src/sparse.cc",
         "src/rows.cc",

@@ -7,6 +7,7 @@ namespace {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   reclens::registerBlas(env, exports);
+  reclens::registerGemv(env, exports);
   reclens::registerLapack(env, exports);
   reclens::registerSparse(env, exports);
   reclens::registerRows(env, exports);

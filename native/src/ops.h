@@ -14,6 +14,7 @@
 namespace reclens {
 
 void registerBlas(Napi::Env env, Napi::Object exports);
+void registerGemv(Napi::Env env, Napi::Object exports);
 void registerLapack(Napi::Env env, Napi::Object exports);
 void registerSparse(Napi::Env env, Napi::Object exports);
 void registerRows(Napi::Env env, Napi::Object exports);

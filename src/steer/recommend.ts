@@ -1,5 +1,6 @@
 import type { Recommender, UserBatch } from "../models/types.js";
-import { topNItems, topNScores, topNUnseen } from "../nested/nested-rank.js";
+import { MAX_INDEX_ROWS, servingIndexOf, type ListVariant } from "../index/serving.js";
+import { topNItems, topNScores, topNUnseen, type TopNLists } from "../nested/nested-rank.js";
 import { NestedRecommender } from "../nested/nested.js";
 import type { Sae, SparseCode } from "../sae/types.js";
 import type { Matrix } from "../tensor/matrix.js";
@@ -72,8 +73,20 @@ export function recommend(
   const seen = (opts.excludeSeen ?? true) ? batch.rows : null;
   const scoreOf = (code: SparseCode): Matrix =>
     nested.scoresFromCode(code, batch, addError ? { addError: enc } : {});
-  const base = topNUnseen(scoreOf(enc.code), seen, opts.n);
-  const top = steered === enc.code ? base : topNUnseen(scoreOf(steered), seen, opts.n);
+  // Linear decoders: the item index (one sgemv per user, unsteered lists cached per user).
+  const index = batch.rows.rows <= MAX_INDEX_ROWS ? servingIndexOf(model) : null;
+  const rank = (code: SparseCode, variant?: ListVariant): TopNLists =>
+    index
+      ? index.topN(
+          nested.representationFromCode(code, addError ? { addError: enc } : {}),
+          batch,
+          seen,
+          opts.n,
+          variant,
+        )
+      : topNUnseen(scoreOf(code), seen, opts.n);
+  const base = rank(enc.code, { tag: addError ? "z" : `sae${saeTag(sae)}`, excludeSeen: seen !== null });
+  const top = steered === enc.code ? base : rank(steered);
   const users: UserRecommendation[] = [];
   for (let r = 0; r < batch.rows.rows; r++) {
     const items = topNItems(top, r).slice();
@@ -89,6 +102,16 @@ export function recommend(
     });
   }
   return { n: opts.n, users };
+}
+
+const saeTags = new WeakMap<Sae, number>();
+let saeCount = 0;
+
+/** A per-process number for each SAE object (the unsteered cache key when the error is not added back). */
+function saeTag(sae: Sae): number {
+  let t = saeTags.get(sae);
+  if (t === undefined) saeTags.set(sae, (t = ++saeCount));
+  return t;
 }
 
 /** Items of `a` not in `b`, in `a`'s order. */

@@ -3,6 +3,7 @@ import {
   checkAdam,
   checkTopK,
   gemmShape,
+  gemvShape,
   outMatrix,
   vectorAlong,
   outVector,
@@ -59,8 +60,25 @@ export const blasKernels: Kernels = {
     const { m, n, k } = gemmShape(transA, transB, a, b, c);
     requireNoOverlap("gemm", c.data, "C", a.data, "A");
     requireNoOverlap("gemm", c.data, "C", b.data, "B");
+    if (m === 1 && k > 0) {
+      // One row: sgemv (no packing of B, several times faster) on op(B)^T; a's k entries are
+      // contiguous either way. Item scoring (src/index/exact.ts) makes the same call, so one-row
+      // decodes and the item index agree bit for bit.
+      const x = a.data.subarray(0, k);
+      if (transB) native().sgemv(false, n, k, alpha, b.data, ld(b), x, beta, c.data);
+      else native().sgemv(true, k, n, alpha, b.data, ld(b), x, beta, c.data);
+      return c;
+    }
     native().sgemm(transA, transB, m, n, k, alpha, a.data, ld(a), b.data, ld(b), beta, c.data, ld(c));
     return c;
+  },
+
+  gemv(trans, alpha, a, x, beta, y) {
+    gemvShape(trans, a, x, y);
+    requireNoOverlap("gemv", y, "y", a.data, "A");
+    requireNoOverlap("gemv", y, "y", x, "x");
+    native().sgemv(trans, a.rows, a.cols, alpha, a.data, ld(a), x, beta, y);
+    return y;
   },
 
   csrMm(a, b, out, alpha = 1, beta = 0) {

@@ -17,6 +17,22 @@ export function gemmShape(
   return { m, n, k };
 }
 
+/** Checks gemv's vector lengths against op(A) (A^T when `trans`) and returns them. */
+export function gemvShape(
+  trans: boolean,
+  a: Matrix,
+  x: Float32Array,
+  y: Float32Array,
+): { xLen: number; yLen: number } {
+  const xLen = trans ? a.rows : a.cols;
+  const yLen = trans ? a.cols : a.rows;
+  if (x.length !== xLen || y.length !== yLen)
+    throw new RangeError(
+      `gemv: op(A) is ${yLen}x${xLen} (A ${a.shape}${trans ? ", transposed" : ""}) but x has ${x.length} and y ${y.length} entries`,
+    );
+  return { xLen, yLen };
+}
+
 /** `out` when given (checked to be rows x cols), else a new zero matrix. */
 export function outMatrix(op: string, out: Matrix | undefined, rows: number, cols: number): Matrix {
   if (!out) return new Matrix(rows, cols);

@@ -40,6 +40,18 @@ export interface NativeAddon {
     c: Float32Array,
     ldc: number,
   ): void;
+  /** Row-major A (m x n, leading dimension lda): y = alpha * op(A) x + beta * y. */
+  sgemv(
+    trans: boolean,
+    m: number,
+    n: number,
+    alpha: number,
+    a: Float32Array,
+    lda: number,
+    x: Float32Array,
+    beta: number,
+    y: Float32Array,
+  ): void;
   setThreads(n: number): void;
   getThreads(): number;
   config(): { config: string; corename: string; parallel: number; procs: number };

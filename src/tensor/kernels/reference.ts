@@ -3,6 +3,7 @@ import {
   checkAdam,
   checkTopK,
   gemmShape,
+  gemvShape,
   outMatrix,
   vectorAlong,
   outVector,
@@ -92,6 +93,19 @@ export const referenceKernels: Kernels = {
       }
     }
     return c;
+  },
+
+  gemv(trans, alpha, a, x, beta, y) {
+    const { xLen, yLen } = gemvShape(trans, a, x, y);
+    requireNoOverlap("gemv", y, "y", a.data, "A");
+    requireNoOverlap("gemv", y, "y", x, "x");
+    const A = a.data;
+    for (let i = 0; i < yLen; i++) {
+      let s = 0;
+      for (let p = 0; p < xLen; p++) s += (trans ? A[p * a.cols + i] : A[i * a.cols + p]) * x[p];
+      y[i] = alpha * s + (beta === 0 ? 0 : beta * y[i]);
+    }
+    return y;
   },
 
   csrMm(a, b, out, alpha = 1, beta = 0) {

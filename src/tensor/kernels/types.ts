@@ -45,6 +45,18 @@ export interface Kernels {
     beta: number,
     c: Matrix,
   ): Matrix;
+  /**
+   * y = alpha * op(A) x + beta * y (matrix-vector product; op(A) = A^T when `trans`). One pass over
+   * A without packing it: what scoring one query against every item row costs.
+   */
+  gemv(
+    trans: boolean,
+    alpha: number,
+    a: Matrix,
+    x: Float32Array,
+    beta: number,
+    y: Float32Array,
+  ): Float32Array;
   /** A (sparse m x k) * B (k x n) -> m x n, out = alpha*A*B + beta*out. */
   csrMm(a: Csr, b: Matrix, out?: Matrix, alpha?: number, beta?: number): Matrix;
   /** A^T (A sparse m x k) * B (m x n) -> k x n, out = alpha*A^T*B + beta*out. */

@@ -1,0 +1,175 @@
+import type { Recommender, UserBatch } from "../models/types.js";
+import type { TopNLists } from "../nested/nested-rank.js";
+import type { Csr } from "../tensor/csr.js";
+import { Matrix } from "../tensor/matrix.js";
+import { selectTop } from "./exact.js";
+import { linearServingView, type LinearServingView } from "./linear-view.js";
+import { LruCache } from "./lru.js";
+import type { ItemHits } from "./types.js";
+
+/** Unsteered lists kept per model (users x settings), least recently used evicted. */
+export const UNSTEERED_CACHE_SIZE = 10_000;
+
+/** What makes a cached unsteered list reusable besides the user: the settings it was ranked under. */
+export interface ListVariant {
+  /** Distinguishes representations that depend on more than the user (e.g. the SAE, without addError). */
+  readonly tag: string;
+  readonly excludeSeen: boolean;
+}
+
+interface CachedList {
+  readonly n: number;
+  readonly hits: ItemHits;
+}
+
+/**
+ * The serving side of a linear recommender: its exact item index (one sgemv per query), the
+ * decoder's batch term, and an LRU cache of unsteered lists per user. Built once per model by
+ * {@link servingIndexOf}.
+ */
+export class ServingIndex {
+  private readonly cache: LruCache<CachedList>;
+
+  constructor(
+    readonly view: LinearServingView,
+    cacheSize = UNSTEERED_CACHE_SIZE,
+  ) {
+    this.cache = new LruCache(cacheSize);
+  }
+
+  /** Cached unsteered lists. */
+  get cachedLists(): number {
+    return this.cache.size;
+  }
+
+  /** Full scores of each row of `rep` (users x dim): equal to model.decode(rep, batch) row by row. */
+  scores(rep: Matrix, batch: UserBatch): Matrix {
+    const idx = this.view.index;
+    const out = new Matrix(rep.rows, idx.size);
+    for (let r = 0; r < rep.rows; r++) {
+      const y = out.data.subarray(r * idx.size, (r + 1) * idx.size);
+      idx.scoreAll(rep.row(r), y);
+      this.addSeenTerm(y, batch.rows, r);
+    }
+    return out;
+  }
+
+  /**
+   * Top-n of each row of `rep`, the items of row r of `seen` excluded (when given), as
+   * topNUnseen(model.decode(rep, batch), seen, n) lists them. With `variant`, row r's list is read
+   * from (or stored in) the unsteered cache under the row's user (see {@link userKey}).
+   */
+  topN(rep: Matrix, batch: UserBatch, seen: Csr | null, n: number, variant?: ListVariant): TopNLists {
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`topN: n must be a positive integer, got ${n}`);
+    const k = Math.min(n, this.view.index.size);
+    const indices = new Int32Array(rep.rows * k);
+    const scores = new Float32Array(rep.rows * k);
+    const lengths = new Int32Array(rep.rows);
+    for (let r = 0; r < rep.rows; r++) {
+      const key = variant ? `${userKey(batch, r)}|${variant.tag}|${variant.excludeSeen ? 1 : 0}` : null;
+      let hits = key ? this.lookup(key, k) : undefined;
+      if (!hits) {
+        hits = this.rankRow(rep.row(r), batch.rows, r, seen, k);
+        if (key) this.cache.set(key, { n: k, hits });
+      }
+      indices.set(hits.items, r * k);
+      scores.set(hits.scores, r * k);
+      lengths[r] = hits.items.length;
+    }
+    return { rows: rep.rows, n: k, indices, scores, lengths };
+  }
+
+  /** Drops the cached lists of the model user `userId` (e.g. after their history changed); returns how many. */
+  invalidateUser(userId: number): number {
+    return this.cache.deletePrefix(`u${userId}|`);
+  }
+
+  /** Drops every cached list. */
+  clearCache(): void {
+    this.cache.clear();
+  }
+
+  private lookup(key: string, k: number): ItemHits | undefined {
+    const c = this.cache.get(key);
+    if (!c) return undefined;
+    if (c.n >= k) return { items: c.hits.items.subarray(0, k), scores: c.hits.scores.subarray(0, k) };
+    return c.hits.items.length < c.n ? c.hits : undefined; // a short list holds every rankable item
+  }
+
+  private rankRow(q: Float32Array, rows: Csr, r: number, seen: Csr | null, k: number): ItemHits {
+    const y = this.view.index.scoreAll(q);
+    if (seen) return selectTop(y, k, seen.indices.subarray(seen.indptr[r], seen.indptr[r + 1]));
+    this.addSeenTerm(y, rows, r);
+    return selectTop(y, k);
+  }
+
+  private addSeenTerm(y: Float32Array, rows: Csr, r: number): void {
+    if (this.view.seenCoef === 0) return;
+    for (let p = rows.indptr[r]; p < rows.indptr[r + 1]; p++) y[rows.indices[p]] -= rows.values[p];
+  }
+}
+
+/**
+ * Identity of row r's user for the unsteered cache: the model user id (when the batch has ids)
+ * plus a hash of the row's interactions and sequence, so a changed history never hits a stale list.
+ */
+export function userKey(batch: UserBatch, r: number): string {
+  const x = batch.rows;
+  let h1 = 0x811c9dc5;
+  let h2 = 0x9747b28c;
+  const mix = (v: number): void => {
+    h1 = Math.imul(h1 ^ v, 0x01000193);
+    h2 = Math.imul(h2 ^ v, 0x5bd1e995) ^ (h2 >>> 15);
+  };
+  const bits = new Int32Array(1);
+  const fbits = new Float32Array(bits.buffer);
+  for (let p = x.indptr[r]; p < x.indptr[r + 1]; p++) {
+    mix(x.indices[p]);
+    fbits[0] = x.values[p];
+    mix(bits[0]);
+  }
+  const seq = batch.sequences?.[r];
+  if (seq) {
+    mix(-1);
+    for (const i of seq) mix(i);
+  }
+  const h = `${(h1 >>> 0).toString(36)}.${(h2 >>> 0).toString(36)}`;
+  return batch.userIds ? `u${batch.userIds[r]}|${h}` : `h${h}`;
+}
+
+const indexes = new WeakMap<Recommender, ServingIndex | null>();
+
+/**
+ * The serving index of `model` (built on first use and kept while the model lives), or null when
+ * its decoder is not linear in the representation: those models keep the decode-and-rank path.
+ * A model refitted in place needs {@link resetServingIndex}.
+ */
+export function servingIndexOf(model: Recommender): ServingIndex | null {
+  let s = indexes.get(model);
+  if (s === undefined) {
+    const view = linearServingView(model);
+    s = view ? new ServingIndex(view) : null;
+    indexes.set(model, s);
+  }
+  return s;
+}
+
+/** Forgets the serving index (and cached lists) of `model`, e.g. after it was refitted in place. */
+export function resetServingIndex(model: Recommender): void {
+  indexes.delete(model);
+}
+
+/**
+ * The scores serving ranks by for representations `rep` of `batch`: the item index's for linear
+ * decoders, model.decode otherwise. "Why this item" explains these numbers.
+ */
+export function servedScores(model: Recommender, rep: Matrix, batch: UserBatch): Matrix {
+  const s = rep.rows <= MAX_INDEX_ROWS ? servingIndexOf(model) : null;
+  return s ? s.scores(rep, batch) : model.decode(rep, batch);
+}
+
+/**
+ * Batches up to this many users are served through the item index (one sgemv each); larger ones
+ * (batch tools, evaluation) keep one gemm over the batch.
+ */
+export const MAX_INDEX_ROWS = 16;
