@@ -7,6 +7,7 @@ import { Matrix } from "../tensor/matrix.js";
 import { Adam } from "../tensor/optim/index.js";
 import { saveArtifact, type ModelArtifact } from "./artifact.js";
 import { BaseRecommender, checkTrainMatrix } from "./base.js";
+import type { MfSamples } from "./mfLoss.js";
 import { MfSampler } from "./mfSampler.js";
 import { ncfFoldIn, ncfItemProfiles } from "./ncfFoldIn.js";
 import { ncfItemSide, ncfLogits, ncfScoreAll, type NcfHead, type NcfItemSide } from "./ncfHead.js";
@@ -20,6 +21,7 @@ import {
   type NcfParams,
 } from "./ncfParams.js";
 import type { ModelFactory } from "./registry.js";
+import { NcfBatchStep } from "./ncfStep.js";
 import { RowAdam } from "./rowAdam.js";
 import { runEpochs } from "./training.js";
 import { optimizerTrainingHooks } from "./training-state.js";
@@ -81,6 +83,13 @@ export class Ncf extends BaseRecommender<NcfConfig> {
   /** Item profiles for the fold-in start (items x width); computed lazily from `train` while fitting. */
   private profiles: Matrix | undefined;
   private train: Csr | undefined;
+  /**
+   * How `fit` computes each batch's loss and gradients: "fused" (NcfBatchStep: hand-written
+   * backward over reused buffers, the default) or "tape" (the generic autograd tape over
+   * `ncfLoss`, the reference the fused step is tested and benchmarked against). Same results up to
+   * float rounding.
+   */
+  batchStep: "fused" | "tape" = "fused";
 
   /** Unfitted model with the given complete config. */
   constructor(config: NcfConfig) {
@@ -151,6 +160,7 @@ export class Ncf extends BaseRecommender<NcfConfig> {
     const adam = { lr: c.lr, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
     const sampler = new MfSampler(train, "bce", c.negatives, 0);
     const all = ncfParamList(p);
+    const fused = this.batchStep === "fused" ? new NcfBatchStep(p) : undefined;
     let step = 0;
     // The head's Adam and the weights go through the shared hooks; the lazy-Adam moments of the
     // four tables and the global step (their bias correction) are added here.
@@ -165,9 +175,7 @@ export class Ncf extends BaseRecommender<NcfConfig> {
           let total = 0;
           let count = 0;
           for (const batch of sampler.epoch(ctx.rng, c.batchSize)) {
-            const t = new Tape();
-            const loss = ncfLoss(t, p, batch, c.reg);
-            t.backward(loss);
+            const loss = fused ? fused.run(batch, c.reg) : tapeStep(p, batch, c.reg);
             step++;
             headOpt.step();
             headOpt.zeroGrad();
@@ -175,7 +183,7 @@ export class Ncf extends BaseRecommender<NcfConfig> {
               rowOpts[k].touch(k % 2 === 0 ? batch.users : batch.items);
               rowOpts[k].step(v.value.data, (v.grad as Matrix).data, step, adam);
             });
-            total += loss.item() * batch.users.length;
+            total += loss * batch.users.length;
             count += batch.users.length;
           }
           return total / count;
@@ -303,6 +311,14 @@ export class Ncf extends BaseRecommender<NcfConfig> {
     m.items = nItems;
     return m;
   }
+}
+
+/** One batch through the autograd tape (`ncfLoss`): the reference for NcfBatchStep. */
+function tapeStep(p: NcfParams, batch: MfSamples, reg: number): number {
+  const t = new Tape();
+  const loss = ncfLoss(t, p, batch, reg);
+  t.backward(loss);
+  return loss.item();
 }
 
 /** [a | b] row by row (same number of rows). */

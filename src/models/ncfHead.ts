@@ -64,8 +64,11 @@ export function ncfLogits(t: Tape, head: NcfHead, users: Input, items: Input): V
   return t.add(t.matmul(t.concatCols([gmf, h]), head.out), head.outBias);
 }
 
-/** Target rows of the fused (user, item) pairs per gemm in `scoreAll`. */
-const PAIR_ROWS = 1 << 15;
+/**
+ * Items per tile in `ncfScoreAll`: one user's tile of first-layer activations (tile x layers[0]
+ * floats) and the next layer's output stay in the L2 cache while the head's gemms run over them.
+ */
+const ITEM_TILE = 1024;
 
 /**
  * The head's per-item part, computed once: (g_i ⊙ w_out,gmf) (items x gmfDim) and m_i W_1i + b_1
@@ -95,16 +98,22 @@ export function ncfItemSide(head: NcfHead<Matrix>, items: Matrix): NcfItemSide {
 }
 
 /**
- * Logits of every item for each row of `z` (users x items), the head applied to all pairs in
- * batches: the GMF part is one gemm z_g (g_i ⊙ w)^T; the first MLP layer adds the per-user part
- * z_m W_1u (one gemm) to the cached per-item part; the remaining layers run as gemms over blocks of
- * (user, item) pairs.
+ * Logits of every item for each row of `z` (users x items), the head applied to all pairs. The
+ * output starts at b_out and the GMF part is added by one gemm z_g (g_i ⊙ w)^T for all users; the
+ * MLP part runs per user over tiles of items: the first layer is a broadcast add of the user's part
+ * z_m W_1u to the cached per-item part plus ReLU (native kernels), the other layers are gemms over
+ * the tile, and the last gemm adds the tile's MLP logits into the user's output row (beta = 1).
+ * Buffers are allocated once per call and stay in cache; no per-pair JavaScript loop remains.
  */
 export function ncfScoreAll(head: NcfHead<Matrix>, z: Matrix, side: NcfItemSide): Matrix {
   const K = kernels();
   const { gmfDim: g, mlpDim: m } = head;
   const nUsers = z.rows;
   const nItems = side.gmf.rows;
+  if (z.cols !== g + m)
+    throw new RangeError(
+      `ncfScoreAll: user representations ${z.shape} must be ${g + m} wide (gmf ${g} + mlp ${m})`,
+    );
   const zg = new Matrix(nUsers, g);
   const zm = new Matrix(nUsers, m);
   for (let u = 0; u < nUsers; u++) {
@@ -112,48 +121,34 @@ export function ncfScoreAll(head: NcfHead<Matrix>, z: Matrix, side: NcfItemSide)
     zg.row(u).set(row.subarray(0, g));
     zm.row(u).set(row.subarray(g, g + m));
   }
-  const out = K.gemm(false, true, 1, zg, side.gmf, 0, new Matrix(nUsers, nItems));
-  const userPart = K.gemm(
-    false,
-    false,
-    1,
-    zm,
-    head.weights[0].rowRange(0, m),
-    0,
-    new Matrix(nUsers, side.mlp.cols),
-  );
+  const out = new Matrix(nUsers, nItems);
+  if (nItems === 0 || nUsers === 0) return out;
+  out.data.fill(head.outBias.data[0]);
+  K.gemm(false, true, 1, zg, side.gmf, 1, out);
+  const h1 = side.mlp.cols;
+  const userPart = K.gemm(false, false, 1, zm, head.weights[0].rowRange(0, m), 0, new Matrix(nUsers, h1));
   const layers = head.weights.length;
   const last = head.weights[layers - 1].cols;
   const wOutMlp = head.out.rowRange(g, g + last);
-  const bOut = head.outBias.data[0];
-  const h1 = side.mlp.cols;
-  const chunk = Math.max(1, Math.floor(PAIR_ROWS / Math.max(nItems, 1)));
-  for (let start = 0; start < nUsers; start += chunk) {
-    const end = Math.min(nUsers, start + chunk);
-    let h = new Matrix((end - start) * nItems, h1);
-    for (let u = start; u < end; u++) {
-      const a = userPart.row(u);
-      const base = (u - start) * nItems * h1;
-      const b = side.mlp.data;
-      const hd = h.data;
-      for (let i = 0; i < nItems; i++) {
-        const off = i * h1;
-        for (let k = 0; k < h1; k++) {
-          const v = a[k] + b[off + k];
-          hd[base + off + k] = v > 0 ? v : 0;
-        }
+  const tile = Math.min(nItems, ITEM_TILE);
+  const bufs = head.weights.map((w) => new Float32Array(tile * w.cols));
+  for (let u = 0; u < nUsers; u++) {
+    const a = userPart.row(u);
+    const outRow = out.data.subarray(u * nItems, (u + 1) * nItems);
+    for (let i0 = 0; i0 < nItems; i0 += tile) {
+      const n = Math.min(tile, nItems - i0);
+      let h = new Matrix(n, h1, bufs[0].subarray(0, n * h1));
+      K.addRowVector(side.mlp.rowRange(i0, i0 + n), a, h);
+      K.relu(h, h);
+      for (let k = 1; k < layers; k++) {
+        const w = head.weights[k];
+        const next = new Matrix(n, w.cols, bufs[k].subarray(0, n * w.cols));
+        K.gemm(false, false, 1, h, w, 0, next);
+        K.addRowVector(next, head.biases[k].data, next);
+        h = K.relu(next, next);
       }
+      K.gemm(false, false, 1, h, wOutMlp, 1, new Matrix(n, 1, outRow.subarray(i0, i0 + n)));
     }
-    for (let k = 1; k < layers; k++) {
-      const w = head.weights[k];
-      const next = K.gemm(false, false, 1, h, w, 0, new Matrix(h.rows, w.cols));
-      K.addRowVector(next, head.biases[k].data, next);
-      h = K.relu(next, next);
-    }
-    const mlpLogit = K.gemm(false, false, 1, h, wOutMlp, 0, new Matrix(h.rows, 1));
-    const o = out.data;
-    const base = start * nItems;
-    for (let t = 0; t < mlpLogit.data.length; t++) o[base + t] += mlpLogit.data[t] + bOut;
   }
   return out;
 }
