@@ -33,10 +33,24 @@ export function registerNudge(program: Command): void {
     .command("nudge")
     .description("nudge a user segment toward a concept; the concept's share gained vs Recall@k kept")
     .requiredOption("--run <dir>", "model run directory with an SAE")
-    .requiredOption("--segment <spec>", "users: <attr>=<value> (age=1), a concept (users dominated by it), or ids:a,b")
-    .requiredOption("--concept <c>", "concept to nudge toward: [family:]name[|name...], style:Metal, Golden-Age")
-    .requiredOption("--strength <list>", "code units added to the neuron, comma-separated", listArg(numberArg))
-    .option("--neuron <list>", "neuron ids or labels to raise (default: the concept's Table-1 neuron)", listArg(String))
+    .requiredOption(
+      "--segment <spec>",
+      "users: <attr>=<value> (age=1), a concept (users dominated by it), or ids:a,b",
+    )
+    .requiredOption(
+      "--concept <c>",
+      "concept to nudge toward: [family:]name[|name...], style:Metal, Golden-Age",
+    )
+    .requiredOption(
+      "--strength <list>",
+      "code units added to the neuron, comma-separated",
+      listArg(numberArg),
+    )
+    .option(
+      "--neuron <list>",
+      "neuron ids or labels to raise (default: the concept's Table-1 neuron)",
+      listArg(String),
+    )
     .option(
       "--side <side>",
       "raise it in the users' codes (default) or in the concept items' codes",
@@ -47,7 +61,11 @@ export function registerNudge(program: Command): void {
       "held-out users measured: test (default) or heldout (test + validation)",
       choiceArg<NudgeUsers>(["test", "heldout"]),
     )
-    .option("--min-share <f>", "concept segments: share of the history in the concept (default 0.5)", numberArg)
+    .option(
+      "--min-share <f>",
+      "concept segments: share of the history in the concept (default 0.5)",
+      numberArg,
+    )
     .option("--n <n>", "list length for the concept's share", positiveIntArg, 30)
     .option("--k <k>", "Recall cut-off", positiveIntArg, 20)
     .option("--sae <dir>", "SAE directory (default <run>/sae)")
@@ -85,14 +103,14 @@ export function registerNudge(program: Command): void {
     );
     console.log(
       textTable([
-        ["strength", `share@${r.n}`, "gain", `Recall@${r.k}`, "kept", "rboRest"],
+        ["strength", `share@${r.n}`, "gain", `Recall@${r.k}`, "recall kept", "rest kept"],
         ...r.points.map((p) => [
           fmtNumber(p.strength),
           `${fmtNumber(p.shareAfter)} ± ${fmtNumber(p.shareAfterStderr)}`,
           fmtNumber(p.shareGain),
           `${fmtNumber(p.recallAfter)} ± ${fmtNumber(p.recallAfterStderr)}`,
           `${fmtNumber(100 * p.recallKept)}%`,
-          fmtNumber(p.rboRest),
+          `${fmtNumber(100 * p.restKept)}%`,
         ]),
       ]),
     );

@@ -69,7 +69,9 @@ export function nudgeFor(env: InterventionEnv, opts: NudgeRunOptions): NudgeRunR
   const r = nudgeGroup(env.model, env.sae, group, {
     concept,
     strengths: opts.strengths,
-    ...(opts.neurons ? { neurons: opts.neurons.map((ref) => resolveNeuron(env.labels, ref, "neurons")) } : {}),
+    ...(opts.neurons
+      ? { neurons: opts.neurons.map((ref) => resolveNeuron(env.labels, ref, "neurons")) }
+      : {}),
     ...(opts.n !== undefined ? { n: opts.n } : {}),
     ...(opts.k !== undefined ? { k: opts.k } : {}),
     ...(opts.side ? { side: opts.side } : {}),

@@ -1,6 +1,5 @@
 import { arvivTable, ARVIV_MIN_ITEMS } from "../concepts/arviv-table.js";
 import { BadInput } from "../errors.js";
-import { rankBiasedOverlap } from "../eval/fidelity.js";
 import { meanStderr, type MeanStderr } from "../eval/stats.js";
 import type { Recommender, UserBatch } from "../models/types.js";
 import { NestedRecommender } from "../nested/nested.js";
@@ -90,8 +89,11 @@ export interface NudgePoint {
   readonly recallAfterStderr: number;
   /** recallAfter / recallBefore (1 when recallBefore is 0). */
   readonly recallKept: number;
-  /** Mean RBO (p 0.9) of the top-n without concept items, after vs before (users with a rest). */
-  readonly rboRest: number;
+  /**
+   * Share of the non-concept items of a user's original top-n still in the new top-n, averaged over
+   * users whose original top-n held any (1 when none did): what the nudge leaves of the old list.
+   */
+  readonly restKept: number;
 }
 
 /** Result of {@link nudgeGroup}. */
@@ -183,7 +185,8 @@ export function nudgeGroup(model: Recommender, sae: Sae, group: NudgeGroup, req:
     ["n", n],
     ["k", k],
   ] as const)
-    if (!(Number.isInteger(v) && v >= 1)) throw new BadInput(`${name} must be a positive integer, got ${v}`, name);
+    if (!(Number.isInteger(v) && v >= 1))
+      throw new BadInput(`${name} must be a positive integer, got ${v}`, name);
   if (req.strengths.length === 0) throw new BadInput("strength: give at least one strength", "strength");
   req.strengths.forEach((s) => {
     if (!(s >= 0 && Number.isFinite(s)))
@@ -205,14 +208,16 @@ export function nudgeGroup(model: Recommender, sae: Sae, group: NudgeGroup, req:
   const q = req.strengths.length;
   const share = { before: new Float64Array(users), after: req.strengths.map(() => new Float64Array(users)) };
   const recall = { before: new Float64Array(users), after: req.strengths.map(() => new Float64Array(users)) };
-  const rbo = req.strengths.map((): number[] => []);
+  const kept = req.strengths.map((): number[] => []);
   const itemsSide = side === "items" ? itemSideDeltas(model, sae, inC, neurons) : undefined;
   const nested = new NestedRecommender(model, sae);
   const bs = req.batchSize ?? 256;
   for (let s0 = 0; s0 < users; s0 += bs) {
     const e = Math.min(users, s0 + bs);
     const seen = group.seen.rowRange(s0, e);
-    const batch: UserBatch = group.userIds ? { rows: seen, userIds: group.userIds.subarray(s0, e) } : { rows: seen };
+    const batch: UserBatch = group.userIds
+      ? { rows: seen, userIds: group.userIds.subarray(s0, e) }
+      : { rows: seen };
     const targets = group.targets.rowRange(s0, e);
     const scoreAt = batchScorer(model, sae, nested, batch, neurons, itemsSide);
     const before = topNUnseen(scoreAt(0), seen, m);
@@ -225,9 +230,9 @@ export function nudgeGroup(model: Recommender, sae: Sae, group: NudgeGroup, req:
       for (let r = 0; r < e - s0; r++) {
         share.after[t][s0 + r] = listShare(after, r, n, inC);
         recall.after[t][s0 + r] = truncatedRecall(after, r, k, targets);
-        const rest = (l: TopNLists): number[] => Array.from(topNItems(l, r).subarray(0, n)).filter((i) => !inC[i]);
-        const was = rest(before);
-        if (was.length > 0) rbo[t].push(rankBiasedOverlap(was, rest(after)));
+        const was = Array.from(topNItems(before, r).subarray(0, n)).filter((i) => !inC[i]);
+        const now = new Set(topNItems(after, r).subarray(0, n));
+        if (was.length > 0) kept[t].push(was.filter((i) => now.has(i)).length / was.length);
       }
     });
   }
@@ -247,7 +252,7 @@ export function nudgeGroup(model: Recommender, sae: Sae, group: NudgeGroup, req:
       recallAfter: ra.mean,
       recallAfterStderr: ra.stderr,
       recallKept: rb > 0 ? ra.mean / rb : 1,
-      rboRest: rbo[t].length > 0 ? rbo[t].reduce((x, y) => x + y, 0) / rbo[t].length : 1,
+      restKept: kept[t].length > 0 ? kept[t].reduce((x, y) => x + y, 0) / kept[t].length : 1,
     };
   });
   return { side, users, n, k, neurons: chosen, points };
@@ -259,7 +264,12 @@ interface ItemSideDeltas {
   readonly delta: Matrix;
 }
 
-function itemSideDeltas(model: Recommender, sae: Sae, inC: Uint8Array, neurons: readonly number[]): ItemSideDeltas {
+function itemSideDeltas(
+  model: Recommender,
+  sae: Sae,
+  inC: Uint8Array,
+  neurons: readonly number[],
+): ItemSideDeltas {
   const all = (model.encodeItems as () => Matrix).call(model);
   const items = Int32Array.from(inC.keys()).filter((i) => inC[i] === 1);
   const sub = new Matrix(items.length, all.cols);

@@ -12,8 +12,8 @@ import { evenSubset, populationBatches, type Population, type ResolvedConcept } 
 import { checkPromotion } from "./promotion.js";
 
 /**
- * The audience promotion service (`reclens promote --audience`, POST /api/items/:id/promote with an
- * audience, the panel's editor): raise one latent in the ITEM's SAE code and measure the item's rank
+ * The audience promotion service (`reclens promote --audience`, POST /api/items/:id/promote-audience,
+ * the panel's editor): raise one latent in the ITEM's SAE code and measure the item's rank
  * in the target audience's lists (steer/promote-audience.ts).
  *
  * Neuron choice (unless given): every latent j is scored by how much one unit of it raises the

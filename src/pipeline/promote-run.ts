@@ -159,7 +159,10 @@ export function promoteAudienceForRun(
 }
 
 /** Audience promotion on an intervention environment (a run or a served workspace). */
-export function promoteAudience(env: InterventionEnv, opts: PromoteAudienceRunOptions): PromoteAudienceRunResult {
+export function promoteAudience(
+  env: InterventionEnv,
+  opts: PromoteAudienceRunOptions,
+): PromoteAudienceRunResult {
   const item = itemIndex(env.dataset, opts.item);
   const neuron = opts.neuron === undefined ? undefined : resolveNeuron(env.labels, opts.neuron);
   const pop = env.population;
