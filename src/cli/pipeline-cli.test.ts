@@ -116,7 +116,7 @@ describe("reclens sae", () => {
         .split("\n")
         .filter((l) => l.startsWith("| topk")),
     ).toHaveLength(2);
-    expect(readFileSync(join(out, "sweep.svg"), "utf8").match(/<polyline/g)).toHaveLength(1); // x = k: relu has no k
+    expect(readFileSync(join(out, "sweep.svg"), "utf8").match(/<path class="series"/g)).toHaveLength(1); // x = k: relu has no k
     expect(readFileSync(join(out, "sweep.svg"), "utf8")).toContain(">topk x2 l2<");
     expect(readFileSync(join(out, "sweep.svg"), "utf8")).toContain("vs sparsity (test users)");
     expect(readFileSync(join(out, "sweep.md"), "utf8")).toMatch(/^Nested metrics on test users;/);

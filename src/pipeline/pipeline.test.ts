@@ -304,7 +304,7 @@ describe("steering", () => {
     if (u.users === rep.users) expect(u.points[0].recall.mean).toBe(rep.points[0].recall.mean);
     expect(u.points[2].segmentShare.mean).toBeGreaterThan(u.points[0].segmentShare.mean);
     expect(r.rows).toHaveLength(6);
-    expect(readFileSync(r.files.svg, "utf8")).toContain("<polyline");
+    expect(readFileSync(r.files.svg, "utf8")).toContain('<path class="series"');
   });
 });
 

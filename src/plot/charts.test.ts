@@ -1,14 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../tensor/matrix.js";
-import { barChartSvg, histogramBins, histogramSvg, selectivityCharts } from "./charts.js";
-import { escapeXml } from "./svg.js";
 import { neuronSelectivity, tagSelectivity } from "../concepts/selectivity.js";
-
-function bars(svg: string): { width: number; height: number }[] {
-  return [...svg.matchAll(/<rect class="bar" x="[^"]+" y="[^"]+" width="([^"]+)" height="([^"]+)"/g)].map(
-    (m) => ({ width: Number(m[1]), height: Number(m[2]) }),
-  );
-}
+import { barChartSvg, histogramBins, histogramSvg, selectivityCharts } from "./charts.js";
+import { escapeXml } from "./render.js";
+import { all, num, parseSvg, tickLabels } from "./test-utils/svg-query.js";
 
 describe("histogram", () => {
   it("bins values, last bin closed", () => {
@@ -22,33 +17,54 @@ describe("histogram", () => {
     expect(() => histogramBins([1, NaN], 3)).toThrow(/value 1 is NaN/);
   });
 
-  it("svg bar heights are proportional to counts", () => {
-    // plot height = 400 - 36 - 48 = 316; counts [2, 3] -> heights 210.67, 316
-    const svg = histogramSvg([0, 0.1, 0.5, 0.99, 1], {
+  it("svg bar heights are proportional to counts, whole-number count ticks", () => {
+    // 640 x 400 with title and x label: plot height 400 - 30 - 40 = 330; counts [2, 3] -> 220, 330
+    const text = histogramSvg([0, 0.1, 0.5, 0.99, 1], {
       title: "Entropy <per neuron> & more",
       bins: 2,
       xLabel: "nats",
     });
-    const b = bars(svg);
-    expect(b.map((x) => x.height)).toEqual([Number(((2 / 3) * 316).toFixed(2)), 316]);
-    expect(svg).toContain("Entropy &lt;per neuron&gt; &amp; more");
-    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.trim().endsWith("</svg>")).toBe(true);
+    const svg = parseSvg(text);
+    const bars = all(svg, "rect.bar");
+    expect(bars.map((b) => num(b, "height"))).toEqual([220, 330]);
+    expect(bars.map((b) => b.querySelector("title")?.textContent)).toEqual(["[0, 0.5): 2", "[0.5, 1): 3"]);
+    // x spans exactly the edges [0, 1] over [54, 622]: bar 0 starts at 54 + 0.5 inset
+    expect(num(bars[0], "x")).toBe(54.5);
+    expect(tickLabels(svg, "y")).toEqual(["0", "1", "2", "3"]);
+    expect(tickLabels(svg, "x")).toEqual([
+      "0.0",
+      "0.1",
+      "0.2",
+      "0.3",
+      "0.4",
+      "0.5",
+      "0.6",
+      "0.7",
+      "0.8",
+      "0.9",
+      "1.0",
+    ]);
+    expect(text).toContain("Entropy &lt;per neuron&gt; &amp; more");
+    expect(text.startsWith("<?xml")).toBe(true);
+    expect(text.trim().endsWith("</svg>")).toBe(true);
+    expect(text).not.toContain("NaN");
   });
 });
 
 describe("bar chart", () => {
   it("bar widths are proportional to values", () => {
-    // plot width = 640 - 160 - 16 - 48 = 416
-    const svg = barChartSvg(["noir", "heist", "o'brien"], [4, 2, 0], { title: "t" });
-    expect(bars(svg).map((x) => x.width)).toEqual([416, 208, 0]);
-    expect(svg).toContain("o&apos;brien");
+    // x over [0, 4] drawn on [150, 640 - 40 = 600]: widths 450, 225, 0
+    const text = barChartSvg(["noir", "heist", "o'brien & <co>"], [4, 2, 0], { title: "t" });
+    const svg = parseSvg(text);
+    expect(all(svg, "rect.bar").map((b) => num(b, "width"))).toEqual([450, 225, 0]);
+    expect(tickLabels(svg, "y")).toEqual(["noir", "heist", "o'brien & <co>"]);
+    expect(text).toContain("o'brien &amp; &lt;co&gt;");
     expect(() => barChartSvg(["a"], [-1], { title: "t" })).toThrow(/value 0 \("a"\) is -1/);
     expect(() => barChartSvg(["a", "b"], [1], { title: "t" })).toThrow(/2 labels for 1 values/);
   });
 
   it("escapes XML", () => {
-    expect(escapeXml(`a<b>&"c'`)).toBe("a&lt;b&gt;&amp;&quot;c&apos;");
+    expect(escapeXml(`a<b>&"c'`)).toBe("a&lt;b&gt;&amp;&quot;c'");
   });
 });
 
@@ -70,6 +86,6 @@ describe("selectivity charts", () => {
     const total = (svg: string): number =>
       [...svg.matchAll(/<title>\[[^\]<]+\): (\d+)<\/title>/g)].reduce((s, x) => s + Number(x[1]), 0);
     for (const svg of Object.values(charts)) expect(total(svg)).toBe(3);
-    expect(charts["neuron-kl.svg"]).toContain("KL of each neuron&apos;s genre distribution from the mean");
+    expect(charts["neuron-kl.svg"]).toContain("KL of each neuron's genre distribution from the mean");
   });
 });

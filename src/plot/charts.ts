@@ -1,9 +1,9 @@
 /**
- * Small dependency-free SVG charts for concept statistics (entropy/KL distributions, top tags).
- * Output is a complete standalone <svg> document string; the CLI writes it to a file.
+ * Charts of concept statistics (entropy/KL distributions, top tags) as standalone SVG document
+ * strings for files, drawn with Observable Plot (bars-plot.ts) in Node; the binning is here.
  */
-
-import { escapeXml, tickNumber } from "./svg.js";
+import { barFigure, histogramFigure } from "./bars-plot.js";
+import { nodeDocument, standaloneSvg } from "./render.js";
 
 /** Histogram of values: `counts[b]` values fall in [edges[b], edges[b+1]); the last bin is closed. */
 export interface Histogram {
@@ -64,68 +64,28 @@ export interface HistogramOptions extends ChartOptions {
   range?: readonly [number, number];
 }
 
-const MARGIN = { left: 56, right: 16, top: 36, bottom: 48 };
-
-function frame(o: ChartOptions, body: string[]): string {
-  const w = o.width ?? 640;
-  const h = o.height ?? 400;
-  const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12">`,
-    `<rect x="0" y="0" width="${w}" height="${h}" fill="#ffffff"/>`,
-    `<text x="${w / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(o.title)}</text>`,
-    ...body,
-  ];
-  if (o.xLabel)
-    parts.push(
-      `<text x="${(MARGIN.left + w - MARGIN.right) / 2}" y="${h - 10}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`,
-    );
-  if (o.yLabel) {
-    const cy = (MARGIN.top + h - MARGIN.bottom) / 2;
-    parts.push(
-      `<text x="14" y="${cy}" text-anchor="middle" transform="rotate(-90 14 ${cy})">${escapeXml(o.yLabel)}</text>`,
-    );
-  }
-  parts.push("</svg>");
-  return parts.join("\n") + "\n";
-}
-
 /**
- * Histogram chart: one <rect class="bar"> per bin whose height is proportional to its count (the
- * tallest bin fills the plot height), x ticks at the first, middle and last edges, y ticks at 0 and
- * the largest count.
+ * Histogram chart (default 640 x 400) as a standalone SVG document: one `<rect class="bar">` per
+ * bin of {@link histogramBins} whose height is proportional to its count, tooltip "[lo, hi): count",
+ * nice ticks (bars-plot.ts).
  */
 export function histogramSvg(values: ArrayLike<number>, o: HistogramOptions): string {
   const { edges, counts } = histogramBins(values, o.bins ?? 30, o.range);
-  const w = o.width ?? 640;
-  const h = o.height ?? 400;
-  const pw = w - MARGIN.left - MARGIN.right;
-  const ph = h - MARGIN.top - MARGIN.bottom;
-  const y0 = MARGIN.top + ph;
-  const maxCount = Math.max(1, ...counts);
-  const bw = pw / counts.length;
-  const body: string[] = [];
-  counts.forEach((c, b) => {
-    const bh = (c / maxCount) * ph;
-    body.push(
-      `<rect class="bar" x="${(MARGIN.left + b * bw).toFixed(2)}" y="${(y0 - bh).toFixed(2)}" width="${Math.max(0, bw - 1).toFixed(2)}" height="${bh.toFixed(2)}" fill="#4c78a8"><title>[${tickNumber(edges[b], 2)}, ${tickNumber(edges[b + 1], 2)}): ${c}</title></rect>`,
-    );
-  });
-  body.push(`<line x1="${MARGIN.left}" y1="${y0}" x2="${MARGIN.left + pw}" y2="${y0}" stroke="#333"/>`);
-  body.push(`<line x1="${MARGIN.left}" y1="${MARGIN.top}" x2="${MARGIN.left}" y2="${y0}" stroke="#333"/>`);
-  const mid = Math.floor(counts.length / 2);
-  for (const b of new Set([0, mid, counts.length])) {
-    body.push(
-      `<text x="${(MARGIN.left + b * bw).toFixed(2)}" y="${y0 + 16}" text-anchor="middle">${tickNumber(edges[b], 2)}</text>`,
-    );
-  }
-  body.push(`<text x="${MARGIN.left - 6}" y="${y0}" text-anchor="end">0</text>`);
-  body.push(`<text x="${MARGIN.left - 6}" y="${MARGIN.top + 4}" text-anchor="end">${maxCount}</text>`);
-  return frame({ yLabel: "count", ...o }, body);
+  return standaloneSvg(
+    histogramFigure(edges, counts, {
+      title: o.title,
+      xLabel: o.xLabel,
+      yLabel: o.yLabel ?? "count",
+      width: o.width ?? 640,
+      height: o.height ?? 400,
+      document: nodeDocument(),
+    }),
+  );
 }
 
 /**
- * Horizontal bar chart (labels on the left, one <rect class="bar"> per value, widths proportional to
- * value / max). Values must be finite and >= 0.
+ * Horizontal bar chart (labels on the left, one `<rect class="bar">` per value, lengths
+ * proportional to the value) as a standalone SVG document. Values must be finite and >= 0.
  */
 export function barChartSvg(labels: readonly string[], values: ArrayLike<number>, o: ChartOptions): string {
   if (labels.length !== values.length)
@@ -136,25 +96,15 @@ export function barChartSvg(labels: readonly string[], values: ArrayLike<number>
         `barChart: value ${i} ("${labels[i]}") is ${values[i]}; values must be finite and >= 0`,
       );
   }
-  const w = o.width ?? 640;
-  const rowH = 20;
-  const left = 160;
-  const h = o.height ?? MARGIN.top + MARGIN.bottom + rowH * Math.max(1, labels.length);
-  const pw = w - left - MARGIN.right - 48;
-  let maxV = 0;
-  for (let i = 0; i < values.length; i++) maxV = Math.max(maxV, values[i]);
-  const body: string[] = [];
-  for (let i = 0; i < labels.length; i++) {
-    const y = MARGIN.top + i * rowH;
-    const bw = maxV > 0 ? (values[i] / maxV) * pw : 0;
-    const name = labels[i].length > 24 ? `${labels[i].slice(0, 23)}…` : labels[i];
-    body.push(`<text x="${left - 6}" y="${y + 14}" text-anchor="end">${escapeXml(name)}</text>`);
-    body.push(
-      `<rect class="bar" x="${left}" y="${y + 3}" width="${bw.toFixed(2)}" height="${rowH - 6}" fill="#4c78a8"><title>${escapeXml(labels[i])}: ${tickNumber(values[i], 2)}</title></rect>`,
-    );
-    body.push(`<text x="${(left + bw + 4).toFixed(2)}" y="${y + 14}">${tickNumber(values[i], 2)}</text>`);
-  }
-  return frame({ ...o, height: h, width: w }, body);
+  return standaloneSvg(
+    barFigure(labels, values, {
+      title: o.title,
+      xLabel: o.xLabel,
+      width: o.width ?? 640,
+      height: o.height ?? 60 + 20 * Math.max(1, labels.length),
+      document: nodeDocument(),
+    }),
+  );
 }
 
 /** Entropy/KL values of one axis, as produced by selectivity.ts (only the fields charts need). */

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { groupedHistogramSvg, groupedShares } from "./grouped-histogram.js";
-
-function bars(svg: string): { series: number; height: number }[] {
-  return [
-    ...svg.matchAll(
-      /<rect class="bar" data-series="(\d+)" x="[^"]+" y="[^"]+" width="[^"]+" height="([^"]+)"/g,
-    ),
-  ].map((m) => ({ series: Number(m[1]), height: Number(m[2]) }));
-}
+import { all, num, parseSvg, tickLabels, viewBox } from "./test-utils/svg-query.js";
 
 describe("grouped histogram", () => {
   const series = [
@@ -23,20 +16,38 @@ describe("grouped histogram", () => {
     expect(Array.from(groupedShares([{ name: "empty", values: [] }], 2, [0, 1]).shares[0])).toEqual([0, 0]);
   });
 
-  it("bar heights are shares over the largest share; legend and marker drawn", () => {
-    // plot height 400 - 36 - 48 = 316; largest share 1 (GRU4Rec's first bin).
-    const svg = groupedHistogramSvg(series, { title: "confidence", bins: 2, marker: 0.8 });
-    expect(bars(svg)).toEqual([
-      { series: 0, height: 79 },
-      { series: 0, height: 237 },
-      { series: 1, height: 316 },
+  it("bar heights are shares on a percent axis; legend inside the frame and marker drawn", () => {
+    // 640 x 400 with a title, no x label: plot height 400 - 30 - 26 = 344; y over [0, 1]
+    const text = groupedHistogramSvg(series, { title: "confidence", bins: 2, marker: 0.8 });
+    const svg = parseSvg(text);
+    const bars = all(svg, "rect.bar").map((b) => ({
+      series: Number(b.getAttribute("data-series")),
+      height: num(b, "height"),
+    }));
+    expect(bars).toEqual([
+      { series: 0, height: 86 },
+      { series: 0, height: 258 },
+      { series: 1, height: 344 },
       { series: 1, height: 0 },
     ]);
-    expect(svg).toContain("GRU4Rec &lt;x&gt; (n = 2)");
-    expect(svg).toContain("SASRec (n = 4)");
-    // marker at x = 56 + 0.8 * (640 - 56 - 16) = 510.4
-    expect(svg).toContain('class="marker" x1="510.40"');
-    expect(svg.trim().endsWith("</svg>")).toBe(true);
+    expect(tickLabels(svg, "y")[0]).toBe("0%");
+    expect(tickLabels(svg, "y").at(-1)).toBe("100%");
+    expect(all(svg, ".legend text").map((t) => t.textContent)).toEqual([
+      "SASRec (n = 4)",
+      "GRU4Rec <x> (n = 2)",
+    ]);
+    expect(text).toContain("GRU4Rec &lt;x&gt; (n = 2)");
+    // marker at x = 54 + 0.8 * (640 - 54 - 18) = 508.4
+    const marker = svg.querySelector(".marker") as Element;
+    expect(num(marker, "x1")).toBeCloseTo(508.4, 9);
+    const box = svg.querySelector(".legend-box") as Element;
+    const [, , w, h] = viewBox(svg);
+    expect(num(box, "x")).toBeGreaterThanOrEqual(54);
+    expect(num(box, "x") + num(box, "width")).toBeLessThanOrEqual(w - 18);
+    expect(num(box, "y") + num(box, "height")).toBeLessThanOrEqual(h - 26);
+    // the tall bars fill the left half's top and the right half: the legend avoids both corners there
+    expect(svg.querySelector(".legend")?.getAttribute("data-corner")).not.toBe("top-left");
+    expect(text).not.toContain("NaN");
   });
 
   it("refuses no series and non-finite values", () => {

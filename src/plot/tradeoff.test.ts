@@ -1,56 +1,108 @@
 import { describe, expect, it } from "vitest";
 import type { OperatorReport } from "../steer/operators-eval.js";
-import { frontierSvg, niceDomain } from "./tradeoff.js";
+import type { TradeoffReport } from "../steer/tradeoff.js";
+import { frontierSvg, tradeoffSvg } from "./tradeoff.js";
+import { all, num, parseSvg, tickLabels, viewBox } from "./test-utils/svg-query.js";
 
-describe("round axis ranges", () => {
-  it("puts the 5 ticks on round numbers", () => {
-    // (0.0918 - 0.0138) / 4 = 0.0195: steps 0.01, 0.015, 0.02 from 0 fall short, 0.025 covers it
-    expect(niceDomain(0.0138, 0.0918)).toEqual([0, 0.1]);
-    // 0.125 per interval is not round: 0.15 is the first that covers [0, 0.5]
-    expect(niceDomain(0, 0.5)).toEqual([0, 0.6]);
-    expect(niceDomain(0, 1)).toEqual([0, 1]);
-    // shares: [0.2, 0.97] with step 0.2 from 0.2 ends at 1.0, inside the clip
-    expect(niceDomain(0.2, 0.97, [0, 1])).toEqual([0.2, 1]);
-    // step 0.15 from 0.45 would pass 1: clipped and shifted down to [0.4, 1]
-    expect(niceDomain(0.55, 0.99, [0, 1])).toEqual([0.4, 1]);
-    // a flat range is widened by 10% each side: [0.27, 0.33] in steps of 0.015
-    expect(niceDomain(0.3, 0.3)).toEqual([0.27, 0.33]);
-    expect(() => niceDomain(1, 0)).toThrow(/need finite lo <= hi/);
+const pt = (strength: number, kept: number, share: number) => ({
+  strength,
+  param: strength,
+  recall: { mean: 0.3 * kept, stderr: 0.01 },
+  recallKept: kept,
+  share: { mean: share, stderr: 0.01 },
+  shareQuartiles: { q1: share, median: share, q3: share },
+});
+
+const report: OperatorReport = {
+  k: 20,
+  strengths: [0, 0.5, 1],
+  heldOutUsers: 10,
+  users: 10,
+  skippedNoSegment: 0,
+  skippedUnmapped: 0,
+  curves: [
+    { operator: "k2k", title: "a", points: [pt(0, 1, 0.2), pt(0.5, 0.8, 0.4), pt(1, 0.3, 0.6)] },
+    { operator: "knob", title: "b", points: [pt(0, 1, 0.2), pt(0.5, 0.9, 0.45), pt(1, Number.NaN, 0.7)] },
+  ],
+};
+
+describe("operator frontier plot", () => {
+  it("two charts side by side, one line per operator each, nice ticks, legends inside the frames", () => {
+    const text = frontierSvg(report);
+    const svg = parseSvg(text);
+    expect(viewBox(svg)).toEqual([0, 0, 1000, 360]);
+    const charts = all(svg, "svg");
+    expect(charts.map((c) => [num(c, "x"), num(c, "width")])).toEqual([
+      [0, 500],
+      [500, 500],
+    ]);
+    for (const c of charts) {
+      expect(all(c, "path.series")).toHaveLength(2);
+      expect(all(c, ".legend text").map((t) => t.textContent)).toEqual(["k2k", "knob"]);
+      const box = c.querySelector(".legend-box") as Element;
+      expect(num(box, "x")).toBeGreaterThanOrEqual(58);
+      expect(num(box, "x") + num(box, "width")).toBeLessThanOrEqual(500 - 18);
+      expect(num(box, "y")).toBeGreaterThanOrEqual(30);
+      expect(num(box, "y") + num(box, "height")).toBeLessThanOrEqual(360 - 42);
+    }
+    // the frontier leaves out knob's non-finite kept point: 3 + 2 dots; the strength chart has 6
+    expect(all(charts[0], "circle")).toHaveLength(5);
+    expect(all(charts[1], "circle")).toHaveLength(6);
+    // kept over [0.3, 1] -> ticks 0.3 .. 1.0; strength over exactly [0, 1]
+    expect(tickLabels(charts[0], "x")).toEqual(["0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1.0"]);
+    expect(tickLabels(charts[1], "x")).toEqual(["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]);
+    // shares [0.2, 0.7] -> y ticks every 0.05 from 0.20 to 0.70
+    expect(tickLabels(charts[1], "y")[0]).toBe("0.20");
+    expect(tickLabels(charts[1], "y").at(-1)).toBe("0.70");
+    expect(text).toContain("Segment share vs Recall_trunc@20 kept");
+    expect(text).not.toContain("NaN");
   });
 });
 
-describe("operator frontier plot", () => {
-  it("draws one line per operator with the legend in its own column", () => {
-    const pt = (strength: number, kept: number, share: number) => ({
-      strength,
-      param: strength,
-      recall: { mean: 0.3 * kept, stderr: 0.01 },
-      recallKept: kept,
-      share: { mean: share, stderr: 0.01 },
-      shareQuartiles: { q1: share, median: share, q3: share },
+describe("mapping trade-off plot", () => {
+  it("recall and share against alpha, one line per mapping, share axis over [0, 1]", () => {
+    const tp = (alpha: number, recall: number, share: number) => ({
+      alpha,
+      recall: { mean: recall, stderr: 0 },
+      segmentShare: { mean: share, stderr: 0 },
     });
-    const report: OperatorReport = {
+    const rep: TradeoffReport = {
       k: 20,
-      strengths: [0, 0.5, 1],
-      heldOutUsers: 10,
-      users: 10,
+      alphas: [0, 0.05, 0.1],
+      heldOutUsers: 5,
       skippedNoSegment: 0,
-      skippedUnmapped: 0,
       curves: [
-        { operator: "k2k", title: "a", points: [pt(0, 1, 0.2), pt(0.5, 0.8, 0.4), pt(1, 0.3, 0.6)] },
-        { operator: "knob", title: "b", points: [pt(0, 1, 0.2), pt(0.5, 0.9, 0.45), pt(1, 0.6, 0.7)] },
+        {
+          mapping: "unique",
+          users: 5,
+          skippedUnmapped: 0,
+          points: [tp(0, 0.0918, 0.1), tp(0.05, 0.05, 0.3), tp(0.1, 0.0138, 0.5)],
+        },
+        {
+          mapping: "representative",
+          users: 5,
+          skippedUnmapped: 0,
+          points: [tp(0, 0.0918, 0.1), tp(0.05, 0.07, 0.2), tp(0.1, 0.04, 0.4)],
+        },
       ],
     };
-    const svg = frontierSvg(report);
-    expect(svg.match(/<polyline/g)).toHaveLength(4);
-    expect(svg).toContain(">knob</text>");
-    expect(svg).not.toContain("NaN");
-    // y axis niceDomain(0.2, 0.7, [0, 1]) = [0.15, 0.75]: ticks 0.15, 0.3, 0.45, 0.6, 0.75
-    expect(niceDomain(0.2, 0.7, [0, 1])).toEqual([0.15, 0.75]);
-    expect(svg).toContain(">0.45</text>");
-    // legend column right of the plot: inside the 500-wide frame
-    const xs = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+">k2k<\/text>/g)].map((m) => Number(m[1]));
-    expect(xs).toHaveLength(2);
-    expect(xs[0] + 6.5 * 3).toBeLessThan(500);
+    const svg = parseSvg(tradeoffSvg(rep));
+    const [recall, share] = all(svg, "svg");
+    expect(all(recall, "path.series")).toHaveLength(2);
+    expect(all(share, "path.series")).toHaveLength(2);
+    expect(tickLabels(recall, "y")).toEqual([
+      "0.01",
+      "0.02",
+      "0.03",
+      "0.04",
+      "0.05",
+      "0.06",
+      "0.07",
+      "0.08",
+      "0.09",
+      "0.10",
+    ]);
+    expect(tickLabels(share, "y")[0]).toBe("0.0");
+    expect(tickLabels(share, "y").at(-1)).toBe("1.0");
   });
 });

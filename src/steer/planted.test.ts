@@ -158,7 +158,7 @@ describe("planted world", () => {
       segmentShareStderr: wrong.points[1].segmentShare.stderr,
     });
     const svg = tradeoffSvg(rep);
-    expect(svg.match(/<polyline /g)?.length).toBe(6);
+    expect(svg.match(/<path class="series"/g)?.length).toBe(6);
     expect(svg).toContain("Recall_trunc@20");
   });
 });

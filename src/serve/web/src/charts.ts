@@ -1,85 +1,43 @@
-import { svg } from "./dom.js";
+import { barFigure, histogramFigure } from "../../../plot/bars-plot.js";
 
-/** Horizontal bar chart (hand-made SVG) with an accessible name and a text alternative per bar. */
+/** Marks a Plot figure as the panel's chart: class "chart", an image role and an accessible name. */
+export function asChart(svg: SVGSVGElement, title: string): SVGSVGElement {
+  svg.classList.add("chart");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", title);
+  return svg;
+}
+
+/**
+ * Horizontal bar chart (Observable Plot, src/plot/bars-plot.ts) with an accessible name and a
+ * tooltip per bar; bars scale to `max` when given (e.g. the number of top items).
+ */
 export function barChart(
   title: string,
   labels: readonly string[],
   values: readonly number[],
   max?: number,
 ): SVGElement {
-  const rowH = 18;
-  const labelW = 120;
-  const width = 360;
-  const barW = width - labelW - 40;
-  const top = Math.max(max ?? 0, ...values, 1e-12);
-  const height = labels.length * rowH + 4;
-  const rows = labels.map((label, r) => {
-    const w = Math.max(1, (values[r] / top) * barW);
-    const y = r * rowH + 2;
-    return svg(
-      "g",
-      {},
-      svg("title", {}, `${label}: ${values[r]}`),
-      svg(
-        "text",
-        { x: labelW - 6, y: y + 12, "text-anchor": "end", class: "chart-label" },
-        label.length > 18 ? `${label.slice(0, 17)}…` : label,
-      ),
-      svg("rect", { x: labelW, y, width: w.toFixed(1), height: rowH - 5, rx: 2, class: "bar" }),
-      svg("text", { x: labelW + w + 4, y: y + 12, class: "chart-value" }, String(values[r])),
-    );
-  });
-  return svg(
-    "svg",
-    { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": title, class: "chart" },
-    svg("title", {}, title),
-    rows,
+  return asChart(
+    barFigure(labels, values, {
+      width: 360,
+      height: 24 + 20 * Math.max(1, labels.length),
+      labelWidth: 120,
+      ...(max !== undefined ? { max } : {}),
+    }),
+    title,
   );
 }
 
-/** Histogram of counts over bin edges (hand-made SVG). */
+/** Histogram of counts over bin edges (Observable Plot), tooltips "[lo, hi): count". */
 export function histogram(title: string, edges: readonly number[], counts: readonly number[]): SVGElement {
-  const width = 360;
-  const height = 120;
-  const padB = 18;
-  const n = counts.length;
-  const top = Math.max(1, ...counts);
-  const bw = (width - 20) / Math.max(1, n);
-  const bars = counts.map((c, b) => {
-    const hgt = ((height - padB - 6) * c) / top;
-    return svg(
-      "rect",
-      {
-        x: (10 + b * bw + 1).toFixed(1),
-        y: (height - padB - hgt).toFixed(1),
-        width: Math.max(1, bw - 2).toFixed(1),
-        height: hgt.toFixed(1),
-        class: "bar",
-      },
-      svg("title", {}, `${edges[b].toPrecision(3)}–${edges[b + 1].toPrecision(3)}: ${c} users`),
-    );
-  });
-  const axis = n
-    ? [
-        svg("text", { x: 10, y: height - 4, class: "chart-value" }, edges[0].toPrecision(2)),
-        svg(
-          "text",
-          { x: width - 10, y: height - 4, "text-anchor": "end", class: "chart-value" },
-          edges[n].toPrecision(2),
-        ),
-      ]
-    : [
-        svg(
-          "text",
-          { x: width / 2, y: height / 2, "text-anchor": "middle", class: "chart-value" },
-          "never fires for sampled users",
-        ),
-      ];
-  return svg(
-    "svg",
-    { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": title, class: "chart" },
-    svg("title", {}, title),
-    bars,
-    axis,
+  return asChart(
+    histogramFigure(edges, counts, {
+      width: 360,
+      height: 150,
+      xLabel: "activation",
+      empty: "never fires for sampled users",
+    }),
+    title,
   );
 }

@@ -31,14 +31,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-/** An SVG element. */
-export function svg(tag: string, props: Props = {}, ...children: (Child | readonly Child[])[]): SVGElement {
-  const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
-  apply(el, props);
-  append(el, children);
-  return el;
-}
-
 /** Replaces the children of `el`. */
 export function replace(el: Element, ...children: (Child | readonly Child[])[]): void {
   el.replaceChildren();

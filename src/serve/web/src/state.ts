@@ -1,7 +1,7 @@
 import type { KnobSetting } from "./api.js";
 
 /** Which view is shown. */
-export type ViewName = "user" | "neurons" | "editor";
+export type ViewName = "user" | "neurons" | "editor" | "eval";
 
 /** State shared between the views. */
 export const state = {

@@ -1,6 +1,6 @@
 /**
  * Every view's state in the URL's query string, so reload and back/forward restore it:
- * view (user | neurons | editor), user (id) or new=1 (cold start), knobs ("j:v,j:v", v in [-1, 1]),
+ * view (user | neurons | editor | eval), user (id) or new=1 (cold start), knobs ("j:v,j:v", v in [-1, 1]),
  * why (explained item id), q / sort / page / per / neuron (neuron browser; per = rows per page), target / alpha / n (editor).
  */
 

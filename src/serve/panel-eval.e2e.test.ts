@@ -1,0 +1,127 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ModelRunContext } from "../pipeline/run-context.js";
+import { writeOperators, writePurity } from "../pipeline/test-utils/run-plot-files.js";
+import { runLayout } from "../store/manifest.js";
+import { startServer, type RunningServer } from "./api.js";
+import { serveFixture } from "./test-utils/fixture.js";
+
+/**
+ * End-to-end: the panel's Evaluation view (steer-eval frontier and purity charts drawn by Observable
+ * Plot) in Debian's headless Chromium; skipped when /usr/bin/chromium is absent.
+ */
+const CHROMIUM = "/usr/bin/chromium";
+const hasChromium = existsSync(CHROMIUM);
+const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+const outDir = join(repoRoot, "test-output");
+
+let withRun: RunningServer;
+let noRun: RunningServer;
+let ctx: BrowserContext;
+let page: Page;
+const temps: string[] = [];
+
+describe.skipIf(!hasChromium)("Evaluation view in headless Chromium", () => {
+  beforeAll(async () => {
+    const webRoot = mkdtempSync(join(tmpdir(), "reclens-panel-eval-"));
+    const run = mkdtempSync(join(tmpdir(), "reclens-panel-eval-run-"));
+    temps.push(webRoot, run);
+    const { build } = await import("vite");
+    await build({
+      configFile: join(repoRoot, "src/serve/web/vite.config.ts"),
+      logLevel: "silent",
+      build: { outDir: webRoot, emptyOutDir: true },
+    });
+    writeOperators(run);
+    writePurity(join(run, "concepts"));
+    const fx = await serveFixture();
+    // only the run's directory layout is read by the plot routes
+    const runCtx = { dir: run, layout: runLayout(run) } as unknown as ModelRunContext;
+    withRun = await startServer(
+      { ...fx.ws, run: { ctx: runCtx, saeDir: join(run, "sae") } },
+      { port: 0, webRoot },
+    );
+    noRun = await startServer(fx.ws, { port: 0, webRoot });
+    const profile = mkdtempSync(join(tmpdir(), "reclens-chromium-"));
+    temps.push(profile);
+    const { chromium } = await import("playwright-core");
+    ctx = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 900 },
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+      ],
+    });
+    page = ctx.pages()[0] ?? (await ctx.newPage());
+    mkdirSync(outDir, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await ctx?.close();
+    await withRun?.close();
+    await noRun?.close();
+    for (const t of temps) rmSync(t, { recursive: true, force: true });
+  });
+
+  it("draws the frontier and purity charts, legends inside the drawn charts", async () => {
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${withRun.url}/?view=eval`);
+    expect(await page.getByRole("tab", { name: "Evaluation" }).getAttribute("aria-selected")).toBe("true");
+    await page.locator("#eval-steer svg.chart").nth(1).waitFor();
+    await page.locator("#eval-purity svg.chart").waitFor();
+    const charts = page.locator("#eval-steer svg.chart");
+    expect(await charts.count()).toBe(2);
+    for (let c = 0; c < 2; c++) {
+      expect(await charts.nth(c).locator("path.series").count()).toBe(2);
+      expect(await charts.nth(c).locator(".legend text").allTextContents()).toEqual(["k2k", "knob"]);
+      // measured by the browser: every legend text lies inside its box, the box inside the chart
+      const fits = await charts.nth(c).evaluate((svg) => {
+        const box = (svg.querySelector(".legend-box") as SVGGraphicsElement).getBBox();
+        const texts = Array.from(svg.querySelectorAll(".legend text")).map((t) =>
+          (t as SVGGraphicsElement).getBBox(),
+        );
+        const vb = (svg as SVGSVGElement).viewBox.baseVal;
+        return (
+          box.x >= 0 &&
+          box.y >= 0 &&
+          box.x + box.width <= vb.width &&
+          box.y + box.height <= vb.height &&
+          texts.every((t) => t.x >= box.x && t.x + t.width <= box.x + box.width)
+        );
+      });
+      expect(fits).toBe(true);
+    }
+    // 4 neurons with a concept, in purity bins 1, 12 (two) and 19
+    const bars = page.locator("#eval-purity rect.bar");
+    expect(await bars.count()).toBe(20);
+    const titles = await bars.evaluateAll((els) =>
+      els.map((e) => e.querySelector("title")?.textContent ?? ""),
+    );
+    expect(titles.filter((t) => !t.endsWith(": 0"))).toEqual([
+      "[0.05, 0.1): 1",
+      "[0.6, 0.65): 2",
+      "[0.95, 1): 1",
+    ]);
+    expect(await page.locator("#eval-purity").textContent()).toContain("mean purity@10 0.565");
+    await page.screenshot({ path: join(outDir, "panel-eval.png"), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it("says so when the server has no run to read", async () => {
+    await page.goto(`${noRun.url}/?view=eval`);
+    await expect
+      .poll(() => page.locator("#eval-steer-missing").textContent())
+      .toContain("not started from a run");
+    expect(await page.locator("#eval-purity-missing").textContent()).toContain("not started from a run");
+  });
+});
