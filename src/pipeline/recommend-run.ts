@@ -9,6 +9,14 @@ import type { ModelRunContext } from "./run-context.js";
 import type { LoadedSae } from "./sae-ref.js";
 import type { KnobMapping } from "./knobs.js";
 import { checkListLength, resolveSteeringReport, steerUser, type ResolvedSpec } from "./steering.js";
+import { runItemActivations } from "./run-labels.js";
+import {
+  DEFAULT_STEERING_OPERATOR,
+  ensureStrengthScales,
+  scaleSteering,
+  servingMapping,
+  type SteeringOperator,
+} from "./strength-scale.js";
 
 /** An item of a recommendation list, by original id. */
 export interface ListedItem {
@@ -37,8 +45,13 @@ export interface RecommendRunOptions {
   readonly suppress?: readonly string[];
   /** "<label or id>:<value>" specs, value >= 0: the neuron's activation after steering. */
   readonly clamp?: readonly string[];
-  /** How concept names in the specs map to neurons (default representative; see knobs.ts). */
+  /**
+   * How concept names in the specs map to neurons (see knobs.ts); default representative, except for
+   * boosts under the shift operator, which default to direction (measured best, docs/quality.md).
+   */
   readonly mapping?: KnobMapping;
+  /** How boosts act (default "shift", calibrated; "blend": Knots to Knobs, alpha = strength). */
+  readonly operator?: SteeringOperator;
 }
 
 /** Steered recommendations of one user. */
@@ -54,6 +67,9 @@ export interface RecommendRunResult {
   readonly steeredNeurons: LabelledActivation[];
   /** What each steering spec resolved to (neuron id, concept or label) and the alternatives. */
   readonly resolved: ResolvedSpec[];
+  /** The boost operator and, for "shift", the calibrated amount of the boosts' total strength. */
+  readonly operator: SteeringOperator;
+  readonly amount?: number;
 }
 
 /**
@@ -110,7 +126,7 @@ export function modelListForUser(
 }
 
 /** An item by dense index as a listed item (original id and title). */
-export function listedItem(ctx: ModelRunContext, i: number): ListedItem {
+export function listedItem(ctx: Pick<ModelRunContext, "dataset">, i: number): ListedItem {
   const title = ctx.dataset.itemTitles?.[i];
   return { item: i, id: ctx.dataset.items[i], ...(title ? { title } : {}) };
 }
@@ -137,10 +153,17 @@ export function recommendForUser(
   opts: RecommendRunOptions = {},
 ): RecommendRunResult {
   const u = userIndex(ctx.dataset, userId);
-  const { steering, resolved } = resolveSteeringReport(
+  const operator = opts.operator ?? DEFAULT_STEERING_OPERATOR;
+  const { steering: resolvedSteering, resolved } = resolveSteeringReport(
     doc,
     { boost: opts.boosts ?? [], suppress: opts.suppress ?? [], clamp: opts.clamp ?? [] },
-    opts.mapping ? { mapping: opts.mapping } : {},
+    servingMapping(operator, opts.mapping),
+  );
+  const steering = scaleSteering(
+    resolvedSteering,
+    operator,
+    () => ensureStrengthScales(ctx, loaded, doc, () => runItemActivations(ctx, loaded)),
+    resolved,
   );
   const { ops, result: r } = steerUser(ctx.model, loaded.sae, userBatchOf(ctx, u), opts.n ?? 20, steering);
   const entered = new Set(r.entered);
@@ -157,5 +180,7 @@ export function recommendForUser(
     neurons: labelActivations(doc, r.neurons),
     steeredNeurons: labelActivations(doc, r.steeredNeurons),
     resolved,
+    operator,
+    ...(steering.amount !== undefined ? { amount: steering.amount } : {}),
   };
 }

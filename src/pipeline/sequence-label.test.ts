@@ -129,7 +129,7 @@ describe("label on a sequential run", () => {
     >[2];
     const plain = recommendForUser(ctx, loaded, doc, user, { n: 5 });
     const j = plain.neurons.length > 0 ? (plain.neurons.at(-1)?.neuron as number) : 0;
-    const r = recommendForUser(ctx, loaded, doc, user, { n: 5, boosts: [`${j}:0.9`] });
+    const r = recommendForUser(ctx, loaded, doc, user, { n: 5, boosts: [`${j}:0.9`], operator: "blend" });
     const total = r.steeredNeurons.reduce((a, n) => a + n.activation, 0);
     const boosted = r.steeredNeurons.find((n) => n.neuron === j)?.activation ?? 0;
     // Knots to Knobs boost: z'_j = (1 - alpha) z_j + alpha S, the total S kept
@@ -147,7 +147,11 @@ describe("the panel on a sequential run", () => {
     const ws = await loadWorkspace(ctx.dir, { maxStatUsers: 20 });
     const loaded = loadRunSae(ctx);
     const doc = ws.labels;
-    const cli = recommendForUser(ctx, loaded, doc, ctx.dataset.users[3], { n: 5, boosts: ["1:0.5"] });
+    const cli = recommendForUser(ctx, loaded, doc, ctx.dataset.users[3], {
+      n: 5,
+      boosts: ["1:0.5"],
+      operator: "blend",
+    });
     const api = serveRecommend(ws, 3, 5, { boost: [{ neuron: 1, alpha: 0.5 }], suppress: [] });
     expect(api.items.map((i) => i.item.id)).toEqual(cli.items.map((i) => i.id));
     expect(api.unsteered.map((i) => i.item.id)).toEqual(cli.unsteered.map((i) => i.id));

@@ -21,6 +21,9 @@ import { writeFileAtomic } from "../store/atomic.js";
 import type { Matrix } from "../tensor/matrix.js";
 import type { ModelRunContext } from "./run-context.js";
 import type { LoadedSae } from "./sae-ref.js";
+import type { LabelsDoc } from "../concepts/labels.js";
+import { Conflict } from "../errors.js";
+import { readRunLabels } from "./run-labels.js";
 import { operatorsRun, type OperatorsRunResult } from "./steer-operators-run.js";
 import type { OperatorName } from "../steer/operators.js";
 
@@ -155,6 +158,16 @@ export function debiasMarkdown(d: DebiasResult, k: number, metric = "HR"): strin
   return `${lines.join("\n")}\n`;
 }
 
+/** The run's labels as `{ labels }` when they exist for this SAE, else {} (steer-eval runs without them). */
+function labelsIfOwn(ctx: ModelRunContext, loaded: LoadedSae): { labels?: LabelsDoc } {
+  try {
+    return { labels: readRunLabels(ctx, loaded) };
+  } catch (err) {
+    if (err instanceof Conflict) return {};
+    throw err;
+  }
+}
+
 /**
  * `reclens steer-eval`: for the run's test users, boosts the neuron mapped to each user's target
  * segment (the family's tag most over-represented in their held-out items) at each alpha under the
@@ -218,6 +231,8 @@ export function steerEvalRun(
       metric,
       ...(opts.operators ? { operators: opts.operators } : {}),
       ...(opts.strengths ? { strengths: opts.strengths } : {}),
+      // the concept directions of the labels ("direction" and "personal"), when they are this SAE's
+      ...labelsIfOwn(ctx, loaded),
     });
     Object.assign(files, {
       operatorsJson: operators.files.json,

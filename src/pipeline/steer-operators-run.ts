@@ -1,74 +1,19 @@
-import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { eligibleNeurons, neuronActivity } from "../concepts/activations.js";
+import type { LabelsDoc } from "../concepts/labels.js";
 import type { ItemConcepts } from "../data/types.js";
 import { frontierSvg } from "../plot/tradeoff.js";
-import { calibrateStrength, checkCalibration, type StrengthCalibration } from "../steer/calibration.js";
-import { evaluateOperators, type OperatorReport } from "../steer/operators-eval.js";
+import { calibrateStrength, type StrengthCalibration } from "../steer/calibration.js";
+import { DEFAULT_PERSONAL, evaluateOperators, type OperatorReport } from "../steer/operators-eval.js";
 import { bestShareAtKept, dominates, type FrontierPoint } from "../steer/operators-frontier.js";
 import { DEFAULT_OPERATOR, type OperatorName } from "../steer/operators.js";
 import { writeFileAtomic } from "../store/atomic.js";
 import type { Matrix } from "../tensor/matrix.js";
 import type { ModelRunContext } from "./run-context.js";
 import type { LoadedSae } from "./sae-ref.js";
+import { ensureCalibration, ensureStrengthScales, type StoredCalibration } from "./strength-scale.js";
+import { knobPool, mixDirections, personalDirection, type CodeDirection } from "../steer/personal.js";
 
-/** File next to the SAE weights holding its strength calibration (see steer/calibration.ts). */
-export const CALIBRATION_FILE = "steer-calibration.json";
-
-/** A calibration as stored: tied to the SAE weights it was measured on. */
-export interface StoredCalibration extends StrengthCalibration {
-  readonly saeFingerprint: string;
-  /** Which users it was measured on ("validation" or "train"). */
-  readonly usersFrom: string;
-}
-
-/**
- * The SAE's strength calibration: read from `<sae>/steer-calibration.json` when it was measured on
- * these weights (same fingerprint, same k, current format), else measured now and written there
- * atomically. Measured on the
- * run's validation users (the training users when there are none) and on up to 64 knobs spread over
- * the neurons that fire on at least `minSupport` items (z: items x neurons); no metadata is used.
- */
-export function ensureCalibration(
-  ctx: ModelRunContext,
-  loaded: LoadedSae,
-  z: Matrix,
-  minSupport: number,
-  k: number,
-): { calibration: StoredCalibration; path: string; measured: boolean } {
-  const path = join(loaded.dir, CALIBRATION_FILE);
-  if (existsSync(path)) {
-    const raw = JSON.parse(readFileSync(path, "utf8")) as { version?: unknown };
-    // an older format is measured again (and replaced) rather than refused
-    if (raw.version === 2) {
-      const cal = checkCalibration(raw, path) as StoredCalibration;
-      if (cal.saeFingerprint === loaded.fingerprint && cal.k === k)
-        return { calibration: cal, path, measured: false };
-    }
-  }
-  const eligible = eligibleNeurons(neuronActivity(z).support, minSupport);
-  const live: number[] = [];
-  eligible.forEach((ok, j) => {
-    if (ok) live.push(j);
-  });
-  if (live.length === 0)
-    throw new Error(`${loaded.dir}: no neuron fires on ${minSupport} or more items; nothing to calibrate`);
-  const stride = Math.max(1, Math.floor(live.length / 64));
-  const knobs = live.filter((_, q) => q % stride === 0).slice(0, 64);
-  const val = ctx.split.validation;
-  const part =
-    val.foldIn.rows > 0
-      ? val
-      : { foldIn: ctx.split.train, target: ctx.split.train, sequences: ctx.split.trainSequences };
-  const cal = calibrateStrength(ctx.model, loaded.sae, part, Int32Array.from(knobs), { k });
-  const stored: StoredCalibration = {
-    ...cal,
-    saeFingerprint: loaded.fingerprint,
-    usersFrom: val.foldIn.rows > 0 ? "validation" : "train",
-  };
-  writeFileAtomic(path, `${JSON.stringify(stored, null, 2)}\n`);
-  return { calibration: stored, path, measured: true };
-}
+export { CALIBRATION_FILE, ensureCalibration, type StoredCalibration } from "./strength-scale.js";
 
 /**
  * The frontier of one curve: (recall kept, mean share) per strength; with `capKept`, kept values
@@ -113,7 +58,7 @@ export function operatorVerdict(report: OperatorReport): OperatorVerdict {
   for (const op of ops) best[op] = bestShareAtKept(frontierOf(report, op), 0.9);
   const targets: OperatorTargets[] = [];
   if (ops.includes("k2k"))
-    for (const op of ops.filter((o) => o === "shift" || o === "knob")) {
+    for (const op of ops.filter((o) => o !== "k2k" && o !== "rerank" && o !== "inject")) {
       const d = dominates(frontierOf(report, op), frontierOf(report, "k2k"));
       const c = dominates(frontierOf(report, op, true), frontierOf(report, "k2k", true));
       targets.push({
@@ -179,7 +124,10 @@ export interface OperatorsRunResult {
 /**
  * The operator comparison of `reclens steer-eval` on the run's evaluation users: calibration (read or
  * measured, {@link ensureCalibration}), then k2k, shift, knob, rerank and inject over the strengths with
- * the family's representative tag -> neuron mapping; writes operators.json/.md/.svg into `out`.
+ * the family's representative tag -> neuron mapping, and, when `labels` has the family's concept
+ * directions, "direction" (shift along them, the direction calibration of strength-scale.ts) and
+ * "personal" (measured with its own in-memory calibration over the same directions); writes
+ * operators.json/.md/.svg into `out`.
  */
 export function operatorsRun(
   ctx: ModelRunContext,
@@ -194,9 +142,29 @@ export function operatorsRun(
     readonly metric: string;
     readonly operators?: readonly OperatorName[];
     readonly strengths?: readonly number[];
+    /** Labels with concept directions (format 2): enables "direction" and "personal". */
+    readonly labels?: LabelsDoc;
   },
 ): OperatorsRunResult {
   const { calibration, path } = ensureCalibration(ctx, loaded, z, opts.minSupport, opts.k);
+  const dirs = new Map<number, CodeDirection>();
+  for (const c of opts.labels?.concepts ?? [])
+    if (c.kind === family.kind && c.direction.length > 0) dirs.set(c.index, c.direction);
+  const withDirections = dirs.size > 0 && opts.labels !== undefined;
+  const wanted = (op: OperatorName): boolean =>
+    withDirections && (opts.operators === undefined || opts.operators.includes(op));
+  const calibrations: Partial<Record<OperatorName, StrengthCalibration>> = {};
+  if (wanted("direction") && opts.labels && opts.k === 20) {
+    const scales = ensureStrengthScales(ctx, loaded, opts.labels, () => z);
+    if (scales.direction) calibrations.direction = scales.direction;
+  }
+  if (wanted("personal") && opts.labels)
+    calibrations.personal = personalCalibration(ctx, loaded, z, opts.labels, opts.k);
+  const operators =
+    opts.operators ??
+    (["k2k", "shift", "knob", "rerank", "inject", "direction", "personal"] as const).filter(
+      (o) => (o !== "direction" && o !== "personal") || wanted(o),
+    );
   const part = ctx.split.test.foldIn.rows > 0 ? ctx.split.test : ctx.split.validation;
   const popularity = new Float64Array(ctx.dataset.items.length);
   for (const i of ctx.split.train.indices) popularity[i]++;
@@ -205,7 +173,9 @@ export function operatorsRun(
     calibration,
     popularity,
     itemActivations: z,
-    ...(opts.operators ? { operators: opts.operators } : {}),
+    operators,
+    calibrations,
+    tagToDirection: (t) => dirs.get(t) ?? null,
     ...(opts.strengths ? { strengths: opts.strengths } : {}),
   });
   const verdict = operatorVerdict(report);
@@ -222,4 +192,48 @@ export function operatorsRun(
   writeFileAtomic(files.markdown, operatorsMarkdown(report, family.kind, verdict, opts.metric));
   writeFileAtomic(files.svg, frontierSvg(report, opts.metric));
   return { report, verdict, calibration, files };
+}
+
+/**
+ * The personal operator's calibration (DEFAULT_PERSONAL), measured in memory on the validation users
+ * over the labels' concept directions (pairs cycle through them), metadata-free like the others.
+ */
+export function personalCalibration(
+  ctx: ModelRunContext,
+  loaded: LoadedSae,
+  z: Matrix,
+  labels: LabelsDoc,
+  k: number,
+): StrengthCalibration {
+  const o = DEFAULT_PERSONAL;
+  const knobs = (labels.concepts ?? [])
+    .map((c): CodeDirection =>
+      c.direction.length > 0 ? c.direction : [{ neuron: c.representative, weight: 1 }],
+    )
+    .filter((d) => d.length > 0 && d[0].neuron >= 0);
+  if (knobs.length === 0) throw new Error(`${loaded.dir}: the labels have no concept knobs to calibrate on`);
+  const val = ctx.split.validation;
+  const part = val.foldIn.rows > 0 ? val : { foldIn: ctx.split.train, target: ctx.split.train };
+  return calibrateStrength(
+    ctx.model,
+    loaded.sae,
+    part,
+    Int32Array.from(knobs, (_, q) => q),
+    {
+      k,
+      target: (p) => {
+        const knob = knobs[p.neuron];
+        const own = personalDirection(
+          z,
+          knobPool(z, knob, o.pool),
+          p.scores.data.subarray(p.row * p.scores.cols, (p.row + 1) * p.scores.cols),
+          p.seen,
+          p.row,
+          o.m,
+          o.within ? knob : undefined,
+        );
+        return own ? mixDirections(knob, own, o.mix ?? 1) : knob;
+      },
+    },
+  );
 }

@@ -5,7 +5,13 @@ import type { Sae } from "../sae/types.js";
 import type { Knob } from "../steer/boost.js";
 import type { SteerOp } from "../steer/ops.js";
 import { recommend, type UserRecommendation } from "../steer/recommend.js";
-import { type KnobOptions, type KnobResolution, resolveKnob, splitRefValue } from "./knobs.js";
+import {
+  type KnobMapping,
+  type KnobOptions,
+  type KnobResolution,
+  resolveKnob,
+  splitRefValue,
+} from "./knobs.js";
 
 /**
  * The steering service: the ONE place where a user's steering request is checked, resolved and
@@ -15,14 +21,19 @@ import { type KnobOptions, type KnobResolution, resolveKnob, splitRefValue } fro
  * - a knob names a neuron by id ("17", "#17"), by concept ("Horror", mapped to neurons by
  *   representative (default), unique or direction mapping) or by display label (case-insensitive;
  *   see knobs.ts resolveKnob); an ambiguous name resolves and the report lists the alternatives;
- * - boost "<label or id>:<alpha>": alpha in [0, 1] is the share of the user's activation mass the
- *   neuron receives (Knots to Knobs); the alphas of one request sum to at most 1;
+ * - boost "<label or id>:<strength>": strength in [0, 1] on ONE scale for people, 0 = unchanged,
+ *   1 = the concept dominates; the strengths of one request sum to at most 1. How it acts is the
+ *   request's operator (`Steering.operator`): "shift" (the CLI's and the API's default; see
+ *   strength-scale.ts) adds to the code amount * S along the boosted neurons (S = the code's sum,
+ *   weights = strength shares), the amount being the SAE's calibrated amount for the total strength;
+ *   "blend" (Knots to Knobs' published operator, and what a Steering built in code without an
+ *   operator gets) gives each neuron share alpha = strength of the user's activation mass;
  * - suppress "<label or id>[:<factor>]": factor in [0, 1] scales the neuron's activation down
  *   (0, the default, switches it off; 0.5 halves it; 1 leaves it unchanged). Factors above 1 would
  *   amplify, which is what boost is for, so they are rejected;
  * - no neuron appears twice, nor is boosted and suppressed at once;
- * - suppression is applied first, then the boost (which keeps the row's total activation), so a
- *   boost's share is measured against the already suppressed code;
+ * - suppression is applied first, then the boost, so a boost's scale S is the already suppressed
+ *   code's;
  * - clamp "<label or id>:<value>": value >= 0 (finite) is the neuron's activation after steering,
  *   whatever it was (RecSAE's latent editing; 0 switches it off, a value on an inactive neuron
  *   activates it). Clamps are applied last, so the clamped activation is exactly the value.
@@ -55,6 +66,10 @@ export interface Steering {
   readonly suppress: readonly Suppression[];
   /** Clamps (none when absent), applied after suppression and boost. */
   readonly clamp?: readonly Clamp[];
+  /** How boosts act: "shift" (calibrated; needs `amount`) or "blend" (absent: blend, alpha = strength). */
+  readonly operator?: "shift" | "blend";
+  /** "shift": the calibrated amount of the boosts' total strength (strength-scale.ts scaleSteering). */
+  readonly amount?: number;
 }
 
 /** No steering. */
@@ -78,15 +93,21 @@ export function resolveSteering(doc: LabelsDoc, specs: SteeringSpecs, opts: Knob
   return resolveSteeringReport(doc, specs, opts).steering;
 }
 
-/** {@link resolveSteering} with what each spec resolved to (reported by the CLI and the HTTP API). */
+/**
+ * {@link resolveSteering} with what each spec resolved to (reported by the CLI and the HTTP API);
+ * `boostMapping` overrides `mapping` for the boosts only (the edges resolve boosted concepts by
+ * direction under the shift operator, see strength-scale.ts).
+ */
 export function resolveSteeringReport(
   doc: LabelsDoc,
   specs: SteeringSpecs,
-  opts: KnobOptions = {},
+  opts: KnobOptions & { readonly boostMapping?: KnobMapping } = {},
 ): { steering: Steering; resolved: ResolvedSpec[] } {
   const resolved: ResolvedSpec[] = [];
+  const { boostMapping, ...rest } = opts;
   const refs = (ref: string, spec: string, field: ResolvedSpec["field"]) => {
-    const r = resolveRef(doc, ref, spec, field, opts);
+    const o = field === "boost" && boostMapping !== undefined ? { ...rest, mapping: boostMapping } : rest;
+    const r = resolveRef(doc, ref, spec, field, o);
     resolved.push({ field, spec, ...r });
     return r.neurons;
   };
@@ -180,15 +201,33 @@ export function checkSteering(s: Steering, dSae: number): void {
 const VERB = { boost: "boosted", suppress: "suppressed", clamp: "clamped" } as const;
 
 /**
- * The steering ops: one suppression per factor (in order of first use), then one boost with every
- * knob, then one clamp per clamped neuron (last, so each ends at exactly its value).
+ * The steering ops: one suppression per factor (in order of first use), then the boost (one blend
+ * with every knob, or, for the shift operator, one shift along the knobs' strength shares by
+ * `amount`: neuron j gets amount * alpha_j / sum of the alphas), then one clamp per clamped neuron
+ * (last, so each ends at exactly its value). A shift without `amount` is an error (scale it first).
  */
 export function steeringOps(s: Steering): SteerOp[] {
   const ops: SteerOp[] = [];
   const byFactor = new Map<number, number[]>();
   for (const q of s.suppress) byFactor.set(q.factor, [...(byFactor.get(q.factor) ?? []), q.neuron]);
   for (const [factor, neurons] of byFactor) ops.push({ kind: "suppress", neurons, factor });
-  if (s.boost.length > 0) ops.push({ kind: "boost", knobs: s.boost.map((k) => ({ ...k })) });
+  if (s.boost.length > 0 && s.operator === "shift") {
+    const total = s.boost.reduce((a, k) => a + k.alpha, 0);
+    if (s.amount === undefined && total > 0)
+      throw new Error(
+        "steering: a shift boost needs its calibrated amount (strength-scale.ts scaleSteering)",
+      );
+    const amount = s.amount ?? 0;
+    if (!(amount >= 0 && Number.isFinite(amount)))
+      throw new BadInput(`boost: the shift amount must be finite and >= 0, got ${amount}`, "boost");
+    if (total > 0 && amount > 0)
+      ops.push({
+        kind: "shift",
+        knobs: s.boost
+          .filter((k) => k.alpha > 0)
+          .map((k) => ({ neuron: k.neuron, amount: (amount * k.alpha) / total })),
+      });
+  } else if (s.boost.length > 0) ops.push({ kind: "boost", knobs: s.boost.map((k) => ({ ...k })) });
   for (const c of s.clamp ?? []) ops.push({ kind: "clamp", neuron: c.neuron, value: c.value });
   return ops;
 }

@@ -144,7 +144,10 @@ describe("serve API: steered recommendations", () => {
       (a, b) => conceptShare(base.body.items, a) - conceptShare(base.body.items, b),
     )[0];
     const j = fx.world.conceptNeuron[c];
-    const r = await get<RecommendationView>(`/api/users/u${u}/recommendations?n=20&boost=${j}:0.6`);
+    // the published blend on request (the calibrated shift default: strength-api.test.ts)
+    const r = await get<RecommendationView>(
+      `/api/users/u${u}/recommendations?n=20&boost=${j}:0.6&operator=blend`,
+    );
     expect(r.status).toBe(200);
     const ref = direct(u, 20, [{ kind: "boost", knobs: [{ neuron: j, alpha: 0.6 }] }]);
     expect(r.body.items.map((x) => x.item.index)).toEqual(Array.from(ref.items));

@@ -66,8 +66,10 @@ export const RecommendQuery = z
     boost: SpecList.default([]),
     suppress: SpecList.default([]),
     clamp: SpecList.default([]),
-    /** How concept names map to neurons (src/pipeline/knobs.ts); default representative. */
+    /** How concept names map to neurons (src/pipeline/knobs.ts); default representative (boosts under shift: direction). */
     mapping: z.enum(["representative", "unique", "direction"]).optional(),
+    /** How boosts act (src/pipeline/strength-scale.ts): calibrated shift (default) or blend. */
+    operator: z.enum(["shift", "blend"]).optional(),
   })
   .strict();
 
@@ -132,5 +134,25 @@ export const LabelBody = z
     /** Trimmed length and description length are checked by the label service (pipeline/label-edit.ts). */
     label: z.string().max(10_000),
     description: z.string().max(10_000).optional(),
+  })
+  .strict();
+
+/** Intents named in a query: `off=3&off=dead, sea, premier` (repeat the key; labels may hold commas). */
+const IntentNames = z
+  .union([z.string().min(1).max(200), z.array(z.string().min(1).max(200)).max(MAX_KNOBS)])
+  .transform((v) => (Array.isArray(v) ? v : [v]));
+
+/** GET /api/users/:id/intents-explain (SAERec runs): list length and intents switched off. */
+export const IntentExplainQuery = z
+  .object({ n: intParam(1, MAX_LIST).default(10), off: IntentNames.default([]) })
+  .strict();
+
+/** GET /api/intents (SAERec runs): a page of the run's intent library, most confident first. */
+export const IntentListQuery = z
+  .object({
+    q: z.string().max(100).default(""),
+    offset: intParam(0, 1_000_000_000).default(0),
+    limit: intParam(1, MAX_PAGE).default(50),
+    top: intParam(0, 50).default(5),
   })
   .strict();

@@ -41,6 +41,9 @@ export interface RecommendationView {
   readonly user: { readonly id: string; readonly index: number; readonly interactions: number };
   readonly n: number;
   readonly steering: {
+    /** How the boosts acted: "shift" (calibrated; `amount` x the code's sum) or "blend". */
+    readonly operator: "shift" | "blend";
+    readonly amount?: number;
     readonly boost: readonly (NeuronLabelView & { neuron: number; alpha: number })[];
     readonly suppress: readonly (NeuronLabelView & { neuron: number; factor: number })[];
     readonly clamp: readonly (NeuronLabelView & { neuron: number; value: number })[];
@@ -100,6 +103,8 @@ export function recommendForUser(ws: Workspace, u: number, n: number, req: Steer
     user: { id: ws.users.ids[u], index: u, interactions: ws.users.rows.rowNnz(u) },
     n,
     steering: {
+      operator: req.operator ?? "blend",
+      ...(req.amount !== undefined ? { amount: req.amount } : {}),
       boost: req.boost.map((k) => ({ neuron: k.neuron, alpha: k.alpha, ...labelOf(ws, k.neuron) })),
       suppress: req.suppress.map((s) => ({ neuron: s.neuron, factor: s.factor, ...labelOf(ws, s.neuron) })),
       clamp: (req.clamp ?? []).map((c) => ({ neuron: c.neuron, value: c.value, ...labelOf(ws, c.neuron) })),

@@ -17,12 +17,21 @@ import {
   rerankScores,
   type OperatorName,
 } from "./operators.js";
-import { directionKnobs, knobPool, personalDirection, type CodeDirection } from "./personal.js";
+import {
+  directionKnobs,
+  knobPool,
+  mixDirections,
+  personalDirection,
+  type CodeDirection,
+} from "./personal.js";
 import { itemsWithTag, targetSegments } from "./tags.js";
 
 /** Options of {@link evaluateOperators}. */
 export interface OperatorEvalOptions {
-  /** Operators compared (default all four; "inject" is dropped for sequential models). */
+  /**
+   * Operators compared (default all; "inject" is dropped for sequential models, "direction" and
+   * "personal" run by default only with `tagToDirection` and `itemActivations`).
+   */
   readonly operators?: readonly OperatorName[];
   /** Strengths in [0, 1] (default 0, 0.1, ..., 1); the first should be 0 (the "kept" base). */
   readonly strengths?: readonly number[];
@@ -51,10 +60,14 @@ export interface PersonalOptions {
   readonly m: number;
   /** The knob the pool comes from: the mapped neuron (default) or the concept direction. */
   readonly knob: "neuron" | "direction";
+  /** Only the knob's own latents, weighted by the user's mean activation on them (default false). */
+  readonly within?: boolean;
+  /** Share of the personal direction mixed with the knob's own (default 1: personal only). */
+  readonly mix?: number;
 }
 
 /** Default personal options (chosen on ML-1M ELSA validation, docs/quality.md). */
-export const DEFAULT_PERSONAL: PersonalOptions = { pool: 100, m: 10, knob: "neuron" };
+export const DEFAULT_PERSONAL: PersonalOptions = { pool: 100, m: 10, knob: "direction", mix: 0.5 };
 
 /** Means over the users at one strength of one operator. */
 export interface OperatorPoint {
@@ -111,8 +124,10 @@ export function evaluateOperators(
   const ops = (opts.operators ?? OPERATOR_NAMES).filter(
     (o) =>
       !(o === "inject" && model.sequential) &&
-      (opts.operators !== undefined || o !== "direction" || opts.tagToDirection !== undefined) &&
-      (opts.operators !== undefined || o !== "personal" || opts.itemActivations !== undefined),
+      // by default the direction operators only run when concept directions are given
+      (opts.operators !== undefined ||
+        (o !== "direction" && o !== "personal") ||
+        (opts.tagToDirection !== undefined && opts.itemActivations !== undefined)),
   );
   if (!Number.isInteger(k) || k < 1)
     throw new RangeError(`evaluateOperators: k must be a positive integer, got ${k}`);
@@ -176,12 +191,13 @@ export function evaluateOperators(
     const d = opts.tagToDirection?.(t);
     return d && d.length > 0 ? d : [{ neuron: tagToNeuron[t], weight: 1 }];
   };
+  const knobOf = (t: number): CodeDirection =>
+    personal.knob === "direction" ? directionOfTag(t) : [{ neuron: tagToNeuron[t], weight: 1 }];
   const pools = new Map<number, Int32Array>();
   const poolOf = (t: number): Int32Array => {
     let got = pools.get(t);
     if (!got) {
-      const knob = personal.knob === "direction" ? directionOfTag(t) : [{ neuron: tagToNeuron[t], weight: 1 }];
-      got = knobPool(acts as Matrix, knob, personal.pool);
+      got = knobPool(acts as Matrix, knobOf(t), personal.pool);
       pools.set(t, got);
     }
     return got;
@@ -215,12 +231,18 @@ export function evaluateOperators(
           personalDirs ??= Array.from({ length: e - s }, (_, r) => {
             if (neuronOf(r) < 0) return null;
             const row = b.data.subarray(r * b.cols, (r + 1) * b.cols);
+            const knob = knobOf(segments[s + r]);
             const pool = poolOf(segments[s + r]);
-            return (
-              personalDirection(acts as Matrix, pool, row, batch.rows, r, personal.m) ?? [
-                { neuron: neuronOf(r), weight: 1 },
-              ]
+            const own = personalDirection(
+              acts as Matrix,
+              pool,
+              row,
+              batch.rows,
+              r,
+              personal.m,
+              personal.within ? knob : undefined,
             );
+            return own ? mixDirections(knob, own, personal.mix ?? 1) : knob;
           });
           const dirs = personalDirs;
           return shiftAlong((r) => dirs[r], p);

@@ -122,7 +122,7 @@ describe("(d) history injection", () => {
   it("names unknown operators", () => {
     expect(operatorName("rerank")).toBe("rerank");
     expect(() => operatorName("boost")).toThrow(
-      /unknown steering operator "boost" \(known: k2k, shift, knob, rerank, inject\)/,
+      /unknown steering operator "boost" \(known: k2k, shift, knob, rerank, inject, direction, personal\)/,
     );
   });
 });

@@ -6,9 +6,8 @@ import { Matrix } from "../tensor/matrix.js";
  * strength in [0, 1] (0 is the model's own list for all of them):
  * - "k2k": Knots to Knobs' published operator, the convex blend of the unit-sum code with
  *   one-hot(j) (boostRow), alpha = strength;
- * - "shift": reclens's default ({@link DEFAULT_OPERATOR}), the additive shift of latent j
- *   (shiftRow), the strength mapped to an amount by the SAE's metadata-free calibration
- *   (calibration.ts);
+ * - "shift": the additive shift of latent j (shiftRow), the strength mapped to an amount by the
+ *   SAE's metadata-free calibration (calibration.ts);
  * - "knob": re-ranking by the knob's own items, metadata-free: the user's scores min-max normalised
  *   over their unseen items plus strength times the neuron's item activation scaled to [0, 1]
  *   ({@link knobWeights}, {@link rerankScores}); measured weaker than "shift" (docs/quality.md);
@@ -17,8 +16,9 @@ import { Matrix } from "../tensor/matrix.js";
  *   approach, not a competitor;
  * - "inject": history injection, the segment's most popular items added to the user's input
  *   ({@link injectHistory}); only for models that encode an interaction history;
- * - "direction": the shift along the concept's direction mapping (several selective neurons with
- *   weights summing to 1, personal.ts directionKnobs), its own calibration;
+ * - "direction": reclens's default ({@link DEFAULT_OPERATOR}), the shift along the concept's
+ *   direction mapping (several selective neurons with weights summing to 1, personal.ts
+ *   directionKnobs), its own calibration;
  * - "personal": the shift along the unit-sum mean SAE code of the user's best-scored items among
  *   the knob's items (personal.ts personalDirection), its own calibration; metadata-free.
  */
@@ -35,17 +35,20 @@ export const OPERATOR_NAMES: readonly OperatorName[] = [
   "personal",
 ];
 
-/** reclens's default steering operator (chosen by the frontier measurements in docs/quality.md). */
-export const DEFAULT_OPERATOR: OperatorName = "shift";
+/**
+ * reclens's default steering operator (chosen by the frontier measurements in docs/quality.md): the
+ * calibrated shift along the concept's direction, what `reclens recommend --boost` and the API serve.
+ */
+export const DEFAULT_OPERATOR: OperatorName = "direction";
 
 /** Display titles of the operators. */
 export const OPERATOR_TITLES: Readonly<Record<OperatorName, string>> = {
   k2k: "(a) Knots to Knobs blend",
-  shift: "(b) reclens shift (calibrated, default)",
+  shift: "reclens shift, one neuron (calibrated)",
   knob: "knob re-rank (item activations)",
   rerank: "(c) metadata re-rank (reference)",
   inject: "(d) history injection",
-  direction: "shift along the concept direction",
+  direction: "(b) reclens shift along the concept direction (calibrated, default)",
   personal: "personal shift (user's nearest knob items)",
 };
 

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import { ExplainQuery, HistoryQuery, IdParams, RecommendQuery, SearchQuery } from "../schemas.js";
 import { findId } from "../../pipeline/ids.js";
-import { resolveSteering, resolveSteeringReport } from "../../pipeline/steering.js";
 import { parseRequest } from "../http-errors.js";
 import { describeItem } from "../item-view.js";
 import { recommendForUser } from "../steering.js";
+import { requestSteering } from "../strength.js";
 import { explainForWorkspaceUser } from "../explain.js";
 import type { Workspace } from "../workspace.js";
 
@@ -65,19 +65,14 @@ export function registerUserRoutes(app: FastifyInstance, ws: Workspace): void {
   app.get("/api/users/:id/recommendations", async (req) => {
     const u = userRow(ws, req.params);
     const q = parseRequest(RecommendQuery, req.query, "query");
-    const specs = { boost: q.boost, suppress: q.suppress, clamp: q.clamp };
-    const { steering, resolved } = resolveSteeringReport(
-      ws.labels,
-      specs,
-      q.mapping ? { mapping: q.mapping } : {},
-    );
+    const { steering, resolved } = requestSteering(ws, q);
     return { ...recommendForUser(ws, u, q.n, steering), resolved };
   });
 
   app.get("/api/users/:id/explain", async (req) => {
     const u = userRow(ws, req.params);
     const q = parseRequest(ExplainQuery, req.query, "query");
-    const steering = resolveSteering(ws.labels, { boost: q.boost, suppress: q.suppress, clamp: q.clamp });
+    const { steering } = requestSteering(ws, q);
     const item =
       q.item === undefined ? undefined : findId(ws.dataset.items, q.item, "item", "item", ws.itemIndex);
     return explainForWorkspaceUser(ws, u, {
