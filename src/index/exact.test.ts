@@ -6,7 +6,6 @@ import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
 import { ExactItemIndex, selectTop } from "./exact.js";
 import { LruCache } from "./lru.js";
-import { augmentItems, augmentQuery, scoreAugmented } from "./mips.js";
 
 const backends = loadNative().ok ? [referenceKernels, blasKernels] : [referenceKernels];
 
@@ -128,34 +127,5 @@ describe("LruCache", () => {
     expect(c.get("u1|a")).toBeUndefined();
     expect(c.get("u3|a")).toBe(3);
     expect(() => new LruCache(0)).toThrow(/capacity/);
-  });
-});
-
-describe("MIPS augmentation", () => {
-  it("turns inner product (plus bias) order into L2 order, on hand values", () => {
-    // v0 = [3, 0] b 0, v1 = [0, 1] b 1, v2 = [1, 1] b 0: P = 9
-    const aug = augmentItems(
-      Matrix.fromRows([
-        [3, 0],
-        [0, 1],
-        [1, 1],
-      ]),
-      Float32Array.of(0, 1, 0),
-    );
-    expect(aug.maxSqNorm).toBe(9);
-    expect(Array.from(aug.items.row(1))).toEqual([0, 1, 1, Math.fround(Math.sqrt(7))]);
-    expect(Array.from(aug.items.row(0))).toEqual([3, 0, 0, 0]);
-    const q = Float32Array.of(0.5, 2);
-    const y = augmentQuery(q);
-    expect(Array.from(y)).toEqual([0.5, 2, 1, 0]);
-    // scores: 1.5, 3, 2.5; |y - x_i|^2 = |q|^2 + 1 + P - 2 score = 14.25 - 2 score
-    const scores = [1.5, 3, 2.5];
-    for (let i = 0; i < 3; i++) {
-      const x = aug.items.row(i);
-      let dist = 0;
-      for (let c = 0; c < 4; c++) dist += (y[c] - x[c]) ** 2;
-      expect(dist).toBeCloseTo(14.25 - 2 * scores[i], 5);
-      expect(scoreAugmented(q, x)).toBeCloseTo(scores[i], 6);
-    }
   });
 });

@@ -6,6 +6,7 @@ import { selectTop } from "./exact.js";
 import { linearServingView, type LinearServingView } from "./linear-view.js";
 import { LruCache } from "./lru.js";
 import type { ItemHits } from "./types.js";
+import { rankCandidates, type UsearchItemIndex } from "./usearch.js";
 
 /** Unsteered lists kept per model (users x settings), least recently used evicted. */
 export const UNSTEERED_CACHE_SIZE = 10_000;
@@ -25,16 +26,35 @@ interface CachedList {
 /**
  * The serving side of a linear recommender: its exact item index (one sgemv per query), the
  * decoder's batch term, and an LRU cache of unsteered lists per user. Built once per model by
- * {@link servingIndexOf}.
+ * {@link servingIndexOf}. With an ANN index attached ({@link useAnn}) the top-n lists come from its
+ * candidates, re-scored exactly; full score vectors (`scores`) stay exact.
  */
 export class ServingIndex {
   private readonly cache: LruCache<CachedList>;
+  private annIndex: UsearchItemIndex | null = null;
 
   constructor(
     readonly view: LinearServingView,
     cacheSize = UNSTEERED_CACHE_SIZE,
   ) {
     this.cache = new LruCache(cacheSize);
+  }
+
+  /** The attached ANN index, or null (exact ranking). */
+  get ann(): UsearchItemIndex | null {
+    return this.annIndex;
+  }
+
+  /**
+   * Ranks top-n lists through `ann` (built over this view's item matrix and bias) from now on, or
+   * exactly again with null. Drops the cached lists.
+   */
+  useAnn(ann: UsearchItemIndex | null): void {
+    const idx = this.view.index;
+    if (ann && (ann.items !== idx.items || ann.bias !== idx.bias))
+      throw new RangeError("ServingIndex.useAnn: the ANN index was opened over other item vectors");
+    this.annIndex = ann;
+    this.cache.clear();
   }
 
   /** Cached unsteered lists. */
@@ -97,10 +117,43 @@ export class ServingIndex {
   }
 
   private rankRow(q: Float32Array, rows: Csr, r: number, seen: Csr | null, k: number): ItemHits {
+    if (this.annIndex) return this.rankRowAnn(this.annIndex, q, rows, r, seen, k);
     const y = this.view.index.scoreAll(q);
     if (seen) return selectTop(y, k, seen.indices.subarray(seen.indptr[r], seen.indptr[r + 1]));
     this.addSeenTerm(y, rows, r);
     return selectTop(y, k);
+  }
+
+  /**
+   * The ANN version of rankRow: the k + |seen| (or k + |row|, when the row's own interactions
+   * lower their scores) best candidates, re-scored exactly, so excluded or lowered items cannot
+   * crowd the list out.
+   */
+  private rankRowAnn(
+    ann: UsearchItemIndex,
+    q: Float32Array,
+    rows: Csr,
+    r: number,
+    seen: Csr | null,
+    k: number,
+  ): ItemHits {
+    if (seen) {
+      const ex = seen.indices.subarray(seen.indptr[r], seen.indptr[r + 1]);
+      const ids = ann.candidates(q, k + ex.length);
+      return rankCandidates(ids, ann.rescore(q, ids), k, new Set(ex));
+    }
+    const lowered = this.view.seenCoef === 0 ? 0 : rows.indptr[r + 1] - rows.indptr[r];
+    const ids = ann.candidates(q, k + lowered);
+    const y = ann.rescore(q, ids);
+    if (lowered > 0) {
+      const pos = new Map<number, number>();
+      ids.forEach((i, t) => pos.set(i, t));
+      for (let p = rows.indptr[r]; p < rows.indptr[r + 1]; p++) {
+        const t = pos.get(rows.indices[p]);
+        if (t !== undefined) y[t] -= rows.values[p];
+      }
+    }
+    return rankCandidates(ids, y, k, null);
   }
 
   private addSeenTerm(y: Float32Array, rows: Csr, r: number): void {

@@ -8,7 +8,7 @@ export interface ItemHits {
  * An item index: every item is a vector v_i (and a bias b_i); a query q scores item i as
  * q . v_i + b_i and `topK` returns the k best items not in `exclude`. Steering only changes the
  * query, so one index serves every steered request. Implementations: ExactItemIndex (BLAS sgemv
- * over every item, the default) and LanceItemIndex (approximate, LanceDB; catalogues past ~1M).
+ * over every item, the default) and UsearchItemIndex (approximate, usearch HNSW; catalogues past ~1M).
  */
 export interface ItemIndex {
   readonly kind: "exact" | "ann";
