@@ -84,7 +84,7 @@ export function resolveIntents(model: SaeRec, names: readonly string[]): number[
  * attention. `off` (labels or indices) switches intents off for this user and re-ranks.
  */
 export function explainSaerecForUser(
-  ctx: ModelRunContext,
+  ctx: Pick<ModelRunContext, "dir" | "model" | "dataset">,
   userId: string,
   opts: { n?: number; off?: readonly string[] } = {},
 ): SaerecUserExplanation {

@@ -75,6 +75,47 @@ describe("indexedAttention", () => {
     }
   });
 
+  it("shared slots (every row the same table rows) go through BLAS and match the per-row loops", () => {
+    // Rows 0-3 share ids [4, -1, 1, 2]; a fifth row with other ids forces the loop path, so the
+    // first four output rows of the two calls must agree (and the shared one is hand-checked below).
+    const shared = [4, -1, 1, 2];
+    const both = { slots: 4, ids: Int32Array.from([...shared, ...shared, ...shared, ...shared]) };
+    const mixed = { slots: 4, ids: Int32Array.from([...both.ids, 0, 3, -1, -1]) };
+    const q = rand(5, 4, 7);
+    const K = rand(5, 4, 8);
+    const V = rand(5, 4, 9);
+    for (const heads of [1, 2]) {
+      const q4 = new Matrix(4, 4, q.data.slice(0, 16));
+      const fast = indexedAttention(Tape.inference(), q4, K, V, both, heads).value;
+      const loop = indexedAttention(Tape.inference(), q, K, V, mixed, heads).value;
+      for (let t = 0; t < 16; t++) expect(fast.data[t]).toBeCloseTo(loop.data[t], 5);
+    }
+    // One head by hand, row 0: softmax over keys 4, 1, 2 of q.k / 2, then the weighted values.
+    const out = indexedAttention(Tape.inference(), new Matrix(4, 4, q.data.slice(0, 16)), K, V, both, 1);
+    const dot = (a: Float32Array, b: Float32Array): number => a.reduce((s, x, c) => s + x * b[c], 0);
+    const e = [4, 1, 2].map((id) => Math.exp(dot(q.row(0), K.row(id)) / 2));
+    const z = e[0] + e[1] + e[2];
+    for (let c = 0; c < 4; c++)
+      expect(out.value.get(0, c)).toBeCloseTo(
+        (e[0] * V.get(4, c) + e[1] * V.get(1, c) + e[2] * V.get(2, c)) / z,
+        5,
+      );
+  });
+
+  it("has finite-difference gradients on the shared (BLAS) path, one and two heads", () => {
+    const slots: AttentionSlots = { slots: 3, ids: Int32Array.from([2, -1, 0, 2, -1, 0, 2, -1, 0]) };
+    for (const heads of [1, 2]) {
+      const report = gradCheck(
+        (t, [q, K, V]) => indexedAttention(t, q, K, V, slots, heads),
+        [rand(3, 4, 11), rand(4, 4, 12), rand(4, 4, 13)],
+        { eps: 1e-2, atol: 1e-3 },
+      );
+      expect(report.failures).toEqual([]);
+      expect(report.checked).toBe(44);
+      expect(report.forwardMismatch).toBe(0);
+    }
+  });
+
   it("rejects bad slot tables naming the row and slot", () => {
     const q = rand(2, 4, 1);
     const K = rand(3, 4, 2);

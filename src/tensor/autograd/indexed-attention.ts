@@ -1,5 +1,7 @@
 import { Matrix } from "../matrix.js";
 import { gradOf } from "./grad.js";
+import { sharedBackward, sharedForward } from "./indexed-attention-shared.js";
+import { sparseBackward, sparseForward } from "./indexed-attention-sparse.js";
 import type { Recorder } from "./recorder.js";
 import { asVariable, type Input, type Variable } from "./variable.js";
 
@@ -32,6 +34,18 @@ function checkSlots(s: AttentionSlots, rows: number, tableRows: number): void {
   }
 }
 
+/** Checks widths, heads and the slot table of an indexed attention call. */
+function checkShapes(q: Matrix, keys: Matrix, slots: AttentionSlots, heads: number): void {
+  const d = q.cols;
+  if (keys.cols !== d)
+    throw new RangeError(`indexedAttention: queries are ${q.shape} but keys are ${keys.shape}`);
+  if (!(Number.isInteger(heads) && heads >= 1 && d % heads === 0))
+    throw new RangeError(
+      `indexedAttention: heads must be a positive divisor of the width ${d}, got ${heads}`,
+    );
+  checkSlots(slots, q.rows, keys.rows);
+}
+
 /**
  * Attention weights of {@link indexedAttention} without recording anything: a rows x heads x slots
  * array (row-major; 0 for empty slots; all zeros for a row without any filled slot).
@@ -42,14 +56,13 @@ export function indexedAttentionWeights(
   slots: AttentionSlots,
   heads: number,
 ): Float32Array {
+  checkShapes(q, keys, slots, heads);
+  return computeWeights(q, keys, slots, heads);
+}
+
+/** {@link indexedAttentionWeights} after the checks. */
+function computeWeights(q: Matrix, keys: Matrix, slots: AttentionSlots, heads: number): Float32Array {
   const { rows, cols: d } = q;
-  if (keys.cols !== d)
-    throw new RangeError(`indexedAttention: queries are ${q.shape} but keys are ${keys.shape}`);
-  if (!(Number.isInteger(heads) && heads >= 1 && d % heads === 0))
-    throw new RangeError(
-      `indexedAttention: heads must be a positive divisor of the width ${d}, got ${heads}`,
-    );
-  checkSlots(slots, rows, keys.rows);
   const k = slots.slots;
   const dk = d / heads;
   const scale = 1 / Math.sqrt(dk);
@@ -87,6 +100,16 @@ export function indexedAttentionWeights(
   return probs;
 }
 
+/** The table rows every query row names when all rows name the same ones (filled slots only), else null. */
+function sharedIds(s: AttentionSlots, rows: number): Int32Array | null {
+  const { ids, slots: k } = s;
+  for (let i = 1; i < rows; i++) {
+    const o = i * k;
+    for (let j = 0; j < k; j++) if (ids[o + j] !== ids[j]) return null;
+  }
+  return Int32Array.from(ids.subarray(0, k)).filter((id) => id >= 0);
+}
+
 /**
  * Multi-head scaled dot-product attention of every query row over its own few rows of a key and a
  * value table (e.g. sequence states attending to a user's retrieved intents). For row i and head h
@@ -96,8 +119,12 @@ export function indexedAttentionWeights(
  *   out_i^h = sum_j p_ihj V[s_ij]^h
  *
  * Empty slots (-1) are masked; a row with no filled slot outputs 0 and passes no gradient. Gradients
- * flow to q, K and V (K and V rows accumulate over every row and slot naming them). The work is
- * rows x slots x d, small next to the sequence branch, so it runs as plain loops.
+ * flow to q, K and V (K and V rows accumulate over every row and slot naming them). When every row
+ * names the same table rows (the public intents) the whole op is a handful of BLAS products
+ * (indexed-attention-shared.ts); otherwise (personal intents: different rows per position, a few
+ * hundred distinct ones per batch, so a dense product would multiply ~100x more) the weights are a
+ * sparse matrix and the products that move d-wide rows are sparse-times-dense kernels
+ * (indexed-attention-sparse.ts); only the per-entry dot products stay loops.
  */
 export function indexedAttention(
   r: Recorder,
@@ -112,65 +139,34 @@ export function indexedAttention(
   const v = asVariable(vIn);
   if (v.rows !== kv.rows || v.cols !== kv.cols)
     throw new RangeError(`indexedAttention: keys are ${kv.shape} but values are ${v.shape}`);
-  const probs = indexedAttentionWeights(q.value, kv.value, slots, heads);
-  const { rows, cols: d } = q.value;
-  const k = slots.slots;
-  const dk = d / heads;
-  const scale = 1 / Math.sqrt(dk);
-  const ids = slots.ids;
-  const out = new Matrix(rows, d);
-  const od = out.data;
-  const vd = v.value.data;
-  for (let i = 0; i < rows; i++) {
-    for (let h = 0; h < heads; h++) {
-      const po = (i * heads + h) * k;
-      const oo = i * d + h * dk;
-      for (let j = 0; j < k; j++) {
-        const p = probs[po + j];
-        if (p === 0) continue;
-        const vo = ids[i * k + j] * d + h * dk;
-        for (let c = 0; c < dk; c++) od[oo + c] += p * vd[vo + c];
-      }
-    }
+  checkShapes(q.value, kv.value, slots, heads);
+  const rows = q.value.rows;
+  const shared = rows > 0 ? sharedIds(slots, rows) : null;
+  if (shared && shared.length > 0) {
+    const { state, out } = sharedForward(q.value, kv.value, v.value, shared, heads);
+    return r.record(out, [q, kv, v], (g) =>
+      sharedBackward(
+        g,
+        q.value,
+        state,
+        q.requiresGrad ? gradOf(q) : null,
+        kv.requiresGrad ? gradOf(kv).data : null,
+        v.requiresGrad ? gradOf(v).data : null,
+      ),
+    );
   }
-  return r.record(out, [q, kv, v], (g) => {
-    const gd = g.data;
-    const qd = q.value.data;
-    const kd = kv.value.data;
-    const dq = q.requiresGrad ? gradOf(q).data : null;
-    const dK = kv.requiresGrad ? gradOf(kv).data : null;
-    const dV = v.requiresGrad ? gradOf(v).data : null;
-    const dp = new Float64Array(k);
-    for (let i = 0; i < rows; i++) {
-      for (let h = 0; h < heads; h++) {
-        const po = (i * heads + h) * k;
-        const go = i * d + h * dk;
-        let dot = 0;
-        for (let j = 0; j < k; j++) {
-          const p = probs[po + j];
-          dp[j] = 0;
-          if (p === 0) continue;
-          const vo = ids[i * k + j] * d + h * dk;
-          let s = 0;
-          for (let c = 0; c < dk; c++) {
-            s += gd[go + c] * vd[vo + c];
-            if (dV) dV[vo + c] += p * gd[go + c];
-          }
-          dp[j] = s;
-          dot += p * s;
-        }
-        if (!dq && !dK) continue;
-        for (let j = 0; j < k; j++) {
-          const p = probs[po + j];
-          if (p === 0) continue;
-          const ds = p * (dp[j] - dot) * scale;
-          const ko = ids[i * k + j] * d + h * dk;
-          for (let c = 0; c < dk; c++) {
-            if (dq) dq[go + c] += ds * kd[ko + c];
-            if (dK) dK[ko + c] += ds * qd[go + c];
-          }
-        }
-      }
-    }
-  });
+  const probs = computeWeights(q.value, kv.value, slots, heads);
+  const { state, out } = sparseForward(probs, slots.ids, slots.slots, v.value, rows, heads);
+  return r.record(out, [q, kv, v], (g) =>
+    sparseBackward(
+      g,
+      q.value,
+      kv.value,
+      v.value,
+      state,
+      q.requiresGrad ? gradOf(q) : null,
+      kv.requiresGrad ? gradOf(kv).data : null,
+      v.requiresGrad ? gradOf(v).data : null,
+    ),
+  );
 }
