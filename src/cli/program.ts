@@ -9,6 +9,7 @@ import { registerInfo } from "./info.js";
 import { registerIntents } from "./intents.js";
 import { registerLabel } from "./label.js";
 import { registerNeurons } from "./neurons.js";
+import { registerPlots } from "./plots.js";
 import { registerPromote } from "./promote.js";
 import { registerSuppress } from "./suppress.js";
 import { registerNudge } from "./nudge.js";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerSuppress(program);
   registerNudge(program);
   registerSteerEval(program);
+  registerPlots(program);
   registerExport(program);
   registerIntents(program);
   registerServe(program);

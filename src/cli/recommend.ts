@@ -11,9 +11,11 @@ import { loadRunSae } from "../pipeline/sae-ref.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
 import { choiceArg, collect, positiveIntArg } from "./args.js";
 import { KNOB_MAPPINGS, type KnobMapping } from "../pipeline/knobs.js";
+import { STEERING_OPERATORS, type SteeringOperator } from "../pipeline/strength-scale.js";
 import { resolutionLines } from "./knob-resolution.js";
 import { explainForUser } from "../pipeline/explain.js";
 import { printExplained } from "./recommend-explain.js";
+import { runIntentExplanation, wantsIntentExplanation } from "./recommend-intents.js";
 
 interface RecommendCliOptions {
   run: string;
@@ -28,6 +30,9 @@ interface RecommendCliOptions {
   explain?: boolean;
   top: number;
   mapping?: KnobMapping;
+  operator?: SteeringOperator;
+  intentOff: string[];
+  explainBy?: string;
 }
 
 function neuronList(list: readonly LabelledActivation[], max = 8): string {
@@ -67,9 +72,14 @@ export function registerRecommend(program: Command): void {
     .option("--n <n>", "list length", positiveIntArg, 20)
     .option(
       "--boost <spec>",
-      'boost a neuron: "<label or id>:<alpha>", alpha in [0, 1] (repeatable)',
+      'boost a concept or neuron: "<concept, label or id>:<strength>", strength in [0, 1] (0 = unchanged, 1 = it dominates; strengths sum to <= 1; repeatable)',
       collect,
       [],
+    )
+    .option(
+      "--operator <op>",
+      "how --boost acts: shift (default: calibrated shift of the code, concepts by direction) or blend (Knots to Knobs, alpha = strength)",
+      choiceArg<SteeringOperator>([...STEERING_OPERATORS]),
     )
     .option(
       "--suppress <spec>",
@@ -85,7 +95,7 @@ export function registerRecommend(program: Command): void {
     )
     .option(
       "--mapping <m>",
-      "how a concept name in --boost/--suppress/--clamp maps to neurons: representative (default), unique or direction",
+      "how a concept name in --boost/--suppress/--clamp maps to neurons: representative, unique or direction (default: direction for boosts under the shift operator, else representative)",
       choiceArg<KnobMapping>([...KNOB_MAPPINGS]),
     )
     .option("--sae <dir>", "SAE directory (default <run>/sae)")
@@ -96,10 +106,21 @@ export function registerRecommend(program: Command): void {
       "with --explain: contributions listed per item in --json (text shows 3)",
       positiveIntArg,
       10,
-    );
+    )
+    .option(
+      "--intent-off <label or index>",
+      "saerec runs: switch an intent off (not retrieved) and re-rank; implies the intent explanation (repeatable)",
+      collect,
+      [],
+    )
+    .option("--explain-by <what>", "intents (default for saerec runs) or neurons (the SAE's split)");
   addDataDirOption(cmd);
   cmd.action(async (o: RecommendCliOptions) => {
     const ctx = await openRunFromCli(o.run, o);
+    if (wantsIntentExplanation(ctx, o)) {
+      runIntentExplanation(ctx, o);
+      return;
+    }
     const steering = o.boost.length > 0 || o.suppress.length > 0 || o.clamp.length > 0;
     if (o.sae === undefined && !steering && !o.explain && !hasSaeWeights(ctx.layout.sae)) {
       printModelList(modelListForUser(ctx, o.user, o.n), o);
@@ -108,7 +129,15 @@ export function registerRecommend(program: Command): void {
     const loaded = loadRunSae(ctx, o.sae);
     const doc = readRunLabels(ctx, loaded);
     if (o.explain) {
-      const specs = { n: o.n, boosts: o.boost, suppress: o.suppress, clamp: o.clamp, top: o.top };
+      const specs = {
+        n: o.n,
+        boosts: o.boost,
+        suppress: o.suppress,
+        clamp: o.clamp,
+        top: o.top,
+        ...(o.mapping ? { mapping: o.mapping } : {}),
+        ...(o.operator ? { operator: o.operator } : {}),
+      };
       const steerText = [
         ...o.boost.map((b) => `boost ${b}`),
         ...o.suppress.map((s) => `suppress ${s}`),
@@ -124,6 +153,7 @@ export function registerRecommend(program: Command): void {
       suppress: o.suppress,
       clamp: o.clamp,
       ...(o.mapping ? { mapping: o.mapping } : {}),
+      ...(o.operator ? { operator: o.operator } : {}),
     });
     if (o.json) {
       console.log(JSON.stringify(r, null, 2));
@@ -134,6 +164,10 @@ export function registerRecommend(program: Command): void {
       `user ${r.user}: top ${o.n}${steered ? ` steered by ${[...o.boost.map((b) => `boost ${b}`), ...o.suppress.map((s) => `suppress ${s}`), ...o.clamp.map((c) => `clamp ${c}`)].join(", ")}` : ""}`,
     );
     for (const line of resolutionLines(r.resolved)) console.log(line);
+    if (o.boost.length > 0)
+      console.log(
+        `operator ${r.operator}${r.amount !== undefined ? ` (calibrated shift amount ${fmtNumber(r.amount)} x the code's sum)` : ""}`,
+      );
     console.log(`neurons  ${neuronList(r.neurons)}`);
     if (steered) console.log(`steered  ${neuronList(r.steeredNeurons)}`);
     console.log(

@@ -3,9 +3,12 @@ import { HttpError, installErrorHandlers } from "./http-errors.js";
 import { registerArvivRoutes } from "./routes/arviv.js";
 import { registerExportRoutes } from "./routes/export.js";
 import { registerInfoRoutes } from "./routes/info.js";
+import { registerInterventionRoutes } from "./routes/interventions.js";
+import { registerIntentRoutes } from "./routes/intents.js";
 import { registerItemRoutes } from "./routes/items.js";
 import { registerNeuronRoutes } from "./routes/neurons.js";
 import { registerPanelRoutes } from "./routes/panel.js";
+import { registerRunPlotRoutes } from "./routes/run-plots.js";
 import { registerUserRoutes } from "./routes/users.js";
 import { defaultWebRoot, registerStaticRoutes } from "./static-files.js";
 import type { Workspace } from "./workspace.js";
@@ -81,6 +84,9 @@ export function createServer(ws: Workspace, opts: ServerOptions = {}): FastifyIn
   registerExportRoutes(app, ws);
   registerArvivRoutes(app, ws);
   registerPanelRoutes(app, ws);
+  registerRunPlotRoutes(app, ws);
+  registerInterventionRoutes(app, ws);
+  registerIntentRoutes(app, ws);
   registerStaticRoutes(app, opts.webRoot === null ? undefined : (opts.webRoot ?? defaultWebRoot()));
   return app;
 }

@@ -6,6 +6,7 @@ import type { RecommendationView } from "../../steering.js";
 import type { ColdStartView } from "../../cold-start.js";
 import type { ExplainView } from "../../explain.js";
 import type { KnobMatch, KnobSearchView } from "../../knob-search.js";
+import type { PromoteAudienceRunResult } from "../../../pipeline/promote-run.js";
 
 /** Types of the API responses (shared with the server). */
 export type {
@@ -16,6 +17,7 @@ export type {
   KnobSearchView,
   NeuronDetail,
   NeuronSummary,
+  PromoteAudienceRunResult,
   PromotionView,
   ReachView,
   RecommendationView,
@@ -133,6 +135,18 @@ export const api = {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ neuron, strength, n, limit: 50 }),
+    }),
+  /** Item-side promotion to an audience (POST /api/items/:id/promote-audience; neuron chosen unless given). */
+  promoteAudience: (id: string, audience: string, strength: number, n: number, neuron?: number) =>
+    call<PromoteAudienceRunResult>(`/api/items/${enc(id)}/promote-audience`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        audience,
+        strengths: [strength],
+        n,
+        ...(neuron !== undefined ? { neuron } : {}),
+      }),
     }),
   setLabel: (j: number, label: string) =>
     call<{ neuron: number; persisted: boolean }>(`/api/neurons/${j}/label`, {

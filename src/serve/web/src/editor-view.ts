@@ -1,4 +1,10 @@
-import { api, type ItemView, type PromotionView, type ReachView } from "./api.js";
+import {
+  api,
+  type ItemView,
+  type PromoteAudienceRunResult,
+  type PromotionView,
+  type ReachView,
+} from "./api.js";
 import { debounce, errorText, fmt, h, itemLine, replace } from "./dom.js";
 import { knobFinder } from "./knob-finder.js";
 import { navigate, neuronName, state } from "./state.js";
@@ -47,6 +53,12 @@ export function mountEditorView(root: HTMLElement): EditorView {
     max: 1000,
     step: 0.1,
     value: 1,
+  });
+  const audience = h("input", {
+    id: "promote-audience",
+    type: "text",
+    placeholder: "e.g. style:Metal, Children's, age=1 (empty: all users)",
+    autocomplete: "off",
   });
   const promoteBtn = h("button", { type: "submit", class: "primary", disabled: true }, "Preview promotion");
   const promoteOut = h("div", { id: "promote", "aria-live": "polite" });
@@ -98,6 +110,12 @@ export function mountEditorView(root: HTMLElement): EditorView {
           chosen,
           h("label", { for: "promote-strength" }, "Strength (code units)"),
           strength,
+          h(
+            "label",
+            { for: "promote-audience" },
+            "Audience (optional: rank for these users; neuron = the chosen concept, else picked for them)",
+          ),
+          audience,
           h("div", { class: "row" }, promoteBtn),
         ),
         promoteOut,
@@ -265,8 +283,50 @@ export function mountEditorView(root: HTMLElement): EditorView {
         : h("p", { class: "muted" }, "Nobody at this strength."),
     );
   };
+  const renderAudience = (a: PromoteAudienceRunResult): void => {
+    const p = a.points[0];
+    replace(
+      promoteOut,
+      h("h3", {}, `${a.item.title ?? a.item.id} + ${neuronName(a.neuron, a.label ?? null)} × ${p.strength}`),
+      h("p", { class: "muted" }, `Audience "${a.audience}": ${a.definition}`),
+      h(
+        "dl",
+        { class: "stats" },
+        [
+          ["Audience users (not seen it)", `${a.audienceUsers} (${a.eligibleUsers})`],
+          ["Mean rank before → after", `${fmt(p.meanRankBefore)} → ${fmt(p.meanRankAfter)}`],
+          [
+            `In top-${a.n} before → after`,
+            `${fmt(100 * p.shareInTopNBefore)}% → ${fmt(100 * p.shareInTopN)}%`,
+          ],
+          ["Rest of the list kept (RBO)", fmt(p.rboRest)],
+          [
+            `Other users in top-${a.n}`,
+            `${fmt(100 * p.othersShareInTopNBefore)}% → ${fmt(100 * p.othersShareInTopN)}%`,
+          ],
+        ].flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]),
+      ),
+    );
+  };
   const runPromote = async (): Promise<void> => {
     if (!item) return;
+    if (audience.value.trim() !== "") {
+      replace(promoteOut, h("p", { class: "muted" }, "Working…"));
+      try {
+        renderAudience(
+          await api.promoteAudience(
+            item.id,
+            audience.value.trim(),
+            Number(strength.value),
+            Number(n.value),
+            target,
+          ),
+        );
+      } catch (err) {
+        replace(promoteOut, h("p", { class: "error" }, errorText(err)));
+      }
+      return;
+    }
     if (target === undefined)
       return void replace(promoteOut, h("p", { class: "error" }, "Choose a concept first."));
     replace(promoteOut, h("p", { class: "muted" }, "Working…"));

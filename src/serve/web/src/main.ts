@@ -1,12 +1,14 @@
 import { api } from "./api.js";
 import { errorText, fmt } from "./dom.js";
 import { mountEditorView } from "./editor-view.js";
+import { mountEvalView } from "./eval-view.js";
+import { mountIntentView } from "./intent-view.js";
 import { mountNeuronView } from "./neuron-view.js";
 import { navigate, onNavigate, state, type ViewName } from "./state.js";
 import { numParam, param, parseKnobs, setParams, whileRestoring } from "./url.js";
 import { mountUserView } from "./user-view.js";
 
-const VIEWS: ViewName[] = ["user", "neurons", "editor"];
+const VIEWS: ViewName[] = ["user", "neurons", "editor", "eval"];
 const tab = (v: ViewName): HTMLButtonElement => document.getElementById(`tab-${v}`) as HTMLButtonElement;
 const panel = (v: ViewName): HTMLElement => document.getElementById(`view-${v}`) as HTMLElement;
 
@@ -15,6 +17,8 @@ const neuronView = mountNeuronView(panel("neurons"), (j) => {
   navigate("user", { neuron: j });
 });
 const editorView = mountEditorView(panel("editor"));
+const evalView = mountEvalView(panel("eval"));
+void mountIntentView(panel("user")); // SAERec runs only: intents beside each item, switchable
 
 function show(v: ViewName, focus = false): void {
   for (const w of VIEWS) {
@@ -26,6 +30,7 @@ function show(v: ViewName, focus = false): void {
   if (focus) tab(v).focus();
   setParams({ view: v === "user" ? undefined : v }, "push");
   if (v === "editor") void editorView.refresh();
+  if (v === "eval") void evalView.refresh();
 }
 
 // Tabs: click, and arrow keys / Home / End between tabs (WAI-ARIA tabs pattern).
@@ -66,7 +71,7 @@ onNavigate(({ view, neuron, user }) => {
 async function restoreFromUrl(): Promise<void> {
   await whileRestoring(async () => {
     const v = param("view");
-    const view: ViewName = v === "neurons" || v === "editor" ? v : "user";
+    const view: ViewName = v === "neurons" || v === "editor" || v === "eval" ? v : "user";
     show(view);
     const knobs = parseKnobs(param("knobs"));
     const user = param("user");
