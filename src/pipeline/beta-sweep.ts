@@ -22,6 +22,8 @@ export interface BetaPoint {
   /** Mean over all training users of top-30 RBO / Kendall tau, reconstructed vs original lists. */
   readonly rbo: number;
   readonly kendall: number;
+  /** The paper code's truncated RBO (joint-sae.ts `truncatedRbo`; at most 1 - 0.9^30 = 0.958). */
+  readonly rboTruncated: number;
   /** Mean MonoSemanticity score (Pach et al.) over neurons, top-`msTopN` items by activation. */
   readonly monosemanticity: number;
   readonly l0: number;
@@ -62,9 +64,9 @@ export function betaSweepSvg(points: readonly BetaPoint[], title: string): strin
       lineChartGroup(
         {
           title: `${name} (${title})`,
-          xLabel: "beta",
+          xLabel: "log10(1 + beta)",
           yLabel: name,
-          series: [{ name, points: points.map((p) => [p.beta, f(p)] as const) }],
+          series: [{ name, points: points.map((p) => [Math.log10(1 + p.beta), f(p)] as const) }],
         },
         { x: k * w, y: 0, width: w, height: h },
       ),
@@ -103,6 +105,7 @@ export async function betaSweep(
       beta,
       rbo: f.rbo,
       kendall: f.kendall,
+      rboTruncated: f.rboTruncated,
       monosemanticity: ms.score.length ? mean / ms.score.length : 0,
       l0: f.l0,
       deadFraction: f.deadFraction,
@@ -117,7 +120,7 @@ export async function betaSweep(
   writeFileAtomic(chart, betaSweepSvg(points, `${ctx.model.name} on ${ctx.dataset.name}`));
   writeFileAtomic(
     json,
-    `${JSON.stringify({ run: ctx.dir, settings: resolveJointSettings(input), similarity: sim.kind, points }, null, 2)}\n`,
+    `${JSON.stringify({ run: ctx.dir, settings: { ...resolveJointSettings(input), beta: undefined }, betas, similarity: sim.kind, points }, null, 2)}\n`,
   );
   return { points, chart, json, similarity: sim.kind };
 }

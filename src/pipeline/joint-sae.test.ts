@@ -11,6 +11,7 @@ import {
   jointFidelity,
   jointSaeConfig,
   resolveJointSettings,
+  truncatedRbo,
   type JointSaeData,
 } from "./joint-sae.js";
 
@@ -99,6 +100,26 @@ describe("joint SAE on planted two-tower data", () => {
     const f = jointFidelity(identity as unknown as typeof withPred.sae, p.data);
     expect(f.rbo).toBeCloseTo(1, 10);
     expect(f.kendall).toBeCloseTo(1, 10);
+    // The paper's code does not extrapolate: identical top-30 lists score 1 - 0.9^30.
+    expect(f.rboTruncated).toBeCloseTo(1 - 0.9 ** 30, 6);
+  });
+
+  it("truncated RBO as the paper's code computes it (hand-computed)", () => {
+    // d=1: {1}&{2} = 0; d=2: {1,2}&{2,1} = 2 -> 2/2 * 0.9; d=3: 2/3 * 0.81 -> 0.1 * (0.9 + 0.54)
+    expect(truncatedRbo([1, 2, 3], [2, 1, 4])).toBeCloseTo(0.144, 12);
+    expect(truncatedRbo([1, 2, 3], [1, 2, 3])).toBeCloseTo(0.1 * (1 + 0.9 + 0.81), 12);
+    expect(truncatedRbo([1, 2], [3, 4])).toBe(0);
+    // Unequal lengths: depth 3; d=3 sees a's 3rd element only: {1,2,5}&{1,2} = 2 -> 2/3 * 0.81
+    expect(truncatedRbo([1, 2, 5], [1, 2])).toBeCloseTo(0.1 * (1 + 0.9 + 0.54), 12);
+    expect(() => truncatedRbo([1], [1], 1)).toThrow(/p must be in \(0, 1\)/);
+  });
+
+  it("per-sample normalisation (the paper's normalize=True) reaches the SAE config; bad values are refused", () => {
+    const s = resolveJointSettings({ normalisation: "per-sample", lrDecay: "cosine" });
+    expect(jointSaeConfig(s, 20).normalisation).toBe("per-sample");
+    expect(jointSaeConfig(resolveJointSettings({ normalisation: "none" }), 20).normalisation).toBe("none");
+    expect(jointSaeConfig(resolveJointSettings({}), 20).normalisation).toBe("per-sample");
+    expect(() => resolveJointSettings({ normalisation: "layer" } as never)).toThrow(/normalisation/);
   });
 
   it("builds Matryoshka with 4 nested quarters and refuses k above the latents", () => {
