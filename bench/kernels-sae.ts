@@ -1,7 +1,8 @@
 /**
- * TopK SAE training steps for the benchmarks. `makeSaeStep` is the same computation as the PyTorch side
- * (bench/kernels-torch.py): pre = x W_enc + b_enc, relu, keep the top k per row, decode
- * z W_dec + b_dec, mean squared error, backward, Adam step.
+ * TopK SAE training steps for the benchmarks. `makeSaeStep` is the same computation as the naive dense
+ * PyTorch variant (`sae` in bench/kernels-torch.py; the reference PyTorch step is the sparse-decode
+ * `sae_sparse`): pre = x W_enc + b_enc, relu, keep the top k per row, decode z W_dec + b_dec, mean
+ * squared error, backward, Adam step.
  */
 import { makeSaeConfig } from "../src/sae/config.js";
 import type { LossConfig } from "../src/sae/losses/types.js";

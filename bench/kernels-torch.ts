@@ -27,7 +27,15 @@ export function findTorchPython(): { python: string; version: string } | { reaso
 /** Requests the Python side understands. */
 export type TorchRequest =
   | { op: "gemm"; m: number; k: number; n: number; warmup: number; repeats: number }
-  | { op: "sae"; batch: number; d: number; latents: number; k: number; warmup: number; repeats: number };
+  | {
+      op: "sae" | "sae_sparse" | "sae_sparse_autograd";
+      batch: number;
+      d: number;
+      latents: number;
+      k: number;
+      warmup: number;
+      repeats: number;
+    };
 
 /** One PyTorch process pinned to a thread count; `request` answers one timing at a time. */
 export class TorchServer {
@@ -54,14 +62,14 @@ export class TorchServer {
   }
 
   /** Sends one request and waits for its answer. */
-  async request(req: TorchRequest): Promise<{ ms: number }> {
+  async request(req: TorchRequest): Promise<{ ms: number; cpuMs?: number }> {
     this.proc.stdin.write(`${JSON.stringify(req)}\n`);
     const line = await this.lines.next();
     if (line.done) throw new Error(`PyTorch server with ${this.threads} thread(s) exited during ${req.op}`);
-    const out = JSON.parse(line.value) as { ms?: number; error?: string };
+    const out = JSON.parse(line.value) as { ms?: number; cpu_ms?: number; error?: string };
     if (out.error !== undefined || out.ms === undefined)
       throw new Error(`PyTorch server: ${out.error ?? "no timing"}`);
-    return { ms: out.ms };
+    return { ms: out.ms, ...(out.cpu_ms === undefined ? {} : { cpuMs: out.cpu_ms }) };
   }
 
   /** Ends the process. */

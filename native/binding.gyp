@@ -20,7 +20,9 @@
         "src/sparse.cc",
         "src/rows.cc",
         "src/elementwise.cc",
-        "src/pool.cc"
+        "src/pool.cc",
+        "src/sae.cc",
+        "src/lapack-inplace.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -42,12 +42,15 @@ export function easeWeights(x: Csr, lambda: number): Matrix {
   return p;
 }
 
-/** (X^T X + lambda I)^-1; the Gram matrix is only referenced here, so it can be freed before B is formed. */
+/**
+ * (X^T X + lambda I)^-1, inverted in place in the Gram matrix's own buffer (kernels().spdInverseInPlace),
+ * so the whole EASE fit holds one n x n float32 matrix at a time (G, then P, then B) instead of three.
+ */
 function regularisedInverse(x: Csr, lambda: number): Matrix {
   const g = gramMatrix(x);
   const n = g.rows;
   for (let i = 0; i < n; i++) g.data[i * n + i] += lambda;
-  return kernels().spdInverse(g);
+  return kernels().spdInverseInPlace(g);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { SparseCode } from "./types.js";
 
 /**
  * Products between a sparse code Z (rows x dSae) and the SAE's dense matrices, each with a sparse
- * path costing nnz * dIn (kernels().csrMm / csrTMm, plus a typed-array loop for the gradient on the
+ * path costing nnz * dIn (kernels().csrMm / csrTMm / sddmm / denseTCsr, for the gradient on the
  * code's support) and a dense path (kernels().gemm on a densified Z, costing rows * dSae * dIn at
  * BLAS speed). Latents are split into contiguous groups [bounds[g],
  * bounds[g+1]) so matryoshka prefixes share the code; plain SAEs have a single group.
@@ -89,7 +89,6 @@ export function decodeBackward(
   dVals: Float32Array,
   dense: boolean,
 ): void {
-  const n = wDec.cols;
   if (dense) {
     const k = kernels();
     for (let g = 0; g < grouping.count; g++) {
@@ -112,32 +111,10 @@ export function decodeBackward(
     const parts = splitByGroup(code, grouping);
     for (let g = 0; g < grouping.count; g++) kernels().csrTMm(codeAsCsr(parts[g]), gs[g], dWdec, 1, 1);
   }
-  const W = wDec.data;
-  const { groupOf } = grouping;
-  for (let r = 0; r < code.rows; r++) {
-    const off = r * n;
-    for (let p = code.indptr[r]; p < code.indptr[r + 1]; p++) {
-      const j = code.indices[p];
-      dVals[p] += dot(gs[groupOf[j]].data, off, W, j * n, n);
-    }
-  }
-}
-
-/** sum_c a[ao + c] * b[bo + c], four accumulators. */
-function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let c = 0;
-  for (; c + 4 <= n; c += 4) {
-    s0 += a[ao + c] * b[bo + c];
-    s1 += a[ao + c + 1] * b[bo + c + 1];
-    s2 += a[ao + c + 2] * b[bo + c + 2];
-    s3 += a[ao + c + 3] * b[bo + c + 3];
-  }
-  for (; c < n; c++) s0 += a[ao + c] * b[bo + c];
-  return s0 + s1 + s2 + s3;
+  // dVals[p] += <gs[g(j)]_r, W_dec[j]>: one sampled product (kernels().sddmm) per group's latent range.
+  const pattern = codeAsCsr(code);
+  for (let g = 0; g < grouping.count; g++)
+    kernels().sddmm(pattern, gs[g], wDec, dVals, grouping.bounds[g], grouping.bounds[g + 1]);
 }
 
 /** The code split into one code per latent group (the code itself when there is one group). */
@@ -194,9 +171,6 @@ export function encoderBackward(
     kernels().gemm(true, false, 1, c, dp, 1, dWenc);
     return;
   }
-  // dWenc += C^T dP = denseCsrT(C^T, dP^T): dense (dIn x rows) times the transpose of the sparse
-  // dP^T (dSae x rows), then one elementwise add.
-  const k = kernels();
-  const prod = k.denseCsrT(c.transpose(), codeAsCsr(code, dVals).transpose());
-  k.axpby(1, prod, 1, dWenc, dWenc);
+  // dWenc += C^T dP in one kernel call, written straight into W_enc's (dIn x dSae) layout.
+  kernels().denseTCsr(c, codeAsCsr(code, dVals), dWenc, 1, 1);
 }

@@ -10,6 +10,7 @@ import {
   requireNoOverlap,
   requireSquare,
   sameShape,
+  checkSddmm,
 } from "./checks.js";
 import { type NativeAddon, loadNative } from "./native.js";
 import { referenceKernels } from "./reference.js";
@@ -120,6 +121,20 @@ export const blasKernels: Kernels = {
     return c;
   },
 
+  denseTCsr(c, a, out, alpha = 1, beta = 0) {
+    assertShape(c.rows === a.rows, "denseTCsr", c, a);
+    const o = outMatrix("denseTCsr", out, c.cols, a.cols);
+    requireNoOverlap("denseTCsr", o.data, "out", c.data, "C");
+    native().denseTCsr(c.data, c.cols, a.indptr, a.indices, a.values, a.rows, a.cols, alpha, beta, o.data);
+    return o;
+  },
+
+  sddmm(a, g, w, vals, lo = 0, hi = a.cols) {
+    checkSddmm(a, g, w, vals, lo, hi);
+    native().sddmm(a.indptr, a.indices, a.rows, a.cols, g.data, w.data, g.cols, lo, hi, vals);
+    return vals;
+  },
+
   denseCsrT(a, b, out) {
     assertShape(a.cols === b.cols, "denseCsrT", a, b);
     const c = outMatrix("denseCsrT", out, a.rows, b.rows);
@@ -222,6 +237,12 @@ export const blasKernels: Kernels = {
     checkAdam(param, grad, m, v, h.step);
     if (param.length < SMALL) return referenceKernels.adamUpdate(param, grad, m, v, h);
     native().adamUpdate(param, grad, m, v, h.lr, h.beta1, h.beta2, h.eps, h.weightDecay, h.decoupled, h.step);
+  },
+
+  spdInverseInPlace(a) {
+    requireSquare("spdInverseInPlace", a);
+    native().spdInverseInPlace(a.data, a.rows);
+    return a;
   },
 
   spdInverse(a) {

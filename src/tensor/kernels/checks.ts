@@ -106,3 +106,22 @@ export function checkAdam(
   if (!Number.isInteger(step) || step < 1)
     throw new RangeError(`adamUpdate: step must be an integer >= 1, got ${step}`);
 }
+
+/** Shapes of sddmm (pattern m x n, G m x d, W n x d, vals of length nnz, 0 <= lo <= hi <= n). */
+export function checkSddmm(
+  a: { rows: number; cols: number; indptr: Int32Array },
+  g: { rows: number; cols: number },
+  w: { rows: number; cols: number },
+  vals: Float32Array,
+  lo: number,
+  hi: number,
+): void {
+  if (g.rows !== a.rows || w.rows !== a.cols || g.cols !== w.cols)
+    throw new RangeError(
+      `sddmm: shapes do not match: A ${a.rows}x${a.cols}, G ${g.rows}x${g.cols}, W ${w.rows}x${w.cols}`,
+    );
+  if (vals.length !== a.indptr[a.rows])
+    throw new RangeError(`sddmm: vals has length ${vals.length}, A stores ${a.indptr[a.rows]} entries`);
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 0 || lo > hi || hi > a.cols)
+    throw new RangeError(`sddmm: column range [${lo}, ${hi}) is not inside [0, ${a.cols})`);
+}

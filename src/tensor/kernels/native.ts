@@ -93,6 +93,34 @@ export interface NativeAddon {
     cols: number,
     out: Float32Array,
   ): void;
+  /** out (k x cols) = alpha * C^T A + beta * out; C dense rows x k, A CSR rows x cols. */
+  denseTCsr(
+    c: Float32Array,
+    k: number,
+    indptr: Int32Array,
+    indices: Int32Array,
+    values: Float32Array,
+    rows: number,
+    cols: number,
+    alpha: number,
+    beta: number,
+    out: Float32Array,
+  ): void;
+  /** vals[p] += <G[r], W[indices[p]]> for entries p of row r with lo <= indices[p] < hi. */
+  sddmm(
+    indptr: Int32Array,
+    indices: Int32Array,
+    rows: number,
+    cols: number,
+    g: Float32Array,
+    w: Float32Array,
+    n: number,
+    lo: number,
+    hi: number,
+    vals: Float32Array,
+  ): void;
+  /** A (n x n, SPD, lower triangle read) becomes A^-1 in place (spotrf + spotri). */
+  spdInverseInPlace(a: Float32Array, n: number): void;
   rowTopK(
     a: Float32Array,
     rows: number,

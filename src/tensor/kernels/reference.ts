@@ -10,6 +10,7 @@ import {
   requireNoOverlap,
   requireSquare,
   sameShape,
+  checkSddmm,
 } from "./checks.js";
 import type { AdamStep, Kernels, TopK } from "./types.js";
 
@@ -187,6 +188,39 @@ export const referenceKernels: Kernels = {
     return c;
   },
 
+  denseTCsr(c, a, out, alpha = 1, beta = 0) {
+    assertShape(c.rows === a.rows, "denseTCsr", c, a);
+    const o = outMatrix("denseTCsr", out, c.cols, a.cols);
+    requireNoOverlap("denseTCsr", o.data, "out", c.data, "C");
+    const k = c.cols;
+    const n = a.cols;
+    const acc = new Float64Array(k * n);
+    for (let r = 0; r < a.rows; r++) {
+      for (let p = a.indptr[r]; p < a.indptr[r + 1]; p++) {
+        const j = a.indices[p];
+        const v = a.values[p];
+        for (let i = 0; i < k; i++) acc[i * n + j] += c.data[r * k + i] * v;
+      }
+    }
+    for (let q = 0; q < k * n; q++) o.data[q] = alpha * acc[q] + (beta === 0 ? 0 : beta * o.data[q]);
+    return o;
+  },
+
+  sddmm(a, g, w, vals, lo = 0, hi = a.cols) {
+    checkSddmm(a, g, w, vals, lo, hi);
+    const d = g.cols;
+    for (let r = 0; r < a.rows; r++) {
+      for (let p = a.indptr[r]; p < a.indptr[r + 1]; p++) {
+        const j = a.indices[p];
+        if (j < lo || j >= hi) continue;
+        let s = 0;
+        for (let c = 0; c < d; c++) s += g.data[r * d + c] * w.data[j * d + c];
+        vals[p] += s;
+      }
+    }
+    return vals;
+  },
+
   denseCsrT(a, b, out) {
     assertShape(a.cols === b.cols, "denseCsrT", a, b);
     const c = outMatrix("denseCsrT", out, a.rows, b.rows);
@@ -342,6 +376,11 @@ export const referenceKernels: Kernels = {
       const upd = m[t] / bc1 / (Math.sqrt(v[t] / bc2) + h.eps);
       param[t] -= h.lr * (upd + (h.decoupled ? h.weightDecay * param[t] : 0));
     }
+  },
+
+  spdInverseInPlace(a) {
+    a.data.set(referenceKernels.spdInverse(a).data);
+    return a;
   },
 
   spdInverse(a) {

@@ -63,6 +63,17 @@ export interface Kernels {
   csrTMm(a: Csr, b: Matrix, out?: Matrix, alpha?: number, beta?: number): Matrix;
   /** A (dense m x k) * B^T (B sparse n x k) -> m x n. */
   denseCsrT(a: Matrix, b: Csr, out?: Matrix): Matrix;
+  /**
+   * C^T A (C dense m x k, A sparse m x n) -> k x n, out = alpha * C^T A + beta * out: the gradient of
+   * a dense-times-sparse product with respect to the dense factor, written in that factor's layout.
+   */
+  denseTCsr(c: Matrix, a: Csr, out?: Matrix, alpha?: number, beta?: number): Matrix;
+  /**
+   * Sampled dense-dense product on the pattern of A (sparse m x n; its values are ignored):
+   * vals[p] += <G[r, :], W[indices[p], :]> for each stored entry p of row r whose column lies in
+   * [lo, hi) (default all n), G m x d, W n x d. Adds into `vals` (length nnz(A)) and returns it.
+   */
+  sddmm(a: Csr, g: Matrix, w: Matrix, vals: Float32Array, lo?: number, hi?: number): Float32Array;
   /** Gram matrix A^T A (A sparse m x k) -> dense k x k, symmetric. */
   csrGram(a: Csr, out?: Matrix): Matrix;
   /** out[i, :] = s[i] * a[i, :] (each row scaled by its entry of s); out may be a. */
@@ -107,6 +118,11 @@ export interface Kernels {
 
   /** Inverse of a symmetric positive-definite matrix (Cholesky); throws if it is not SPD. */
   spdInverse(a: Matrix): Matrix;
+  /**
+   * Overwrites A (symmetric positive-definite, lower triangle read) with its inverse, needing no second
+   * n x n buffer; returns A. Throws if it is not SPD (A's contents are then unspecified).
+   */
+  spdInverseInPlace(a: Matrix): Matrix;
   /** Solves A X = B for symmetric positive-definite A (Cholesky); throws if it is not SPD. */
   spdSolve(a: Matrix, b: Matrix): Matrix;
 }
