@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "../errors.js";
 import { registerPurity } from "./arviv.js";
+import { registerColdStart } from "./cold-start.js";
 import { registerData } from "./data.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerLabel(program);
   registerNeurons(program);
   registerRecommend(program);
+  registerColdStart(program);
   registerPromote(program);
   registerSuppress(program);
   registerNudge(program);

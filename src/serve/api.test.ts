@@ -253,7 +253,7 @@ describe("serve API: client errors", () => {
     ["/api/neurons/3?k=51", 400, "k"],
     ["/api/neurons?sort=random", 400, "sort"],
     ["/api/neurons?includeDead=yes", 400, "includeDead"],
-    ["/api/neurons/3/reach?alpha=2", 400, "alpha"],
+    ["/api/neurons/3/reach?strength=2", 400, "strength"],
     ["/api/neurons/99/reach", 404, "j"],
   ];
   it.each(cases)("GET %s -> %i naming %s", async (path, status, field) => {

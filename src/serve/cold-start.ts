@@ -1,11 +1,8 @@
 import { z } from "zod";
-import {
-  coldStart,
-  codeReference,
-  MAX_COLD_START_KNOBS,
-  type CodeReference,
-} from "../pipeline/cold-start.js";
-import { resolveKnob, type KnobResolution } from "../pipeline/knobs.js";
+import { coldStart, MAX_COLD_START_KNOBS, measureCodeScale, type CodeScale } from "../pipeline/cold-start.js";
+import { resolveColdStartKnobs } from "../pipeline/cold-start-run.js";
+import { workspaceScales } from "./strength.js";
+import type { KnobResolution } from "../pipeline/knobs.js";
 import { describeItem, type ItemView } from "./item-view.js";
 import { labelOf, type NeuronLabelView } from "./steering.js";
 import { evenSample, userBatches } from "./user-batches.js";
@@ -20,7 +17,7 @@ export const ColdStartBody = z
         z
           .object({
             neuron: z.union([z.number().int().min(0), z.string().min(1).max(200)]),
-            /** In (0, 1]; checked by the cold-start service (src/pipeline/cold-start.ts). */
+            /** In [0, 1], the boost scale, summing to at most 1; checked by the cold-start service. */
             strength: z.number().default(1),
           })
           .strict(),
@@ -37,24 +34,22 @@ export type ColdStartBodyValue = z.infer<typeof ColdStartBody>;
 /** POST /api/cold-start response. */
 export interface ColdStartView {
   readonly n: number;
-  /** The code the list was decoded from: each neuron, its strength, level and activation (strength x level). */
+  /**
+   * The code the list was decoded from: each neuron, its strength (boost scale), shift amount,
+   * level (a typical user's activation mass) and activation (amount x level).
+   */
   readonly knobs: (NeuronLabelView & {
     neuron: number;
     strength: number;
+    amount: number;
     level: number;
     activation: number;
   })[];
+  /** The calibrated shift amount of the strengths' total (strength-scale.ts). */
+  readonly amount: number;
   /** What each string reference resolved to (concept knobs). */
   readonly resolved: KnobResolution[];
   readonly items: { rank: number; item: ItemView; score: number }[];
-}
-
-/** What hand-built codes are scaled by, from a sample of real users' codes. */
-interface CodeScale {
-  /** Median over the sampled users of the sum of their code's activations. */
-  readonly mass: number;
-  /** Per-sample statistics (SAEs that normalise per sample). */
-  readonly reference?: CodeReference;
 }
 
 const scales = new WeakMap<Workspace, CodeScale>();
@@ -66,21 +61,12 @@ export const CODE_SCALE_USERS = 1024;
 export function codeScale(ws: Workspace): CodeScale {
   let s = scales.get(ws);
   if (s === undefined) {
-    const masses: number[] = [];
-    let reference: CodeReference | undefined;
-    for (const { batch } of userBatches(ws.users, evenSample(ws.users.rows.rows, CODE_SCALE_USERS), 256)) {
-      const code = ws.sae.encode(ws.model.encodeUsers(batch));
-      for (let r = 0; r < code.rows; r++) {
-        let m = 0;
-        for (let p = code.indptr[r]; p < code.indptr[r + 1]; p++) m += code.values[p];
-        masses.push(m);
-      }
-      reference ??= codeReference(code);
-    }
-    masses.sort((a, b) => a - b);
-    const m = masses.length >> 1;
-    const mass = masses.length === 0 ? 0 : masses.length % 2 ? masses[m] : (masses[m - 1] + masses[m]) / 2;
-    s = { mass, ...(reference ? { reference } : {}) };
+    const sample = evenSample(ws.users.rows.rows, CODE_SCALE_USERS);
+    s = measureCodeScale(
+      ws.model,
+      ws.sae,
+      userBatches(ws.users, sample, 256).map((b) => b.batch),
+    );
     scales.set(ws, s);
   }
   return s;
@@ -98,28 +84,31 @@ export function typicalLevel(ws: Workspace, j: number): number {
 
 /**
  * A new user's recommendations from concept knobs alone, through the cold-start service
- * (src/pipeline/cold-start.ts): references resolve as steering knobs do (a "direction" concept
+ * (src/pipeline/cold-start.ts), on the boost's strength scale (the workspace's calibration, as the
+ * recommendation route uses): references resolve as steering knobs do (a "direction" concept
  * splits its strength over its neurons by weight).
  */
 export function coldStartForWorkspace(ws: Workspace, body: ColdStartBodyValue): ColdStartView {
-  const resolved: KnobResolution[] = [];
-  const knobs = body.knobs.flatMap((k) => {
-    if (typeof k.neuron === "number") return [{ neuron: k.neuron, strength: k.strength }];
-    const r = resolveKnob(ws.labels, k.neuron, { mapping: body.mapping }, "knobs");
-    resolved.push(r);
-    return r.neurons.map((x) => ({ neuron: x.neuron, strength: k.strength * x.weight }));
-  });
+  const { knobs, resolved, specs } = resolveColdStartKnobs(ws.labels, body.knobs, body.mapping);
   const level = (j: number): number => typicalLevel(ws, j);
-  const r = coldStart(ws.model, ws.sae, { knobs, n: body.n }, level, codeScale(ws).reference);
+  const r = coldStart(
+    ws.model,
+    ws.sae,
+    { knobs, n: body.n, scales: () => workspaceScales(ws), resolved: specs },
+    level,
+    codeScale(ws).reference,
+  );
   return {
     n: body.n,
     knobs: knobs.map((k, p) => ({
       neuron: k.neuron,
       strength: k.strength,
+      amount: r.code[p].amount,
       level: level(k.neuron),
       activation: r.code[p].activation,
       ...labelOf(ws, k.neuron),
     })),
+    amount: r.amount,
     resolved,
     items: Array.from(r.items, (i, p) => ({
       rank: p + 1,

@@ -1,7 +1,9 @@
 import { checkPromotion, promoteOverUsers, type PromotedUserRow } from "../pipeline/promotion.js";
+import { steeringOps } from "../pipeline/steering.js";
 import { recommend } from "../steer/index.js";
 import { describeItem, type ItemView } from "./item-view.js";
 import { labelOf, type NeuronLabelView } from "./steering.js";
+import { requestSteering } from "./strength.js";
 import { evenSample, userBatches } from "./user-batches.js";
 import type { Workspace } from "./workspace.js";
 
@@ -13,7 +15,10 @@ export const MAX_PROMOTE_USERS = 5000;
 /** How boosting one neuron for every user changes their lists. */
 export interface ReachView extends NeuronLabelView {
   readonly neuron: number;
-  readonly alpha: number;
+  /** The boost's strength on the people's scale (0 = unchanged, 1 = the concept dominates). */
+  readonly strength: number;
+  /** The serving operator's calibrated shift amount for that strength (strength-scale.ts). */
+  readonly amount: number;
   readonly n: number;
   readonly usersConsidered: number;
   /** Users whose code already activates the neuron. */
@@ -46,7 +51,10 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 let reachQueue: Promise<unknown> = Promise.resolve();
 
 /**
- * Boosts neuron j by share `alpha` for (a sample of) every user and reports who it reaches. The
+ * Boosts neuron j at `strength` (0..1, the scale of a boost in the recommendation route, bound to
+ * the same operator and calibration through requestSteering, so a user's list here is the one
+ * GET /api/users/:id/recommendations?boost=#j:strength gives) for (a sample of) every user and
+ * reports who it reaches. The
  * work is cut into slices of `sliceUsers` users with a turn of the event loop between slices, and
  * previews are queued one at a time, so other requests (GET /api/health, a user's list) are
  * answered between slices instead of waiting for the whole preview (it used to block the server for
@@ -55,12 +63,12 @@ let reachQueue: Promise<unknown> = Promise.resolve();
 export function neuronReach(
   ws: Workspace,
   j: number,
-  alpha: number,
+  strength: number,
   n: number,
   limit: number,
   opts: ReachOptions = {},
 ): Promise<ReachView> {
-  const run = reachQueue.then(() => computeReach(ws, j, alpha, n, limit, opts));
+  const run = reachQueue.then(() => computeReach(ws, j, strength, n, limit, opts));
   reachQueue = run.catch(() => undefined);
   return run;
 }
@@ -68,21 +76,20 @@ export function neuronReach(
 async function computeReach(
   ws: Workspace,
   j: number,
-  alpha: number,
+  strength: number,
   n: number,
   limit: number,
   opts: ReachOptions,
 ): Promise<ReachView> {
+  const { steering } = requestSteering(ws, { boost: [`#${j}:${strength}`], suppress: [] });
+  const steer = steeringOps(steering);
   const sample = evenSample(ws.users.rows.rows, MAX_REACH_USERS);
   const rows: { u: number; activation: number; entered: Int32Array }[] = [];
   const enteredCount = new Map<number, number>();
   const slices = userBatches(ws.users, sample, Math.max(1, opts.sliceUsers ?? REACH_SLICE_USERS));
   let done = 0;
   for (const { users, batch } of slices) {
-    const res = recommend(ws.model, ws.sae, batch, {
-      n,
-      steer: [{ kind: "boost", knobs: [{ neuron: j, alpha }] }],
-    });
+    const res = recommend(ws.model, ws.sae, batch, { n, ...(steer.length > 0 ? { steer } : {}) });
     res.users.forEach((r, b) => {
       const activation = r.neurons.find((a) => a.neuron === j)?.activation ?? 0;
       rows.push({ u: users[b], activation, entered: r.entered });
@@ -104,7 +111,8 @@ async function computeReach(
   return {
     neuron: j,
     ...labelOf(ws, j),
-    alpha,
+    strength,
+    amount: steering.amount ?? 0,
     n,
     usersConsidered: rows.length,
     usersActive: active,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readLabels } from "../concepts/labels.js";
 import type { Recommender } from "../models/types.js";
-import { promoteItem, recommend } from "../steer/index.js";
+import { promoteItem } from "../steer/index.js";
 import { createServer, startServer, type RunningServer } from "./api.js";
 import type { PromotionView, ReachView } from "./editor.js";
 import type { ErrorBody } from "./http-errors.js";
@@ -92,24 +92,44 @@ describe("serve API: neurons", () => {
     expect(deltas).toEqual([...deltas].sort((a, b) => b - a));
   });
 
-  it("previews a concept's reach exactly as boosting every user through the library", async () => {
+  it("previews a concept's reach on the boost's strength scale: each user as the recommendation route", async () => {
     const j = fx.world.conceptNeuron[0];
-    const r = await get<ReachView>(`/api/neurons/${j}/reach?alpha=0.4&n=10&limit=5`);
+    const r = await get<ReachView>(`/api/neurons/${j}/reach?strength=0.4&n=10&limit=200`);
     expect(r.status).toBe(200);
-    const ref = recommend(
-      fx.ws.model,
-      fx.ws.sae,
-      { rows: fx.world.dataset.matrix },
-      { n: 10, steer: [{ kind: "boost", knobs: [{ neuron: j, alpha: 0.4 }] }] },
-    );
-    const changed = ref.users.filter((u) => u.entered.length > 0).length;
-    const entered = ref.users.reduce((s, u) => s + u.entered.length, 0);
+    expect(r.body.strength).toBe(0.4);
+    expect(r.body.amount).toBeGreaterThan(0);
+    // every user's entered items = those of GET /api/users/:id/recommendations?boost=#j:0.4
+    const boost = encodeURIComponent(`#${j}:0.4`);
+    const byUser = new Map<string, string[]>();
+    for (const id of fx.ws.users.ids) {
+      const rec = await get<{ entered: string[] }>(
+        `/api/users/${encodeURIComponent(id)}/recommendations?n=10&boost=${boost}`,
+      );
+      byUser.set(id, rec.body.entered);
+    }
+    for (const u of r.body.users) {
+      const entered = byUser.get(u.id) ?? [];
+      expect(u.enteredCount).toBe(entered.length);
+      expect(u.entered.map((i) => i.id)).toEqual(entered.slice(0, 5));
+    }
+    const lists = [...byUser.values()];
+    const changed = lists.filter((e) => e.length > 0).length;
+    const entered = lists.reduce((a, e) => a + e.length, 0);
     expect(r.body.usersConsidered).toBe(300);
+    expect(r.body.users.length).toBe(200);
     expect(r.body.usersChanged).toBe(changed);
+    expect(changed).toBeGreaterThan(0);
     expect(r.body.meanEntered).toBeCloseTo(entered / 300, 12);
-    expect(r.body.users.length).toBe(5);
-    const most = Math.max(...ref.users.map((u) => u.entered.length));
-    expect(r.body.users[0].enteredCount).toBe(most);
+  });
+
+  it("strength 0 reaches nobody (every list unchanged)", async () => {
+    const j = fx.world.conceptNeuron[0];
+    const r = await get<ReachView>(`/api/neurons/${j}/reach?strength=0&n=10&limit=5`);
+    expect(r.status).toBe(200);
+    expect(r.body.amount).toBe(0);
+    expect(r.body.usersChanged).toBe(0);
+    expect(r.body.meanEntered).toBe(0);
+    expect(r.body.topEntered).toEqual([]);
   });
 });
 

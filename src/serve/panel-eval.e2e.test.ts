@@ -81,6 +81,13 @@ describe.skipIf(!hasChromium)("Evaluation view in headless Chromium", () => {
     await page.locator("#eval-purity svg.chart").waitFor();
     const charts = page.locator("#eval-steer svg.chart");
     expect(await charts.count()).toBe(2);
+    // .chart-row: the frontier and the strength curve side by side (same top, second to the right)
+    const [b0, b1] = [await charts.nth(0).boundingBox(), await charts.nth(1).boundingBox()];
+    expect(b0 && b1).toBeTruthy();
+    if (b0 && b1) {
+      expect(Math.abs(b1.y - b0.y)).toBeLessThan(2);
+      expect(b1.x).toBeGreaterThanOrEqual(b0.x + b0.width);
+    }
     for (let c = 0; c < 2; c++) {
       expect(await charts.nth(c).locator("path.series").count()).toBe(2);
       expect(await charts.nth(c).locator(".legend text").allTextContents()).toEqual(["k2k", "knob"]);

@@ -9,6 +9,7 @@ import { startServer, type RunningServer } from "./api.js";
 import { coldStartForWorkspace } from "./cold-start.js";
 import { explainForWorkspaceUser } from "./explain.js";
 import { recommendForUser } from "./steering.js";
+import { requestSteering } from "./strength.js";
 import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
 
 /**
@@ -89,7 +90,9 @@ describe.skipIf(!hasChromium)("panel flows in headless Chromium", () => {
     const { name, j } = inactiveConcept();
     await page.locator("#knob-search").fill(name.slice(0, 5).toLowerCase());
     await page.locator(`.knob-hit[data-neuron="${j}"]`).first().click();
-    const expected = recommendForUser(fx.ws, 0, 20, { boost: [{ neuron: j, alpha: 0.3 }], suppress: [] });
+    // what the API serves for a boost at strength 0.3 (the serving operator and calibration)
+    const steer = (...boost: string[]) => requestSteering(fx.ws, { boost, suppress: [] }).steering;
+    const expected = recommendForUser(fx.ws, 0, 20, steer(`${j}:0.3`));
     await expect.poll(listed).toEqual(expected.items.map((x) => x.item.id));
     expect(expected.entered.length).toBeGreaterThan(0); // the list changed
     expect(await page.locator(`.knob[data-neuron="${j}"]`).getAttribute("class")).toContain("moved");
@@ -104,7 +107,7 @@ describe.skipIf(!hasChromium)("panel flows in headless Chromium", () => {
     await page.locator("#why-table tbody tr").first().waitFor();
     const why = explainForWorkspaceUser(fx.ws, 0, {
       n: 20,
-      steering: { boost: [{ neuron: j, alpha: 0.3 }], suppress: [] },
+      steering: steer(`${j}:0.3`),
       top: 8,
       item: first.index,
     }).items[0].explanation.top;
@@ -122,13 +125,7 @@ describe.skipIf(!hasChromium)("panel flows in headless Chromium", () => {
     const k = (other as { neuron: number }).neuron;
     await page.locator(`#why-table tr[data-neuron="${k}"] .turn-knob`).click();
     await expect.poll(() => page.locator(`.knob[data-neuron="${k}"] input`).inputValue()).toBe("0.3");
-    const both = recommendForUser(fx.ws, 0, 20, {
-      boost: [
-        { neuron: j, alpha: 0.3 },
-        { neuron: k, alpha: 0.3 },
-      ],
-      suppress: [],
-    });
+    const both = recommendForUser(fx.ws, 0, 20, steer(`${j}:0.3`, `${k}:0.3`));
     await expect.poll(listed).toEqual(both.items.map((x) => x.item.id));
 
     // Reload: user, both knobs and the open explanation come back from the URL.
@@ -151,7 +148,7 @@ describe.skipIf(!hasChromium)("panel flows in headless Chromium", () => {
     await expect.poll(() => page.locator("#editor-target").getAttribute("data-neuron")).toBe(String(j));
     await expect.poll(() => page.locator("#editor-target").textContent()).toContain(label);
     await page.getByRole("button", { name: "Preview reach" }).click();
-    await expect.poll(() => page.locator("#reach h3").textContent()).toBe(`${label} at alpha 0.3`);
+    await expect.poll(() => page.locator("#reach h3").textContent()).toBe(`${label} at strength 0.3`);
     // Still the same neuron after the preview, and in the URL.
     expect(await page.locator("#editor-target").getAttribute("data-neuron")).toBe(String(j));
     expect(param("target")).toBe(String(j));
@@ -184,6 +181,21 @@ describe.skipIf(!hasChromium)("panel flows in headless Chromium", () => {
     await page.reload();
     await expect.poll(ids).toEqual(["#10", "#11", "#12", "#13", "#14"]);
     await expect.poll(() => page.locator("#neuron-card h2").textContent()).toContain("#12 ");
+    expect(errors).toEqual([]);
+  });
+
+  it("Back to a URL without a user clears the selected user, knobs and list", async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByRole("button", { name: /^u0 · / }).click();
+    await page.locator("#rec-list li").nth(19).waitFor();
+    expect(param("user")).toBe("u0");
+    await page.goBack();
+    await expect.poll(() => page.locator("#rec-list li").count()).toBe(0);
+    expect(param("user")).toBeNull();
+    expect(await page.locator("#user-title").textContent()).toBe("Recommendations");
+    expect(await page.locator("#rec-status").textContent()).toBe("Pick a user to see their recommendations.");
+    expect(await page.locator("#knobs .knob").count()).toBe(0);
+    expect(await page.locator('#user-list [aria-current="true"]').count()).toBe(0);
     expect(errors).toEqual([]);
   });
 

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { coldStart } from "../pipeline/cold-start.js";
 import { resolveKnob } from "../pipeline/knobs.js";
 import { createServer } from "./api.js";
-import { typicalLevel, type ColdStartView } from "./cold-start.js";
+import { codeScale, typicalLevel, type ColdStartView } from "./cold-start.js";
 import { neuronReach, type ReachView } from "./editor.js";
 import type { ErrorBody } from "./http-errors.js";
 import type { KnobSearchView } from "./knob-search.js";
+import { requestSteering, workspaceScales } from "./strength.js";
 import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
 
 let fx: ServeFixture;
@@ -63,7 +64,7 @@ describe("reach off the event loop", () => {
   it("serves the preview over HTTP from the sliced computation", async () => {
     const j = fx.world.conceptNeuron[0];
     const [http, direct] = await Promise.all([
-      get<ReachView>(`/api/neurons/${j}/reach?alpha=0.4&n=10&limit=3`),
+      get<ReachView>(`/api/neurons/${j}/reach?strength=0.4&n=10&limit=3`),
       neuronReach(fx.ws, j, 0.4, 10, 3, { sliceUsers: 300 }),
     ]);
     expect(http.status).toBe(200);
@@ -91,35 +92,67 @@ describe("POST /api/cold-start", () => {
       expect(r.status).toBe(200);
       const inConcept = r.body.items.filter((x) => fx.world.truth.itemConcept[x.item.index] === c).length;
       expect(inConcept).toBeGreaterThanOrEqual(9);
-      // Same list and scores as the service with the workspace's typical level.
-      const direct = coldStart(fx.ws.model, fx.ws.sae, { knobs: [{ neuron: j, strength: 1 }], n: 10 }, (n) =>
-        typicalLevel(fx.ws, n),
+      // Same list and scores as the service with the workspace's typical level and scales.
+      const direct = coldStart(
+        fx.ws.model,
+        fx.ws.sae,
+        { knobs: [{ neuron: j, strength: 1 }], n: 10, scales: () => workspaceScales(fx.ws) },
+        (n) => typicalLevel(fx.ws, n),
+        codeScale(fx.ws).reference,
       );
       expect(r.body.items.map((x) => x.item.index)).toEqual(Array.from(direct.items));
       expect(r.body.items[0].score).toBeCloseTo(direct.scores[0], 5);
-      // Strength 1: the neuron gets the median total activation of the users' codes.
+      // Strength 1 on the boost scale: the amount a boost "#j:1" gets in the recommendation route,
+      // times the median total activation of the users' codes.
+      const amount = requestSteering(fx.ws, { boost: [`#${j}:1`], suppress: [] }).steering.amount ?? NaN;
+      expect(r.body.amount).toBeCloseTo(amount, 12);
       const codes = fx.ws.sae.encode(fx.ws.model.encodeUsers({ rows: fx.world.dataset.matrix }));
       const masses = Array.from({ length: codes.rows }, (_, u) =>
         codes.values.slice(codes.indptr[u], codes.indptr[u + 1]).reduce((a, b) => a + b, 0),
       ).sort((a, b) => a - b);
-      expect(r.body.knobs[0].activation).toBeCloseTo((masses[149] + masses[150]) / 2, 5);
+      expect(r.body.knobs[0].level).toBeCloseTo((masses[149] + masses[150]) / 2, 5);
+      expect(r.body.knobs[0].activation).toBeCloseTo((amount * (masses[149] + masses[150])) / 2, 4);
       expect(r.body.knobs[0].label).toBe(fx.ws.labels.labels[String(j)].label);
     }
   });
 
-  it("resolves a concept name as steering does and halves the activation at strength 0.5", async () => {
+  it("resolves a concept name as steering does; strength 0.5 gets a boost's calibrated amount", async () => {
     const name = fx.world.truth.conceptNames[3];
     const j = resolveKnob(fx.ws.labels, name).neurons[0].neuron;
     const r = await post<ColdStartView>("/api/cold-start", { knobs: [{ neuron: name, strength: 0.5 }] });
     expect(r.status).toBe(200);
     expect(r.body.resolved[0].by).toBe("concept");
     expect(r.body.knobs[0].neuron).toBe(j);
-    expect(r.body.knobs[0].activation).toBeCloseTo(0.5 * r.body.knobs[0].level, 6);
+    const amount = requestSteering(fx.ws, { boost: [`#${j}:0.5`], suppress: [] }).steering.amount ?? NaN;
+    expect(amount).toBeGreaterThan(0);
+    expect(r.body.knobs[0].amount).toBeCloseTo(amount, 12);
+    expect(r.body.knobs[0].activation).toBeCloseTo(amount * r.body.knobs[0].level, 4);
     expect(r.body.items).toHaveLength(20);
   });
 
+  it("strength 0 is unchanged: the same (bias-only) list whichever knob, no activation", async () => {
+    const [a, b] = await Promise.all(
+      [fx.world.conceptNeuron[0], fx.world.conceptNeuron[1]].map((j) =>
+        post<ColdStartView>("/api/cold-start", { knobs: [{ neuron: j, strength: 0 }], n: 10 }),
+      ),
+    );
+    expect(a.status).toBe(200);
+    expect(a.body.amount).toBe(0);
+    expect(a.body.knobs[0].activation).toBe(0);
+    expect(a.body.items.map((x) => x.item.index)).toEqual(b.body.items.map((x) => x.item.index));
+    expect(a.body.items.map((x) => x.score)).toEqual(b.body.items.map((x) => x.score));
+  });
+
   it("rejects no knobs, bad strengths and unknown names with 400 naming body.knobs", async () => {
-    for (const knobs of [[], [{ neuron: 1, strength: 2 }], [{ neuron: "no such concept zzz" }]]) {
+    for (const knobs of [
+      [],
+      [{ neuron: 1, strength: 2 }],
+      [
+        { neuron: 1, strength: 0.6 },
+        { neuron: 2, strength: 0.6 },
+      ],
+      [{ neuron: "no such concept zzz" }],
+    ]) {
       const r = await post<ErrorBody>("/api/cold-start", { knobs });
       expect(r.status).toBe(400);
       expect(r.body.field).toBe("body.knobs");

@@ -6,6 +6,7 @@ import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, type RunningServer } from "./api.js";
 import { recommendForUser } from "./steering.js";
+import { requestSteering } from "./strength.js";
 import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
 
 /**
@@ -94,13 +95,15 @@ describe.skipIf(!hasChromium)("control panel in headless Chromium", () => {
     await slider.focus();
     for (let s = 0; s < 8; s++) await slider.press("ArrowRight");
     await expect.poll(() => page.locator("#rec-status").textContent()).toMatch(/entered/);
-    const expected = recommendForUser(fx.ws, 0, 20, { boost: [{ neuron: j, alpha: 0.4 }], suppress: [] });
+    // the panel's boost goes through the API's serving operator (strength 0.4, calibrated shift)
+    const { steering } = requestSteering(fx.ws, { boost: [`${j}:0.4`], suppress: [] });
+    const expected = recommendForUser(fx.ws, 0, 20, steering);
     await expect.poll(listed).toEqual(expected.items.map((x) => x.item.id));
     expect(await listed()).not.toEqual(before);
     expect(await page.locator("#rec-list li.entered").count()).toBe(expected.entered.length);
     expect(await page.locator("#left-list li").count()).toBe(expected.left.length);
     expect(await page.locator(".knob.moved .knob-name").textContent()).toBe(label);
-    expect(await slider.getAttribute("aria-valuetext")).toBe("boost 0.4");
+    expect(await slider.getAttribute("aria-valuetext")).toBe("strength 0.4");
     // The slider is labelled for screen readers by the neuron's label.
     expect(await page.getByLabel(new RegExp(`^${label} #${j}$`)).count()).toBe(1);
     await page.screenshot({ path: join(outDir, "panel.png"), fullPage: true });

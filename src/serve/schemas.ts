@@ -111,7 +111,7 @@ export const NeuronDetailQuery = z.object({ k: intParam(1, 50).default(20) }).st
 /** GET /api/neurons/:j/reach. */
 export const ReachQuery = z
   .object({
-    alpha: numParam(0, 1).default(0.3),
+    strength: numParam(0, 1).default(0.3),
     n: intParam(1, MAX_LIST).default(20),
     limit: intParam(1, 200).default(25),
   })

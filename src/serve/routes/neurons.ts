@@ -47,7 +47,7 @@ export function registerNeuronRoutes(app: FastifyInstance, ws: Workspace): void 
   app.get("/api/neurons/:j/reach", async (req) => {
     const j = neuronParam(ws, req.params);
     const q = parseRequest(ReachQuery, req.query, "query");
-    return neuronReach(ws, j, q.alpha, q.n, q.limit);
+    return neuronReach(ws, j, q.strength, q.n, q.limit);
   });
 
   app.put("/api/neurons/:j/label", async (req) => {

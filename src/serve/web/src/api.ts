@@ -76,19 +76,24 @@ const qs = (params: Record<string, string | number | undefined>): string => {
 
 const enc = encodeURIComponent;
 
-/** A knob as the panel holds it: > 0 boosts (alpha), < 0 suppresses (factor 1 + value). */
+/** A knob as the panel holds it: > 0 boosts (strength, 0..1), < 0 suppresses (factor 1 + value). */
 export interface KnobSetting {
   neuron: number;
   value: number;
 }
 
-/** The boost/suppress query parameters of a set of knobs (alphas scaled to sum to at most 1). */
-export function steeringParams(knobs: readonly KnobSetting[]): { boost?: string; suppress?: string } {
+/** The boosted knobs with their strengths scaled to sum to at most 1 (the API's limit), floored to 1e-4. */
+export function boostStrengths(knobs: readonly KnobSetting[]): KnobSetting[] {
   const boosts = knobs.filter((k) => k.value > 0);
   const total = boosts.reduce((s, k) => s + k.value, 0);
   const scale = total > 1 ? 1 / total : 1;
-  const boost = boosts
-    .map((k) => `${k.neuron}:${(Math.floor(k.value * scale * 1e4) / 1e4).toString()}`)
+  return boosts.map((k) => ({ neuron: k.neuron, value: Math.floor(k.value * scale * 1e4) / 1e4 }));
+}
+
+/** The boost/suppress query parameters of a set of knobs (strengths scaled to sum to at most 1). */
+export function steeringParams(knobs: readonly KnobSetting[]): { boost?: string; suppress?: string } {
+  const boost = boostStrengths(knobs)
+    .map((k) => `${k.neuron}:${k.value.toString()}`)
     .join(",");
   const suppress = knobs
     .filter((k) => k.value < 0)
@@ -114,20 +119,21 @@ export const api = {
   /** Why `item` is in the user's steered list (GET /api/users/:id/explain). */
   explain: (id: string, item: string, knobs: readonly KnobSetting[], n = 20) =>
     call<ExplainView>(`/api/users/${enc(id)}/explain${qs({ item, n, top: 8, ...steeringParams(knobs) })}`),
-  /** A new user's list from knobs alone (POST /api/cold-start; boosts only, value = strength). */
+  /** A new user's list from knobs alone (POST /api/cold-start; boosts only, on the boost's strength scale). */
   coldStart: (knobs: readonly KnobSetting[], n = 20, signal?: AbortSignal) =>
     call<ColdStartView>("/api/cold-start", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
-        knobs: knobs.filter((k) => k.value > 0).map((k) => ({ neuron: k.neuron, strength: k.value })),
+        knobs: boostStrengths(knobs).map((k) => ({ neuron: k.neuron, strength: k.value })),
         n,
       }),
       signal: signal ?? null,
     }),
   neuron: (j: number) => call<NeuronDetail>(`/api/neurons/${j}?k=20`),
-  reach: (j: number, alpha: number, n: number) =>
-    call<ReachView>(`/api/neurons/${j}/reach${qs({ alpha, n, limit: 25 })}`),
+  /** Who boosting neuron j at `strength` (0..1, as a boost) would reach (GET /api/neurons/:j/reach). */
+  reach: (j: number, strength: number, n: number) =>
+    call<ReachView>(`/api/neurons/${j}/reach${qs({ strength, n, limit: 25 })}`),
   items: (query: string) =>
     call<{ total: number; items: ItemView[] }>(`/api/items${qs({ query, limit: 20 })}`),
   promote: (id: string, neuron: number, strength: number, n: number) =>

@@ -17,8 +17,8 @@ export interface EditorView {
   refresh(): Promise<void>;
   /** The target neuron, if any. */
   readonly target: number | undefined;
-  /** Restores target, alpha and list length (from the URL). */
-  restore(target: number | undefined, alphaValue: number | undefined, nValue: number | undefined): void;
+  /** Restores target, boost strength and list length (from the URL). */
+  restore(target: number | undefined, strengthValue: number | undefined, nValue: number | undefined): void;
 }
 
 /** Builds the Editor view inside `root`. */
@@ -33,8 +33,15 @@ export function mountEditorView(root: HTMLElement): EditorView {
     view.pick(j);
     finder.clear();
   });
-  const alpha = h("input", { id: "editor-alpha", type: "range", min: 0, max: 1, step: 0.05, value: 0.3 });
-  const alphaOut = h("output", { for: "editor-alpha" }, "0.3");
+  const reachStrength = h("input", {
+    id: "editor-strength",
+    type: "range",
+    min: 0,
+    max: 1,
+    step: 0.05,
+    value: 0.3,
+  });
+  const reachStrengthOut = h("output", { for: "editor-strength" }, "0.3");
   const n = h("input", { id: "editor-n", type: "number", min: 1, max: 100, value: 20 });
   const reachBtn = h("button", { type: "submit", class: "primary" }, "Preview reach");
   const reachOut = h("div", { id: "reach", "aria-live": "polite" });
@@ -64,9 +71,9 @@ export function mountEditorView(root: HTMLElement): EditorView {
   const promoteOut = h("div", { id: "promote", "aria-live": "polite" });
   let item: ItemView | undefined;
 
-  alpha.addEventListener("input", () => {
-    alphaOut.textContent = alpha.value;
-    setParams({ alpha: alpha.value }, "replace");
+  reachStrength.addEventListener("input", () => {
+    reachStrengthOut.textContent = reachStrength.value;
+    setParams({ strength: reachStrength.value }, "replace");
   });
   n.addEventListener("change", () => setParams({ n: n.value }, "replace"));
   replace(
@@ -84,8 +91,8 @@ export function mountEditorView(root: HTMLElement): EditorView {
           { class: "form", onSubmit: (ev: Event) => (ev.preventDefault(), void runReach()) },
           finder.root,
           targetOut,
-          h("label", { for: "editor-alpha" }, "Boost share (alpha)"),
-          h("div", { class: "row" }, alpha, alphaOut),
+          h("label", { for: "editor-strength" }, "Boost strength (0 = unchanged, 1 = the concept dominates)"),
+          h("div", { class: "row" }, reachStrength, reachStrengthOut),
           h("label", { for: "editor-n" }, "List length"),
           n,
           h("div", { class: "row" }, reachBtn),
@@ -126,7 +133,7 @@ export function mountEditorView(root: HTMLElement): EditorView {
   const renderReach = (r: ReachView): void => {
     replace(
       reachOut,
-      h("h3", {}, `${neuronName(r.neuron, r.label)} at alpha ${r.alpha}`),
+      h("h3", {}, `${neuronName(r.neuron, r.label)} at strength ${r.strength}`),
       h(
         "dl",
         { class: "stats" },
@@ -196,7 +203,7 @@ export function mountEditorView(root: HTMLElement): EditorView {
     const j = target;
     replace(reachOut, h("p", { class: "muted" }, "Working…"));
     try {
-      renderReach(await api.reach(j, Number(alpha.value), Number(n.value)));
+      renderReach(await api.reach(j, Number(reachStrength.value), Number(n.value)));
     } catch (err) {
       replace(reachOut, h("p", { class: "error" }, errorText(err)));
     }
@@ -365,8 +372,8 @@ export function mountEditorView(root: HTMLElement): EditorView {
     },
     restore(t, a, len) {
       if (a !== undefined && a >= 0 && a <= 1) {
-        alpha.value = String(a);
-        alphaOut.textContent = alpha.value;
+        reachStrength.value = String(a);
+        reachStrengthOut.textContent = reachStrength.value;
       }
       if (len !== undefined && len >= 1 && len <= 100) n.value = String(Math.round(len));
       if (t !== undefined) view.pick(t);

@@ -78,10 +78,11 @@ async function restoreFromUrl(): Promise<void> {
     const jobs: Promise<void>[] = [];
     if (param("new") === "1") jobs.push(userView.startNewUser().then(() => userView.setKnobs(knobs)));
     else if (user) jobs.push(userView.selectUser(user).then(() => userView.setKnobs(knobs)));
+    else userView.clearUser(); // e.g. Back to before a user was picked
     const page = numParam("page");
     const neuron = numParam("neuron");
     jobs.push(neuronView.restore(param("q") ?? "", param("sort") ?? "id", page ? page - 1 : 0, neuron));
-    editorView.restore(numParam("target"), numParam("alpha"), numParam("n"));
+    editorView.restore(numParam("target"), numParam("strength"), numParam("n"));
     await Promise.all(jobs);
     const why = param("why");
     if (why && (user || param("new") === "1")) await userView.explain(why);

@@ -1,7 +1,7 @@
 /**
  * Every view's state in the URL's query string, so reload and back/forward restore it:
  * view (user | neurons | editor | eval), user (id) or new=1 (cold start), knobs ("j:v,j:v", v in [-1, 1]),
- * why (explained item id), q / sort / page / per / neuron (neuron browser; per = rows per page), target / alpha / n (editor).
+ * why (explained item id), q / sort / page / per / neuron (neuron browser; per = rows per page), target / strength / n (editor).
  */
 
 /** Keys the panel keeps in the URL. */
@@ -17,7 +17,7 @@ export type UrlKey =
   | "per"
   | "neuron"
   | "target"
-  | "alpha"
+  | "strength"
   | "n";
 
 /** The current value of a key (null when absent). */

@@ -14,6 +14,8 @@ export interface UserView {
   selectUser(id: string): Promise<void>;
   /** "New user" mode: no history, recommendations from the chosen knobs alone (cold start). */
   startNewUser(): Promise<void>;
+  /** No user selected (e.g. Back to a URL without one): clears the user, knobs and lists. */
+  clearUser(): void;
   addKnob(neuron: number, value: number): void;
   /** Sets every knob at once (from the URL) and re-ranks. */
   setKnobs(knobs: ReadonlyMap<number, number>): Promise<void>;
@@ -156,7 +158,7 @@ export function mountUserView(root: HTMLElement): UserView {
 
   const rows = new Map<number, KnobRow>();
   const knobText = (v: number): string =>
-    v > 0 ? `boost ${fmt(v, 2)}` : v < 0 ? `suppress ${Math.round(-v * 100)}%` : "unchanged";
+    v > 0 ? `strength ${fmt(v, 2)}` : v < 0 ? `suppress ${Math.round(-v * 100)}%` : "unchanged";
   const setRow = (k: KnobRow, v: number): void => {
     k.input.value = String(v);
     k.out.textContent = knobText(v);
@@ -340,7 +342,7 @@ export function mountUserView(root: HTMLElement): UserView {
       userTitle.textContent = `Recommendations for ${id}`;
       knobsTitle.textContent = `Knobs of ${id}`;
       knobsHelp.textContent =
-        "Each knob is a labelled SAE neuron active for this user; find any other by concept above. Right boosts the concept, left suppresses it. Click an item to see why it is there.";
+        "Each knob is a labelled SAE neuron active for this user; find any other by concept above. Right boosts the concept (strength 0 = unchanged to 1 = it dominates), left suppresses it. Click an item to see why it is there.";
       markCurrent(id);
       try {
         const u = await api.user(id);
@@ -371,10 +373,28 @@ export function mountUserView(root: HTMLElement): UserView {
       userTitle.textContent = "Recommendations for a new user";
       knobsTitle.textContent = "Knobs of a new user";
       knobsHelp.textContent =
-        "A new user has no history: find concept knobs and turn them up. The list is decoded from those knobs alone.";
+        "A new user has no history: find concept knobs and turn them up (strength 0 to 1, as a boost). The list is decoded from those knobs alone.";
       replace(history);
       for (const [j] of state.knobs) ensureKnob(j, null);
       await rerankNow();
+    },
+    clearUser() {
+      if (state.user === undefined && !state.newUser) return;
+      inflight?.abort();
+      seq++;
+      state.user = undefined;
+      state.newUser = false;
+      clearKnobs();
+      void why.show("", null, []);
+      markCurrent(undefined);
+      userTitle.textContent = "Recommendations";
+      knobsTitle.textContent = "Knobs";
+      knobsHelp.textContent = "";
+      replace(history);
+      replace(recs);
+      leftTitle.hidden = true;
+      replace(left);
+      status.textContent = "Pick a user to see their recommendations.";
     },
     addKnob(neuron: number, value: number) {
       state.knobs.set(neuron, value);
