@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from "commander";
 import { saeMetricsTable } from "../pipeline/sae-metrics.js";
 import type { SaeSettingsInput } from "../pipeline/sae-settings.js";
 import { trainSaeOnEmbeddings, trainSaeOnRun, type SaeRunResult } from "../pipeline/sae-run.js";
+import { trainSaeOnShards } from "../pipeline/sae-stream.js";
 import type { EpochSummary } from "../sae/trainer.js";
 import {
   addDataDirOption,
@@ -17,6 +18,9 @@ import { rerunCommand, withInterruptMessage } from "./interrupt.js";
 interface SaeTrainCliOptions extends SaeTrainingFlags {
   run?: string;
   embeddings?: string;
+  shards?: string;
+  bufferRows?: number;
+  column?: string;
   tensor?: string;
   valFraction?: number;
   arch: string;
@@ -87,6 +91,16 @@ export function registerSaeTrain(sae: Command): void {
       "--embeddings <file>",
       "embeddings of a model outside reclens: .npy, .safetensors, .csv or .parquet",
     )
+    .option(
+      "--shards <dir|glob>",
+      "stream sharded .npy (float32) / .parquet embeddings larger than memory (a directory or e.g. 'emb/part-*.npy')",
+    )
+    .option(
+      "--buffer-rows <n>",
+      "--shards: shuffle-buffer rows, the memory bound (default 262144)",
+      positiveIntArg,
+    )
+    .option("--column <name>", "--shards: the Parquet list<float> column (default: the only one)")
     .option("--tensor <name>", "safetensors: the tensor to read (default: the first 2-D tensor)")
     .option(
       "--val-fraction <f>",
@@ -112,8 +126,10 @@ export function registerSaeTrain(sae: Command): void {
   addSaeTrainingOptions(cmd);
   addDataDirOption(cmd);
   cmd.action(async (o: SaeTrainCliOptions) => {
-    if ((o.run === undefined) === (o.embeddings === undefined))
-      throw new InvalidArgumentError("give exactly one of --run <dir> or --embeddings <file>");
+    if ([o.run, o.embeddings, o.shards].filter((v) => v !== undefined).length !== 1)
+      throw new InvalidArgumentError(
+        "give exactly one of --run <dir> or --embeddings <file> (or --shards <dir|glob>)",
+      );
     const settings = {
       ...trainingSettings(o),
       architecture: o.arch,
@@ -147,7 +163,17 @@ type RunFlags = ReturnType<typeof progressOptions> & {
 
 async function run(o: SaeTrainCliOptions, settings: SaeSettingsInput, flags: RunFlags): Promise<void> {
   let r: SaeRunResult;
-  if (o.embeddings !== undefined) {
+  if (o.shards !== undefined) {
+    if (!o.out) throw new InvalidArgumentError("--out <dir> is required with --shards");
+    if (o.resume)
+      throw new InvalidArgumentError("--resume is not supported with --shards (no checkpoints yet)");
+    r = await trainSaeOnShards(o.shards, settings, {
+      out: o.out,
+      ...flags,
+      ...(o.bufferRows !== undefined ? { bufferRows: o.bufferRows } : {}),
+      ...(o.column !== undefined ? { column: o.column } : {}),
+    });
+  } else if (o.embeddings !== undefined) {
     if (!o.out) throw new InvalidArgumentError("--out <dir> is required with --embeddings");
     r = await trainSaeOnEmbeddings(o.embeddings, settings, {
       out: o.out,

@@ -1,0 +1,54 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { describe, expect, it, vi } from "vitest";
+import { loadSae } from "../sae/io.js";
+import { encodeNpyMatrix } from "../store/npy.js";
+import { Matrix } from "../tensor/matrix.js";
+import { Rng } from "../tensor/rng.js";
+import { buildProgram } from "./program.js";
+
+function quiet(cmd: Command): void {
+  cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  cmd.commands.forEach(quiet);
+}
+
+async function reclens(...args: string[]): Promise<string> {
+  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
+  const program = buildProgram();
+  quiet(program);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return log.mock.calls.map((c) => String(c[0])).join("\n");
+  } finally {
+    log.mockRestore();
+  }
+}
+
+describe("reclens sae train --shards", () => {
+  it("streams .npy shards through a bounded buffer and writes an SAE directory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "reclens-shards-cli-"));
+    for (let i = 0; i < 3; i++) {
+      const m = new Matrix(100, 8);
+      new Rng(i).fillNormal(m.data, 0, 1);
+      writeFileSync(join(dir, `part-${i}.npy`), encodeNpyMatrix(m));
+    }
+    writeFileSync(join(dir, "notes.txt"), "not a shard");
+    const out = join(dir, "sae");
+    const args = ["sae", "train", "--shards", join(dir, "part-*.npy"), "--buffer-rows", "64"];
+    await reclens(...args, "--out", out, "--epochs", "2", "--k", "2", "--batch-size", "16", "--quiet");
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    expect(manifest.config.source).toBe("shards");
+    expect(manifest.config.data.trainRows).toBe(300);
+    // 64 buffer rows + one batch of 16 held at most.
+    expect(manifest.config.stream).toEqual({ bufferRows: 64, peakRowsHeld: 80 });
+    const training = JSON.parse(readFileSync(join(out, "training.json"), "utf8"));
+    expect(training.epochs.map((e: { samples: number }) => e.samples)).toEqual([300, 300]);
+    expect(loadSae(out).dIn).toBe(8);
+    await expect(reclens(...args)).rejects.toThrow("--out <dir> is required with --shards");
+    await expect(reclens("sae", "train", "--shards", join(dir, "none-*.npy"), "--out", out)).rejects.toThrow(
+      `--shards ${join(dir, "none-*.npy")}: no .npy or .parquet shard files`,
+    );
+  });
+});
