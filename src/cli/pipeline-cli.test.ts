@@ -1,42 +1,20 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Command } from "commander";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { labelsPath, readLabels } from "../concepts/labels.js";
 import { startStub } from "../concepts/test-utils/llm-stub.js";
-import { plantedRun, type PlantedRun } from "../pipeline/testing.js";
+import type { PlantedRun } from "../pipeline/testing.js";
 import { createServer } from "../serve/api.js";
 import type { ErrorBody } from "../serve/http-errors.js";
 import { loadWorkspace } from "../serve/run-loader.js";
-import { buildProgram, runCli } from "./program.js";
+import { runCli } from "./program.js";
+import { plantedSaeRun, quietProgram, reclens, reclensJson as json } from "./test-utils/reclens.js";
 
 /** The whole SAE -> concepts -> steering command chain, run in-process on a planted run. */
 const root = mkdtempSync(join(tmpdir(), "reclens-cli-pipeline-"));
 let planted: PlantedRun;
 let run: string;
-
-function quiet(cmd: Command): void {
-  cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  cmd.commands.forEach(quiet);
-}
-
-/** Runs `reclens <args>` in-process and returns what it printed with console.log. */
-async function reclens(...args: string[]): Promise<string> {
-  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const program = buildProgram();
-  quiet(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return log.mock.calls.map((c) => String(c[0])).join("\n");
-  } finally {
-    log.mockRestore();
-  }
-}
-
-async function json<T>(...args: string[]): Promise<T> {
-  return JSON.parse(await reclens(...args)) as T;
-}
 
 interface Rec {
   items: { item: number; id: string; entered: boolean }[];
@@ -44,25 +22,8 @@ interface Rec {
 }
 
 beforeAll(async () => {
-  planted = await plantedRun(root);
+  planted = await plantedSaeRun(root);
   run = planted.ctx.dir;
-  await reclens(
-    "sae",
-    "train",
-    "--run",
-    run,
-    "--k",
-    "4",
-    "--expansion",
-    "2",
-    "--epochs",
-    "30",
-    "--lr",
-    "3e-3",
-    "--batch-size",
-    "32",
-    "--quiet",
-  );
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 afterEach(() => vi.unstubAllEnvs());
@@ -316,8 +277,7 @@ describe("one error family: the same bad input gets the same message on both edg
   async function cli(...args: string[]): Promise<{ code: number; message: string }> {
     const err = vi.spyOn(console, "error").mockImplementation(() => undefined);
     const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-    const program = buildProgram();
-    quiet(program);
+    const program = quietProgram();
     try {
       const code = await runCli(["node", "reclens", ...args], program);
       return { code, message: err.mock.calls.map((c) => String(c[0])).join("\n") };

@@ -1,35 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadRunSae } from "../pipeline/sae-ref.js";
 import { userBatchOf } from "../pipeline/recommend-run.js";
-import { plantedRun, type PlantedRun } from "../pipeline/testing.js";
+import type { PlantedRun } from "../pipeline/testing.js";
 import { recommend } from "../steer/recommend.js";
-import { buildProgram } from "./program.js";
+import { plantedSaeRun, reclens } from "./test-utils/reclens.js";
 
 /** `reclens recommend --clamp`, in-process on a planted run with a small SAE. */
 const root = mkdtempSync(join(tmpdir(), "reclens-cli-clamp-"));
 let planted: PlantedRun;
 let run: string;
-
-function quiet(cmd: Command): void {
-  cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  cmd.commands.forEach(quiet);
-}
-
-async function reclens(...args: string[]): Promise<string> {
-  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const program = buildProgram();
-  quiet(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return log.mock.calls.map((c) => String(c[0])).join("\n");
-  } finally {
-    log.mockRestore();
-  }
-}
 
 interface Rec {
   items: { item: number; id: string; score: number; entered: boolean }[];
@@ -39,25 +21,8 @@ interface Rec {
 }
 
 beforeAll(async () => {
-  planted = await plantedRun(root);
+  planted = await plantedSaeRun(root);
   run = planted.ctx.dir;
-  await reclens(
-    "sae",
-    "train",
-    "--run",
-    run,
-    "--k",
-    "4",
-    "--expansion",
-    "2",
-    "--epochs",
-    "30",
-    "--lr",
-    "3e-3",
-    "--batch-size",
-    "32",
-    "--quiet",
-  );
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

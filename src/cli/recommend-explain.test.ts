@@ -1,36 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExplainRunResult, ItemExplanation } from "../pipeline/explain.js";
-import { plantedRun } from "../pipeline/testing.js";
 import { createServer } from "../serve/api.js";
 import type { ExplainView } from "../serve/explain.js";
 import type { ErrorBody } from "../serve/http-errors.js";
 import { loadWorkspace } from "../serve/run-loader.js";
-import { buildProgram } from "./program.js";
+import { plantedSaeRun, reclens } from "./test-utils/reclens.js";
 
 /** `reclens recommend --explain` and GET /api/users/:id/explain, in-process on a planted ELSA run. */
 const root = mkdtempSync(join(tmpdir(), "reclens-cli-explain-"));
 let run: string;
-
-function quiet(cmd: Command): void {
-  cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  cmd.commands.forEach(quiet);
-}
-
-async function reclens(...args: string[]): Promise<string> {
-  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const program = buildProgram();
-  quiet(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return log.mock.calls.map((c) => String(c[0])).join("\n");
-  } finally {
-    log.mockRestore();
-  }
-}
 
 /** Every part of an explanation added up (must give the score). */
 function total(e: ItemExplanation): number {
@@ -45,12 +26,7 @@ function total(e: ItemExplanation): number {
 }
 
 beforeAll(async () => {
-  run = (await plantedRun(root)).ctx.dir;
-  await reclens(
-    ...["sae", "train", "--run", run, "--k", "4", "--expansion", "2", "--epochs", "30", "--lr", "3e-3"],
-    ...["--batch-size", "32", "--quiet"],
-  );
-  await reclens("label", run, "--json");
+  run = (await plantedSaeRun(root, { label: true })).ctx.dir;
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,34 +1,15 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RecommendRunResult } from "../pipeline/recommend-run.js";
 import { CALIBRATION_FILE } from "../pipeline/strength-scale.js";
-import { plantedRun } from "../pipeline/testing.js";
 import { strengthToAmount, type StrengthCalibration } from "../steer/calibration.js";
-import { buildProgram } from "./program.js";
+import { plantedSaeRun, reclens } from "./test-utils/reclens.js";
 
 /** `reclens recommend --boost "<ref>:<strength>" [--operator shift|blend]` on a planted ELSA run. */
 const root = mkdtempSync(join(tmpdir(), "reclens-cli-strength-"));
 let run: string;
-
-function quiet(cmd: Command): void {
-  cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  cmd.commands.forEach(quiet);
-}
-
-async function reclens(...args: string[]): Promise<string> {
-  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const program = buildProgram();
-  quiet(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return log.mock.calls.map((c) => String(c[0])).join("\n");
-  } finally {
-    log.mockRestore();
-  }
-}
 
 const recommend = async (...extra: string[]): Promise<RecommendRunResult> =>
   JSON.parse(
@@ -36,12 +17,7 @@ const recommend = async (...extra: string[]): Promise<RecommendRunResult> =>
   ) as RecommendRunResult;
 
 beforeAll(async () => {
-  run = (await plantedRun(root)).ctx.dir;
-  await reclens(
-    ...["sae", "train", "--run", run, "--k", "4", "--expansion", "2", "--epochs", "30", "--lr", "3e-3"],
-    ...["--batch-size", "32", "--quiet"],
-  );
-  await reclens("label", run, "--json");
+  run = (await plantedSaeRun(root, { label: true })).ctx.dir;
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,30 +1,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Command } from "commander";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadSae } from "../sae/io.js";
 import { encodeNpyMatrix } from "../store/npy.js";
 import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
-import { buildProgram } from "./program.js";
-
-function quiet(cmd: Command): void {
-  cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  cmd.commands.forEach(quiet);
-}
-
-async function reclens(...args: string[]): Promise<string> {
-  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const program = buildProgram();
-  quiet(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return log.mock.calls.map((c) => String(c[0])).join("\n");
-  } finally {
-    log.mockRestore();
-  }
-}
+import { reclens } from "./test-utils/reclens.js";
 
 describe("reclens sae train --shards", () => {
   it("streams .npy shards through a bounded buffer and writes an SAE directory", async () => {

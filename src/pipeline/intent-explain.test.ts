@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { buildProgram } from "../cli/program.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reclens } from "../cli/test-utils/reclens.js";
 import { timeOrderedItems } from "../data/splits/index.js";
 import { explainSaerec } from "../models/saerec-explain.js";
 import type { SaeRec } from "../models/saerec.js";
@@ -23,23 +22,6 @@ import { plantedSaerecRun } from "./intent-explain-testing.js";
 const root = mkdtempSync(join(tmpdir(), "reclens-intent-explain-"));
 const lib = join(root, "lib");
 let ctx: ModelRunContext;
-
-function quiet(cmd: Command): void {
-  cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  cmd.commands.forEach(quiet);
-}
-
-async function reclens(...args: string[]): Promise<string> {
-  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const program = buildProgram();
-  quiet(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return log.mock.calls.map((c) => String(c[0])).join("\n");
-  } finally {
-    log.mockRestore();
-  }
-}
 
 const partsSum = (it: IntentExplainResult["items"][number]): number =>
   it.sequence + it.bias + it.intents.reduce((s, p) => s + p.score, 0);

@@ -1,69 +1,41 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildProgram } from "../cli/program.js";
+import { reclens } from "../cli/test-utils/reclens.js";
 import { explainIntentsForUser } from "../pipeline/intent-explain.js";
 import { plantedSaerecRun } from "../pipeline/intent-explain-testing.js";
 import type { ModelRunContext } from "../pipeline/run-context.js";
-import { startServer, type RunningServer } from "./api.js";
+import type { RunningServer } from "./api.js";
 import { loadWorkspace } from "./run-loader.js";
+import { hasChromium, openPanelBrowser, type PanelBrowser } from "./test-utils/chromium.js";
 
 /**
  * The panel's SAERec intents box in headless Chromium (skipped without /usr/bin/chromium): for a
  * planted SAERec run, the selected user's list with the intents beside each item is the intents
  * service's, and unticking an intent re-ranks exactly as the service does with that intent off.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-const temps: string[] = [];
 let ctx: ModelRunContext;
 let server: RunningServer;
-let browser: BrowserContext;
+let browser: PanelBrowser;
 let page: Page;
 const errors: string[] = [];
 
-describe.skipIf(!existsSync(CHROMIUM))("panel intents box (SAERec run) in headless Chromium", () => {
+describe.skipIf(!hasChromium)("panel intents box (SAERec run) in headless Chromium", () => {
   beforeAll(async () => {
-    const root = mkdtempSync(join(tmpdir(), "reclens-intent-view-"));
-    temps.push(root);
+    browser = await openPanelBrowser("reclens-intent-view-web-");
+    page = browser.page;
+    const root = browser.tempDir("reclens-intent-view-");
     ctx = await plantedSaerecRun(root, join(root, "lib"));
-    const program = buildProgram();
-    program.exitOverride();
-    await program.parseAsync(
-      ["sae", "train", "--run", ctx.dir, "--k", "2", "--expansion", "2", "--epochs", "2", "--quiet"],
-      { from: "user" },
+    await reclens(
+      ...["sae", "train", "--run", ctx.dir, "--k", "2", "--expansion", "2", "--epochs", "2"],
+      "--quiet",
     );
-    const webRoot = join(root, "web");
-    const { build } = await import("vite");
-    await build({
-      configFile: join(repoRoot, "src/serve/web/vite.config.ts"),
-      logLevel: "silent",
-      build: { outDir: webRoot, emptyOutDir: true },
-    });
-    server = await startServer(await loadWorkspace(ctx.dir, { maxStatUsers: 20 }), { port: 0, webRoot });
-    const { chromium } = await import("playwright-core");
-    browser = await chromium.launchPersistentContext(join(root, "profile"), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-      ],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
+    server = await browser.serve(await loadWorkspace(ctx.dir, { maxStatUsers: 20 }));
     page.on("pageerror", (e) => errors.push(e.message));
   }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
-    await server?.close();
-    for (const t of temps) rmSync(t, { recursive: true, force: true });
   });
 
   const listed = (): Promise<string[]> =>

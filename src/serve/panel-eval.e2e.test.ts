@@ -1,75 +1,42 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ModelRunContext } from "../pipeline/run-context.js";
 import { writeOperators, writePurity } from "../pipeline/test-utils/run-plot-files.js";
 import { runLayout } from "../store/manifest.js";
-import { startServer, type RunningServer } from "./api.js";
+import type { RunningServer } from "./api.js";
+import { hasChromium, openPanelBrowser, repoRoot, type PanelBrowser } from "./test-utils/chromium.js";
 import { serveFixture } from "./test-utils/fixture.js";
 
 /**
  * End-to-end: the panel's Evaluation view (steer-eval frontier and purity charts drawn by Observable
  * Plot) in Debian's headless Chromium; skipped when /usr/bin/chromium is absent.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const outDir = join(repoRoot, "test-output");
 
 let withRun: RunningServer;
 let noRun: RunningServer;
-let ctx: BrowserContext;
+let browser: PanelBrowser;
 let page: Page;
-const temps: string[] = [];
 
 describe.skipIf(!hasChromium)("Evaluation view in headless Chromium", () => {
   beforeAll(async () => {
-    const webRoot = mkdtempSync(join(tmpdir(), "reclens-panel-eval-"));
-    const run = mkdtempSync(join(tmpdir(), "reclens-panel-eval-run-"));
-    temps.push(webRoot, run);
-    const { build } = await import("vite");
-    await build({
-      configFile: join(repoRoot, "src/serve/web/vite.config.ts"),
-      logLevel: "silent",
-      build: { outDir: webRoot, emptyOutDir: true },
-    });
+    browser = await openPanelBrowser("reclens-panel-eval-");
+    page = browser.page;
+    const run = browser.tempDir("reclens-panel-eval-run-");
     writeOperators(run);
     writePurity(join(run, "concepts"));
     const fx = await serveFixture();
     // only the run's directory layout is read by the plot routes
     const runCtx = { dir: run, layout: runLayout(run) } as unknown as ModelRunContext;
-    withRun = await startServer(
-      { ...fx.ws, run: { ctx: runCtx, saeDir: join(run, "sae") } },
-      { port: 0, webRoot },
-    );
-    noRun = await startServer(fx.ws, { port: 0, webRoot });
-    const profile = mkdtempSync(join(tmpdir(), "reclens-chromium-"));
-    temps.push(profile);
-    const { chromium } = await import("playwright-core");
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-      ],
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
+    withRun = await browser.serve({ ...fx.ws, run: { ctx: runCtx, saeDir: join(run, "sae") } });
+    noRun = await browser.serve(fx.ws);
     mkdirSync(outDir, { recursive: true });
   });
 
   afterAll(async () => {
-    await ctx?.close();
-    await withRun?.close();
-    await noRun?.close();
-    for (const t of temps) rmSync(t, { recursive: true, force: true });
+    await browser?.close();
   });
 
   it("draws the frontier and purity charts, legends inside the drawn charts", async () => {

@@ -1,15 +1,12 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveKnob } from "../pipeline/knobs.js";
-import { startServer, type RunningServer } from "./api.js";
+import type { RunningServer } from "./api.js";
 import { coldStartForWorkspace } from "./cold-start.js";
 import { explainForWorkspaceUser } from "./explain.js";
 import { recommendForUser } from "./steering.js";
 import { requestSteering } from "./strength.js";
+import { hasChromium, openPanelBrowser, type PanelBrowser } from "./test-utils/chromium.js";
 import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
 
 /**
@@ -18,52 +15,23 @@ import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
  * item" and turning its knob, the editor keeping the neuron it was opened with, the neuron list's
  * pages, a new user's cold start, and every view's state restored from the URL (reload, back).
  */
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
-
 let fx: ServeFixture;
 let server: RunningServer;
-let ctx: BrowserContext;
+let browser: PanelBrowser;
 let page: Page;
-const temps: string[] = [];
 const errors: string[] = [];
 
 describe.skipIf(!hasChromium)("panel flows in headless Chromium", () => {
   beforeAll(async () => {
-    const webRoot = mkdtempSync(join(tmpdir(), "reclens-panel-flows-"));
-    temps.push(webRoot);
-    const { build } = await import("vite");
-    await build({
-      configFile: join(repoRoot, "src/serve/web/vite.config.ts"),
-      logLevel: "silent",
-      build: { outDir: webRoot, emptyOutDir: true },
-    });
+    browser = await openPanelBrowser("reclens-panel-flows-");
+    page = browser.page;
     fx = await serveFixture();
-    server = await startServer(fx.ws, { port: 0, webRoot });
-    const profile = mkdtempSync(join(tmpdir(), "reclens-chromium-"));
-    temps.push(profile);
-    const { chromium } = await import("playwright-core");
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-      ],
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
+    server = await browser.serve(fx.ws);
     page.on("pageerror", (e) => errors.push(e.message));
   }, 120_000);
 
   afterAll(async () => {
-    await ctx?.close();
-    await server?.close();
-    for (const t of temps) rmSync(t, { recursive: true, force: true });
+    await browser?.close();
   });
 
   const listed = (): Promise<string[]> =>

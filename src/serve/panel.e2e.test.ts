@@ -1,68 +1,42 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import type { BrowserContext, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer, type RunningServer } from "./api.js";
+import type { RunningServer } from "./api.js";
 import { recommendForUser } from "./steering.js";
 import { requestSteering } from "./strength.js";
+import {
+  CHROMIUM,
+  hasChromium,
+  openPanelBrowser,
+  repoRoot,
+  type PanelBrowser,
+} from "./test-utils/chromium.js";
 import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
 
 /**
  * End-to-end: the built panel in real headless Chromium (Debian's `chromium` package; no browser
  * download). Skipped when /usr/bin/chromium is absent: install it with `apt-get install -y chromium`.
  */
-const CHROMIUM = "/usr/bin/chromium";
-const hasChromium = existsSync(CHROMIUM);
-const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 const outDir = join(repoRoot, "test-output");
 if (!hasChromium) console.warn(`panel e2e skipped: ${CHROMIUM} not found (apt-get install -y chromium)`);
 
 let fx: ServeFixture;
 let server: RunningServer;
-let ctx: BrowserContext;
+let browser: PanelBrowser;
 let page: Page;
-const temps: string[] = [];
 
 describe.skipIf(!hasChromium)("control panel in headless Chromium", () => {
   beforeAll(async () => {
-    const webRoot = mkdtempSync(join(tmpdir(), "reclens-panel-"));
-    temps.push(webRoot);
-    const { build } = await import("vite");
-    await build({
-      configFile: join(repoRoot, "src/serve/web/vite.config.ts"),
-      logLevel: "silent",
-      build: { outDir: webRoot, emptyOutDir: true },
-    });
+    browser = await openPanelBrowser("reclens-panel-");
+    page = browser.page;
     fx = await serveFixture();
-    server = await startServer(fx.ws, { port: 0, webRoot });
-    const profile = mkdtempSync(join(tmpdir(), "reclens-chromium-"));
-    temps.push(profile);
-    const { chromium } = await import("playwright-core");
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    });
-    page = ctx.pages()[0] ?? (await ctx.newPage());
+    server = await browser.serve(fx.ws);
     mkdirSync(outDir, { recursive: true });
   });
 
   afterAll(async () => {
-    await ctx?.close();
-    await server?.close();
-    for (const t of temps) rmSync(t, { recursive: true, force: true });
+    await browser?.close();
   });
 
   const listed = (): Promise<string[]> =>
