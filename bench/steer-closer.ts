@@ -15,11 +15,11 @@ import { openModelRun } from "../src/pipeline/run-context.js";
 import { loadRunSae } from "../src/pipeline/sae-ref.js";
 import { runItemActivations } from "../src/pipeline/run-labels.js";
 import { pickFamily, tfidfMappings } from "../src/pipeline/steer-eval-run.js";
-import { ensureCalibration, frontierOf } from "../src/pipeline/steer-operators-run.js";
+import { ensureCalibration, frontierOf, personalTarget } from "../src/pipeline/steer-operators-run.js";
 import { calibrateStrength, type StrengthCalibration } from "../src/steer/calibration.js";
 import { evaluateOperators, type PersonalOptions } from "../src/steer/operators-eval.js";
 import { bestShareAtKept, dominates } from "../src/steer/operators-frontier.js";
-import { knobPool, mixDirections, personalDirection, type CodeDirection } from "../src/steer/personal.js";
+import type { CodeDirection } from "../src/steer/personal.js";
 
 async function main(): Promise<void> {
   const [run, fam, which = "validation", ...variantArgs] = process.argv.slice(2);
@@ -72,21 +72,7 @@ async function main(): Promise<void> {
       loaded.sae,
       calPart,
       Int32Array.from({ length: n }, (_, q) => q),
-      {
-        target: (p) => {
-          const knob = knobOf(p.neuron);
-          const own = personalDirection(
-            z,
-            knobPool(z, knob, o.pool),
-            p.scores.data.subarray(p.row * p.scores.cols, (p.row + 1) * p.scores.cols),
-            p.seen,
-            p.row,
-            o.m,
-            o.within ? knob : undefined,
-          );
-          return own ? mixDirections(knob, own, o.mix ?? 1) : knob;
-        },
-      },
+      { target: personalTarget(z, knobOf, o) },
     );
   };
   console.log(`calibrations ${((performance.now() - t0) / 1000).toFixed(1)} s`);

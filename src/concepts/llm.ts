@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { describeIssues, parseWith } from "../store/validation.js";
 import { LlmCache, requestHash } from "./llm-cache.js";
+import { pickSetting as pick, postJson } from "./openai-http.js";
+
+export { networkErrorText } from "./openai-http.js";
 
 /**
  * Complete configuration of the OpenAI-compatible chat client. `baseUrl` includes the API prefix,
@@ -80,8 +83,6 @@ export function resolveLlmConfig(
   explicit: Partial<LlmConfig> = {},
   env: Record<string, string | undefined> = process.env,
 ): LlmConfig {
-  const pick = (v: string | undefined, e: string | undefined): string | undefined =>
-    v !== undefined && v.trim() !== "" ? v.trim() : e?.trim() || undefined;
   const baseUrl = pick(explicit.baseUrl, env.RECLENS_LLM_BASE_URL);
   const model = pick(explicit.model, env.RECLENS_LLM_MODEL);
   const apiKey = pick(explicit.apiKey, env.RECLENS_LLM_API_KEY);
@@ -143,24 +144,6 @@ export function parseJsonReply<S extends z.ZodType>(content: string, schema: S):
       `reply does not match the expected fields: ${describeIssues(r.error.issues).join("; ")}`,
     );
   return r.data;
-}
-
-/**
- * The message of a failed fetch with its cause: Node's fetch says only "fetch failed" and keeps
- * the reason (e.g. "connect ECONNREFUSED 127.0.0.1:9", "getaddrinfo ENOTFOUND host") in `cause`.
- */
-export function networkErrorText(err: unknown): string {
-  const parts: string[] = [];
-  let e: unknown = err;
-  for (let depth = 0; e !== undefined && e !== null && depth < 4; depth++) {
-    const x = e as { message?: unknown; code?: unknown; name?: unknown; cause?: unknown };
-    const msg = typeof x.message === "string" && x.message ? x.message : String(e);
-    const code = typeof x.code === "string" && !msg.includes(x.code) ? ` [${x.code}]` : "";
-    if (x.name === "TimeoutError") parts.push("timed out");
-    else if (!parts.some((p) => p.includes(msg))) parts.push(msg + code);
-    e = x.cause;
-  }
-  return parts.length > 1 ? `${parts[0]} (${parts.slice(1).join("; ")})` : (parts[0] ?? "unknown error");
 }
 
 /** Counting semaphore: at most `limit` callbacks run at once, the rest wait in FIFO order. */
@@ -264,33 +247,13 @@ export class LlmClient {
 
   private async attempt(url: string, body: object): Promise<Attempt> {
     this.stats.requests++;
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.config.apiKey) headers.authorization = `Bearer ${this.config.apiKey}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, {
-        method: "POST",
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.config.timeoutMs),
-      });
-    } catch (err) {
-      return { ok: false, retry: true, reason: `network error: ${networkErrorText(err)}` };
-    }
-    const text = await res.text().catch(() => "");
-    if (!res.ok) {
-      const retry = res.status === 429 || res.status >= 500;
-      const ra = Number(res.headers.get("retry-after"));
-      return {
-        ok: false,
-        retry,
-        status: res.status,
-        reason: `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`,
-        ...(Number.isFinite(ra) && ra >= 0 && res.headers.get("retry-after") !== null
-          ? { waitMs: ra * 1000 }
-          : {}),
-      };
-    }
+    const reply = await postJson(this.fetchFn, url, JSON.stringify(body), {
+      apiKey: this.config.apiKey,
+      timeoutMs: this.config.timeoutMs,
+      networkError: "network error",
+    });
+    if (!reply.ok) return reply;
+    const text = reply.text;
     let content: unknown;
     try {
       const doc = JSON.parse(text) as { choices?: { message?: { content?: unknown } }[] };

@@ -1,5 +1,5 @@
 import { BadInput, Unavailable } from "../errors.js";
-import { networkErrorText } from "../concepts/llm.js";
+import { pickSetting as pick, postJson } from "../concepts/openai-http.js";
 import { Matrix } from "../tensor/matrix.js";
 import { EmbeddingCache, embeddingKey } from "./embed-cache.js";
 import type { EmbedderInfo, TextEmbedder } from "./types.js";
@@ -49,8 +49,6 @@ export function resolveOpenAiEmbedderConfig(
   explicit: Partial<OpenAiEmbedderConfig> = {},
   env: Record<string, string | undefined> = process.env,
 ): OpenAiEmbedderConfig {
-  const pick = (v: string | undefined, e: string | undefined): string | undefined =>
-    v !== undefined && v.trim() !== "" ? v.trim() : e?.trim() || undefined;
   const baseUrl = pick(explicit.baseUrl, env.RECLENS_EMBED_BASE_URL);
   const model = pick(explicit.model, env.RECLENS_EMBED_MODEL);
   const apiKey = pick(explicit.apiKey, env.RECLENS_EMBED_API_KEY);
@@ -98,7 +96,8 @@ export interface EmbedderStats {
 }
 
 type Attempt =
-  { ok: true; vectors: Float32Array[] } | { ok: false; retry: boolean; reason: string; waitMs?: number };
+  | { ok: true; vectors: Float32Array[] }
+  | { ok: false; retry: boolean; reason: string; status?: number; waitMs?: number };
 
 /**
  * Client of any OpenAI-compatible `POST /v1/embeddings` endpoint: texts are looked up in the
@@ -209,31 +208,13 @@ export class OpenAiEmbedder implements TextEmbedder {
 
   private async attempt(url: string, body: string, count: number): Promise<Attempt> {
     this.stats.requests++;
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (this.config.apiKey) headers.authorization = `Bearer ${this.config.apiKey}`;
-    let res: Response;
-    try {
-      res = await this.fetchFn(url, {
-        method: "POST",
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.config.timeoutMs),
-      });
-    } catch (err) {
-      return { ok: false, retry: true, reason: `endpoint unreachable: ${networkErrorText(err)}` };
-    }
-    const text = await res.text().catch(() => "");
-    if (!res.ok) {
-      const ra = res.headers.get("retry-after");
-      const wait =
-        ra !== null && Number.isFinite(Number(ra)) && Number(ra) >= 0 ? Number(ra) * 1000 : undefined;
-      return {
-        ok: false,
-        retry: res.status === 429 || res.status >= 500,
-        reason: `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ""}`,
-        ...(wait !== undefined ? { waitMs: wait } : {}),
-      };
-    }
+    const reply = await postJson(this.fetchFn, url, body, {
+      apiKey: this.config.apiKey,
+      timeoutMs: this.config.timeoutMs,
+      networkError: "endpoint unreachable",
+    });
+    if (!reply.ok) return reply;
+    const text = reply.text;
     let data: unknown;
     try {
       data = (JSON.parse(text) as { data?: unknown }).data;

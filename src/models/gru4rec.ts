@@ -9,17 +9,16 @@ import { Matrix } from "../tensor/matrix.js";
 import { Adam } from "../tensor/optim/index.js";
 import type { Rng } from "../tensor/rng.js";
 import { saveArtifact, type ModelArtifact } from "./artifact.js";
-import { BaseRecommender, checkTrainMatrix } from "./base.js";
+import { BaseRecommender } from "./base.js";
 import type { ModelFactory } from "./registry.js";
-import { checkSequences, packTraining, type PackedSequences } from "./sequence-batch.js";
+import { checkSequences, type PackedSequences } from "./sequence-batch.js";
 import {
   batchSequences,
   encodeAllPositions,
   encodeLastPositions,
   type SequenceStates,
 } from "./sequence-encode.js";
-import { batches, runEpochs } from "./training.js";
-import { optimizerTrainingHooks } from "./training-state.js";
+import { runSequenceEpochs, trainableOrder, trainingSequences } from "./sequence-training.js";
 import type { FitContext, FitReport, UserBatch } from "./types.js";
 
 /** GRU4Rec hyperparameters; defaults after RecBole's cross-entropy GRU4Rec (hidden = dim). */
@@ -98,52 +97,28 @@ export class Gru4Rec extends BaseRecommender<Gru4RecConfig> {
   }
 
   async fit(train: Csr, ctx: FitContext): Promise<FitReport> {
-    checkTrainMatrix(this.name, train);
-    const seqs = ctx.sequences;
-    if (!seqs)
-      throw new Error(`${this.name}.fit: training sequences are required (FitContext.sequences is missing)`);
-    if (seqs.length !== train.rows)
-      throw new RangeError(
-        `${this.name}.fit: ${seqs.length} training sequences for ${train.rows} rows of the training matrix`,
-      );
-    checkSequences(`${this.name}.fit`, seqs, train.cols);
-    const trainable: number[] = [];
-    for (let u = 0; u < seqs.length; u++) if (seqs[u].length >= 2) trainable.push(u);
-    if (trainable.length === 0)
-      throw new RangeError(`${this.name}.fit: no training sequence has 2 or more items (nothing to predict)`);
+    const seqs = trainingSequences(this.name, train, ctx);
+    const order = trainableOrder(this.name, seqs);
     const c = this.config;
     const p = this.init(train.cols, ctx.rng);
     this.params = p;
     this.items = train.cols;
     const list = shapes(train.cols, c.dim).map(([name]) => p[name]);
     const opt = new Adam(list, { lr: c.lr });
-    const order = Int32Array.from(trainable);
     try {
-      return await runEpochs({
+      return await runSequenceEpochs({
         model: this,
-        epochs: c.epochs,
         ctx,
-        runEpoch: () => {
-          if (c.shuffle) ctx.rng.shuffle(order);
-          let total = 0;
-          let weight = 0;
-          for (const pick of batches(order, c.batchSize)) {
-            const batch = packTraining(seqs, c.maxLen, pick);
-            const t = new Tape();
-            const h = this.states(t, p, batch, ctx.rng);
-            const out = t.add(t.matmul(h, p["dense.w"]), p["dense.b"]);
-            const loss = tableSoftmaxCrossEntropy(t, out, p.item, batch.targets as Int32Array);
-            t.backward(loss);
-            opt.step();
-            opt.zeroGrad();
-            total += loss.item() * batch.rows;
-            weight += batch.rows;
-          }
-          return total / weight;
+        config: c,
+        seqs,
+        order,
+        weights: list,
+        optimizer: opt,
+        loss: (t, batch) => {
+          const h = this.states(t, p, batch, ctx.rng);
+          const out = t.add(t.matmul(h, p["dense.w"]), p["dense.b"]);
+          return tableSoftmaxCrossEntropy(t, out, p.item, batch.targets as Int32Array);
         },
-        snapshot: () => list.map((v) => v.value.data.slice()),
-        restore: (saved) => list.forEach((v, i) => v.value.data.set(saved[i])),
-        ...optimizerTrainingHooks(this.name, { weights: list, optimizer: opt, arrays: { order } }),
       });
     } finally {
       releaseGrad(list);

@@ -8,8 +8,9 @@ import { Matrix } from "../tensor/matrix.js";
 import { Adam } from "../tensor/optim/index.js";
 import type { Rng } from "../tensor/rng.js";
 import { saveArtifact, type ModelArtifact } from "./artifact.js";
-import { BaseRecommender, checkTrainMatrix } from "./base.js";
+import { BaseRecommender } from "./base.js";
 import type { ModelFactory } from "./registry.js";
+import { headsDivideDim, sasrecBackboneFields, sasrecTrainingFields } from "./sasrec-config.js";
 import { initParams, paramSpecs, sasrecForward, type SasRecParams } from "./sasrec-net.js";
 import { fuseIntents, initSpecs, intentParamSpecs, type Branch } from "./saerec-net.js";
 import { priorsFromArtifact, priorsTensors, type PriorsExtra } from "./saerec-priors-io.js";
@@ -21,30 +22,23 @@ import {
   type IntentStats,
 } from "./saerec-retrieval.js";
 import { IntentSlotter } from "./saerec-slots.js";
-import { checkSequences, packSequences, packTraining, type PackedSequences } from "./sequence-batch.js";
-import { batchSequences, type SequenceStates } from "./sequence-encode.js";
-import { batches, runEpochs } from "./training.js";
-import { optimizerTrainingHooks } from "./training-state.js";
+import { checkSequences, type PackedSequences } from "./sequence-batch.js";
+import {
+  batchSequences,
+  encodeAllPositions,
+  encodeLastPositions,
+  type SequenceStates,
+} from "./sequence-encode.js";
+import { runSequenceEpochs, trainableOrder, trainingSequences } from "./sequence-training.js";
 import type { FitContext, FitReport, UserBatch } from "./types.js";
 
-/** Sequences encoded per forward pass at inference (bounds memory), as sequence-encode.ts. */
-const ENCODE_CHUNK = 512;
-
-/** SAERec hyperparameters: SASRec's backbone (same defaults) plus the intent branches. */
+/**
+ * SAERec hyperparameters: SASRec's backbone and training fields (same defaults; `heads` also
+ * serves the intent branches, `dropout` also their outputs) plus the intent branches.
+ */
 export const SaeRecConfigSchema = z
   .object({
-    /** Hidden width d (the probing site). */
-    dim: z.number().int().min(1).max(4096).default(64),
-    /** Transformer blocks of the sequence branch. */
-    blocks: z.number().int().min(1).max(16).default(2),
-    /** Attention heads (sequence and intent branches); must divide dim. */
-    heads: z.number().int().min(1).max(16).default(1),
-    /** Longest history used: the last maxLen items of a sequence. */
-    maxLen: z.number().int().min(1).max(4096).default(50),
-    /** Dropout on embeddings, attention, feed-forward layers and intent-branch outputs. */
-    dropout: z.number().min(0).lt(1).default(0.5),
-    /** Feed-forward activation. */
-    activation: z.enum(["relu", "gelu"]).default("relu"),
+    ...sasrecBackboneFields,
     /**
      * Intent branches (the ablation switch): none (SASRec through this code), random (both
      * branches fed hashed random intents), personal, public, or both.
@@ -56,19 +50,10 @@ export const SaeRecConfigSchema = z
     personalK: z.number().int().min(1).max(256).default(5),
     /** Public intents (the same for every user). */
     publicK: z.number().int().min(1).max(256).default(5),
-    epochs: z.number().int().min(1).default(200),
-    /** Sequences per update. */
-    batchSize: z.number().int().min(1).default(128),
-    lr: z.number().positive().finite().default(1e-3),
-    /** L2 penalty on the item embeddings (Adam-coupled, as SASRec). */
-    l2: z.number().min(0).finite().default(0),
-    shuffle: z.boolean().default(true),
+    ...sasrecTrainingFields,
   })
   .strict()
-  .superRefine((c, ctx) => {
-    if (c.dim % c.heads !== 0)
-      ctx.addIssue({ code: "custom", message: `must divide dim ${c.dim}`, path: ["heads"], input: c.heads });
-  });
+  .superRefine(headsDivideDim);
 
 /** Complete SAERec config. */
 export type SaeRecConfig = z.infer<typeof SaeRecConfigSchema>;
@@ -172,15 +157,7 @@ export class SaeRec extends BaseRecommender<SaeRecConfig> {
   }
 
   async fit(train: Csr, ctx: FitContext): Promise<FitReport> {
-    checkTrainMatrix(this.name, train);
-    const seqs = ctx.sequences;
-    if (!seqs)
-      throw new Error(`${this.name}.fit: training sequences are required (FitContext.sequences is missing)`);
-    if (seqs.length !== train.rows)
-      throw new RangeError(
-        `${this.name}.fit: ${seqs.length} training sequences for ${train.rows} rows of the training matrix`,
-      );
-    checkSequences(`${this.name}.fit`, seqs, train.cols);
+    const seqs = trainingSequences(this.name, train, ctx);
     const c = this.config;
     const branches = this.branches;
     if (branches.length > 0) {
@@ -196,10 +173,7 @@ export class SaeRec extends BaseRecommender<SaeRecConfig> {
       this.priors = undefined;
       this.stats = undefined;
     }
-    const trainable: number[] = [];
-    for (let u = 0; u < seqs.length; u++) if (seqs[u].length >= 2) trainable.push(u);
-    if (trainable.length === 0)
-      throw new RangeError(`${this.name}.fit: no training sequence has 2 or more items (nothing to predict)`);
+    const order = trainableOrder(this.name, seqs);
     const p = initParams(train.cols, c, ctx.rng);
     const extra = this.priors ? intentParamSpecs(this.priors.vectors.cols, branches, c) : [];
     initSpecs(extra, ctx.rng, p);
@@ -210,34 +184,21 @@ export class SaeRec extends BaseRecommender<SaeRecConfig> {
       [{ params: [p.item], weightDecay: c.l2 }, { params: list.filter((v) => v !== p.item) }],
       { lr: c.lr, beta2: 0.98 },
     );
-    const order = Int32Array.from(trainable);
     const slotter = branches.length > 0 ? this.slotter() : undefined;
     const cache = slotter?.trainingCache(seqs);
-    return runEpochs({
+    return runSequenceEpochs({
       model: this,
-      epochs: c.epochs,
       ctx,
-      runEpoch: () => {
-        if (c.shuffle) ctx.rng.shuffle(order);
-        let total = 0;
-        let weight = 0;
-        for (const pick of batches(order, c.batchSize)) {
-          const batch = packTraining(seqs, c.maxLen, pick);
-          const t = new Tape();
-          const inputs = slotter?.trainingInputs(batch, seqs, pick, cache as Int32Array[]);
-          const h = this.network(t, batch, inputs, ctx.rng);
-          const loss = tableSoftmaxCrossEntropy(t, h, p.item, batch.targets as Int32Array);
-          t.backward(loss);
-          opt.step();
-          opt.zeroGrad();
-          total += loss.item() * batch.rows;
-          weight += batch.rows;
-        }
-        return total / weight;
+      config: c,
+      seqs,
+      order,
+      weights: list,
+      optimizer: opt,
+      loss: (t, batch, pick) => {
+        const inputs = slotter?.trainingInputs(batch, seqs, pick, cache as Int32Array[]);
+        const h = this.network(t, batch, inputs, ctx.rng);
+        return tableSoftmaxCrossEntropy(t, h, p.item, batch.targets as Int32Array);
       },
-      snapshot: () => list.map((v) => v.value.data.slice()),
-      restore: (saved) => list.forEach((v, i) => v.value.data.set(saved[i])),
-      ...optimizerTrainingHooks(this.name, { weights: list, optimizer: opt, arrays: { order } }),
     });
   }
 
@@ -266,19 +227,6 @@ export class SaeRec extends BaseRecommender<SaeRecConfig> {
     return this.network(t, packed, inputs).value;
   }
 
-  /** Runs the inference forward pass over `seqs` in chunks of ENCODE_CHUNK sequences. */
-  private encodeChunks(
-    seqs: readonly Int32Array[],
-    all: boolean,
-    each: (start: number, packed: PackedSequences, states: Matrix) => void,
-  ): void {
-    for (let s = 0; s < seqs.length; s += ENCODE_CHUNK) {
-      const pick = Int32Array.from({ length: Math.min(ENCODE_CHUNK, seqs.length - s) }, (_, i) => s + i);
-      const packed = packSequences(seqs, this.config.maxLen, pick);
-      each(s, packed, this.forward(seqs, packed, pick, all));
-    }
-  }
-
   /**
    * Fused states (no dropout) at every position of each sequence's last `maxLen` items, each with
    * the personal intents of its own prefix: what SAEs are trained on.
@@ -286,20 +234,10 @@ export class SaeRec extends BaseRecommender<SaeRecConfig> {
   encodePositions(sequences: readonly Int32Array[]): SequenceStates {
     this.requireFitted("encodePositions");
     checkSequences(`${this.name}.encodePositions`, sequences, this.items);
-    const d = this.config.dim;
-    const offsets = new Int32Array(sequences.length + 1);
-    const parts: Matrix[] = [];
-    this.encodeChunks(sequences, true, (s, packed, h) => {
-      parts.push(h);
-      for (let b = 0; b < packed.lengths.length; b++) offsets[s + b + 1] = offsets[s + b] + packed.lengths[b];
-    });
-    const states = new Matrix(offsets[sequences.length], d);
-    let o = 0;
-    for (const m of parts) {
-      states.data.set(m.data, o);
-      o += m.data.length;
-    }
-    return { states, offsets };
+    const { maxLen, dim } = this.config;
+    return encodeAllPositions(sequences, maxLen, dim, (packed, pick) =>
+      this.forward(sequences, packed, pick, true),
+    );
   }
 
   /**
@@ -310,16 +248,16 @@ export class SaeRec extends BaseRecommender<SaeRecConfig> {
   encodeUsers(batch: UserBatch): Matrix {
     this.checkBatch(batch, "encodeUsers");
     const seqs = batchSequences(`${this.name}.encodeUsers`, batch, this.items);
-    const d = this.config.dim;
-    const z = new Matrix(seqs.length, d);
-    const empty = seqs.some((s) => s.length === 0) ? this.emptyState() : undefined;
-    this.encodeChunks(seqs, false, (s, packed, h) => {
-      for (let b = 0; b < packed.lengths.length; b++) {
-        const n = packed.lengths[b];
-        z.data.set(n > 0 ? h.row(packed.starts[b] + n - 1) : (empty as Float32Array), (s + b) * d);
-      }
-    });
-    return z;
+    const { maxLen, dim } = this.config;
+    // The empty state costs a forward pass of the intent branches: only computed when it is used.
+    const empty = seqs.some((s) => s.length === 0) ? this.emptyState() : new Float32Array(0);
+    return encodeLastPositions(
+      seqs,
+      maxLen,
+      dim,
+      (packed, pick) => this.forward(seqs, packed, pick, false),
+      empty,
+    );
   }
 
   /** Scores z E^T (users x items). */

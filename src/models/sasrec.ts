@@ -9,36 +9,25 @@ import { Matrix } from "../tensor/matrix.js";
 import { Adam } from "../tensor/optim/index.js";
 import type { Rng } from "../tensor/rng.js";
 import { saveArtifact, type ModelArtifact } from "./artifact.js";
-import { BaseRecommender, checkTrainMatrix } from "./base.js";
+import { BaseRecommender } from "./base.js";
 import type { ModelFactory } from "./registry.js";
 import { SequenceNegatives } from "./sasrec-negatives.js";
+import { headsDivideDim, sasrecBackboneFields, sasrecTrainingFields } from "./sasrec-config.js";
 import { initParams, paramSpecs, sasrecForward, type SasRecParams } from "./sasrec-net.js";
-import { checkSequences, packTraining, type PackedSequences } from "./sequence-batch.js";
+import { checkSequences, type PackedSequences } from "./sequence-batch.js";
 import {
   batchSequences,
   encodeAllPositions,
   encodeLastPositions,
   type SequenceStates,
 } from "./sequence-encode.js";
-import { batches, runEpochs } from "./training.js";
-import { optimizerTrainingHooks } from "./training-state.js";
+import { runSequenceEpochs, trainableOrder, trainingSequences } from "./sequence-training.js";
 import type { FitContext, FitReport, UserBatch } from "./types.js";
 
 /** SASRec hyperparameters; defaults follow Kang & McAuley (2018) on sparse data (Beauty). */
 export const SasRecConfigSchema = z
   .object({
-    /** Hidden width d (the probing site). */
-    dim: z.number().int().min(1).max(4096).default(64),
-    /** Transformer blocks. */
-    blocks: z.number().int().min(1).max(16).default(2),
-    /** Attention heads; must divide dim. */
-    heads: z.number().int().min(1).max(16).default(1),
-    /** Longest history used: the last maxLen items of a sequence. */
-    maxLen: z.number().int().min(1).max(4096).default(50),
-    /** Dropout on embeddings, attention weights and feed-forward layers. */
-    dropout: z.number().min(0).lt(1).default(0.5),
-    /** Feed-forward activation. */
-    activation: z.enum(["relu", "gelu"]).default("relu"),
+    ...sasrecBackboneFields,
     /**
      * "ce": full softmax over all items at every position (chunked); "bce": one negative per
      * position outside the user's sequence (the original); "sampled": sampled softmax.
@@ -48,19 +37,10 @@ export const SasRecConfigSchema = z
     negatives: z.number().int().min(1).max(100000).default(100),
     /** "sampled" only: one set of negatives for the whole batch (one gemm) or a set per position. */
     negativeSharing: z.enum(["batch", "position"]).default("batch"),
-    epochs: z.number().int().min(1).default(200),
-    /** Sequences per update. */
-    batchSize: z.number().int().min(1).default(128),
-    lr: z.number().positive().finite().default(1e-3),
-    /** L2 penalty on the item embeddings (added to their gradient as l2 * E, Adam-coupled). */
-    l2: z.number().min(0).finite().default(0),
-    shuffle: z.boolean().default(true),
+    ...sasrecTrainingFields,
   })
   .strict()
-  .superRefine((c, ctx) => {
-    if (c.dim % c.heads !== 0)
-      ctx.addIssue({ code: "custom", message: `must divide dim ${c.dim}`, path: ["heads"], input: c.heads });
-  });
+  .superRefine(headsDivideDim);
 
 /** Complete SASRec config. */
 export type SasRecConfig = z.infer<typeof SasRecConfigSchema>;
@@ -95,21 +75,9 @@ export class SasRec extends BaseRecommender<SasRecConfig> {
   }
 
   async fit(train: Csr, ctx: FitContext): Promise<FitReport> {
-    checkTrainMatrix(this.name, train);
-    const seqs = ctx.sequences;
-    if (!seqs)
-      throw new Error(`${this.name}.fit: training sequences are required (FitContext.sequences is missing)`);
-    if (seqs.length !== train.rows) {
-      throw new RangeError(
-        `${this.name}.fit: ${seqs.length} training sequences for ${train.rows} rows of the training matrix`,
-      );
-    }
-    checkSequences(`${this.name}.fit`, seqs, train.cols);
+    const seqs = trainingSequences(this.name, train, ctx);
     const c = this.config;
-    const trainable: number[] = [];
-    for (let u = 0; u < seqs.length; u++) if (seqs[u].length >= 2) trainable.push(u);
-    if (trainable.length === 0)
-      throw new RangeError(`${this.name}.fit: no training sequence has 2 or more items (nothing to predict)`);
+    const order = trainableOrder(this.name, seqs);
     const p = initParams(train.cols, c, ctx.rng);
     this.params = p;
     this.items = train.cols;
@@ -118,32 +86,17 @@ export class SasRec extends BaseRecommender<SasRecConfig> {
       [{ params: [p.item], weightDecay: c.l2 }, { params: list.filter((v) => v !== p.item) }],
       { lr: c.lr, beta2: 0.98 },
     );
-    const order = Int32Array.from(trainable);
     const sampler = new SequenceNegatives(train.cols);
-    return runEpochs({
+    return runSequenceEpochs({
       model: this,
-      epochs: c.epochs,
       ctx,
-      runEpoch: () => {
-        if (c.shuffle) ctx.rng.shuffle(order);
-        let total = 0;
-        let weight = 0;
-        for (const pick of batches(order, c.batchSize)) {
-          const batch = packTraining(seqs, c.maxLen, pick);
-          const t = new Tape();
-          const h = sasrecForward(t, p, batch, c, ctx.rng);
-          const loss = this.loss(t, h, batch, seqs, pick, sampler, ctx.rng);
-          t.backward(loss);
-          opt.step();
-          opt.zeroGrad();
-          total += loss.item() * batch.rows;
-          weight += batch.rows;
-        }
-        return total / weight;
-      },
-      snapshot: () => list.map((v) => v.value.data.slice()),
-      restore: (saved) => list.forEach((v, i) => v.value.data.set(saved[i])),
-      ...optimizerTrainingHooks(this.name, { weights: list, optimizer: opt, arrays: { order } }),
+      config: c,
+      seqs,
+      order,
+      weights: list,
+      optimizer: opt,
+      loss: (t, batch, pick) =>
+        this.loss(t, sasrecForward(t, p, batch, c, ctx.rng), batch, seqs, pick, sampler, ctx.rng),
     });
   }
 

@@ -13,8 +13,11 @@ export interface SequenceStates {
 /** Sequences encoded per forward pass at inference (bounds memory). */
 const ENCODE_CHUNK = 512;
 
-/** Maps packed rows to their states (rows x d), e.g. a model's inference forward pass. */
-export type PackedForward = (packed: PackedSequences) => Matrix;
+/**
+ * Maps packed rows to their states (rows x d), e.g. a model's inference forward pass; `pick` holds
+ * the indices (into the encoded sequences) of the packed sequences, in order.
+ */
+export type PackedForward = (packed: PackedSequences, pick: Int32Array) => Matrix;
 
 /** Packs `sequences` (their last maxLen items) in chunks and runs `forward` on each chunk. */
 function forChunks(
@@ -24,9 +27,9 @@ function forChunks(
   each: (start: number, packed: PackedSequences, states: Matrix) => void,
 ): void {
   for (let s = 0; s < sequences.length; s += ENCODE_CHUNK) {
-    const pick = Array.from({ length: Math.min(ENCODE_CHUNK, sequences.length - s) }, (_, i) => s + i);
+    const pick = Int32Array.from({ length: Math.min(ENCODE_CHUNK, sequences.length - s) }, (_, i) => s + i);
     const packed = packSequences(sequences, maxLen, pick);
-    each(s, packed, forward(packed));
+    each(s, packed, forward(packed, pick));
   }
 }
 

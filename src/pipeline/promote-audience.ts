@@ -10,6 +10,7 @@ import {
 } from "../steer/promote-audience.js";
 import { evenSubset, populationBatches, type Population, type ResolvedConcept } from "./audience.js";
 import { checkPromotion } from "./promotion.js";
+import { latentItemMass } from "./suppression.js";
 
 /**
  * The audience promotion service (`reclens promote --audience`, POST /api/items/:id/promote-audience,
@@ -140,17 +141,7 @@ function chooseNeuron(
   const gainA = (j: number): number => a.gain[j] / a.users;
   const gainO = (j: number): number => (o && o.users > 0 ? o.gain[j] / o.users : 0);
   const posA = (j: number): number => a.positive[j] / a.users;
-  const code = sae.encode(items);
-  const mass = new Float64Array(sae.dSae);
-  const inConcept = new Float64Array(sae.dSae);
-  const count = new Float64Array(sae.dSae);
-  for (let i = 0; i < code.rows; i++)
-    for (let p = code.indptr[i]; p < code.indptr[i + 1]; p++) {
-      const j = code.indices[p];
-      mass[j] += code.values[p];
-      count[j]++;
-      if (concept?.items[i]) inConcept[j] += code.values[p];
-    }
+  const { mass, inConcept, count } = latentItemMass(sae.encode(items), sae.dSae, concept);
   let neuron = req.neuron ?? -1;
   if (neuron < 0) {
     let best = -Infinity;

@@ -279,6 +279,22 @@ export interface EmbeddingsSaeOptions extends Omit<FitSaeOptions, "scorer" | "st
 }
 
 /**
+ * The settings of an SAE trained on bare embeddings (`source`: the CLI's input option, for the
+ * rerun hint), with its output directory `opts.out` prepared; --prediction is refused (no decoder).
+ */
+export function embeddingsSaeSettings(
+  input: SaeSettingsInput,
+  source: string,
+  opts: SaeOutOptions & { readonly out: string },
+): SaeSettings {
+  const settings = resolveSaeSettings(input);
+  if (settings.prediction > 0)
+    throw new Error("--prediction needs a recommender (--run); embeddings carry no decoder");
+  prepareSaeOut(opts.out, join(opts.out, "concepts"), `reclens sae train ${source} --out ${opts.out}`, opts);
+  return settings;
+}
+
+/**
  * `reclens sae train --embeddings`: trains an SAE on embeddings of a model outside reclens (.npy,
  * safetensors, CSV), holding out a seeded share of rows for early stopping; reports FVE, MSE,
  * cosine, L0 and dead fraction on those rows ("val/...") and writes the same SAE directory as
@@ -289,15 +305,7 @@ export async function trainSaeOnEmbeddings(
   input: SaeSettingsInput,
   opts: EmbeddingsSaeOptions,
 ): Promise<SaeRunResult> {
-  const settings = resolveSaeSettings(input);
-  if (settings.prediction > 0)
-    throw new Error("--prediction needs a recommender (--run); embeddings carry no decoder");
-  prepareSaeOut(
-    opts.out,
-    join(opts.out, "concepts"),
-    `reclens sae train --embeddings ${file} --out ${opts.out}`,
-    opts,
-  );
+  const settings = embeddingsSaeSettings(input, `--embeddings ${file}`, opts);
   const emb = await importEmbeddings(file, opts.import);
   const valFraction = opts.valFraction ?? 0.1;
   if (!(valFraction >= 0 && valFraction < 1))

@@ -13,15 +13,14 @@ import { writeFileAtomic } from "../store/atomic.js";
 import { createManifest, writeManifest } from "../store/manifest.js";
 import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
-import { SAE_RUN_FILES, type FittedSae, type SaeRunResult } from "./sae-run.js";
-import { prepareSaeOut, type SaeOutOptions } from "./sae-lineage.js";
+import { SAE_RUN_FILES, embeddingsSaeSettings, type FittedSae, type SaeRunResult } from "./sae-run.js";
+import type { SaeOutOptions } from "./sae-lineage.js";
 import { firingRates } from "./sae-metrics.js";
 import {
   buildLossConfig,
   buildSaeConfig,
   deadAfterOf,
   isScaleFree,
-  resolveSaeSettings,
   type SaeSettingsInput,
 } from "./sae-settings.js";
 
@@ -86,15 +85,7 @@ export async function trainSaeOnShards(
   opts: ShardsSaeOptions,
 ): Promise<ShardsSaeResult> {
   const started = Date.now();
-  const settings = resolveSaeSettings(input);
-  if (settings.prediction > 0)
-    throw new Error("--prediction needs a recommender (--run); embeddings carry no decoder");
-  prepareSaeOut(
-    opts.out,
-    join(opts.out, "concepts"),
-    `reclens sae train --shards ${spec} --out ${opts.out}`,
-    opts,
-  );
+  const settings = embeddingsSaeSettings(input, `--shards ${spec}`, opts);
   const shards = await openShards(spec, opts.column);
   try {
     const total = shards.reduce((s, x) => s + x.rows, 0);

@@ -2,8 +2,13 @@ import { join } from "node:path";
 import type { LabelsDoc } from "../concepts/labels.js";
 import type { ItemConcepts } from "../data/types.js";
 import { frontierSvg } from "../plot/tradeoff.js";
-import { calibrateStrength, type StrengthCalibration } from "../steer/calibration.js";
-import { DEFAULT_PERSONAL, evaluateOperators, type OperatorReport } from "../steer/operators-eval.js";
+import { calibrateStrength, type CalibrationPair, type StrengthCalibration } from "../steer/calibration.js";
+import {
+  DEFAULT_PERSONAL,
+  evaluateOperators,
+  type OperatorReport,
+  type PersonalOptions,
+} from "../steer/operators-eval.js";
 import { bestShareAtKept, dominates, type FrontierPoint } from "../steer/operators-frontier.js";
 import { DEFAULT_OPERATOR, type OperatorName } from "../steer/operators.js";
 import { writeFileAtomic } from "../store/atomic.js";
@@ -219,21 +224,30 @@ export function personalCalibration(
     loaded.sae,
     part,
     Int32Array.from(knobs, (_, q) => q),
-    {
-      k,
-      target: (p) => {
-        const knob = knobs[p.neuron];
-        const own = personalDirection(
-          z,
-          knobPool(z, knob, o.pool),
-          p.scores.data.subarray(p.row * p.scores.cols, (p.row + 1) * p.scores.cols),
-          p.seen,
-          p.row,
-          o.m,
-          o.within ? knob : undefined,
-        );
-        return own ? mixDirections(knob, own, o.mix ?? 1) : knob;
-      },
-    },
+    { k, target: personalTarget(z, (q) => knobs[q], o) },
   );
+}
+
+/**
+ * The personal operator's direction for one calibration pair: knob `knobOf(pair.neuron)` mixed with
+ * the user's personal direction over the knob's pool (the knob alone when there is none).
+ */
+export function personalTarget(
+  z: Matrix,
+  knobOf: (q: number) => CodeDirection,
+  o: PersonalOptions,
+): (p: CalibrationPair) => CodeDirection {
+  return (p) => {
+    const knob = knobOf(p.neuron);
+    const own = personalDirection(
+      z,
+      knobPool(z, knob, o.pool),
+      p.scores.data.subarray(p.row * p.scores.cols, (p.row + 1) * p.scores.cols),
+      p.seen,
+      p.row,
+      o.m,
+      o.within ? knob : undefined,
+    );
+    return own ? mixDirections(knob, own, o.mix ?? 1) : knob;
+  };
 }

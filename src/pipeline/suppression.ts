@@ -1,6 +1,6 @@
 import { BadInput } from "../errors.js";
 import type { Recommender } from "../models/types.js";
-import type { Sae } from "../sae/types.js";
+import type { Sae, SparseCode } from "../sae/types.js";
 import { suppressGenreForUsers, suppressGenreOnItems } from "../steer/genre-suppression.js";
 import { populationBatches, type Population, type ResolvedConcept } from "./audience.js";
 
@@ -32,23 +32,36 @@ export function conceptLatents(
   if (!(enrichment >= 0 && enrichment < 1))
     throw new BadInput(`enrichment must be in [0, 1), got ${enrichment}`, "enrichment");
   if (!model.encodeItems) return [];
-  const code = sae.encode(model.encodeItems());
-  const mass = new Float64Array(sae.dSae);
-  const inC = new Float64Array(sae.dSae);
-  const count = new Float64Array(sae.dSae);
-  for (let i = 0; i < code.rows; i++)
-    for (let p = code.indptr[i]; p < code.indptr[i + 1]; p++) {
-      const j = code.indices[p];
-      mass[j] += code.values[p];
-      count[j]++;
-      if (concept.items[i]) inC[j] += code.values[p];
-    }
+  const { mass, inConcept: inC, count } = latentItemMass(sae.encode(model.encodeItems()), sae.dSae, concept);
   const b = concept.itemCount / Math.max(1, concept.items.length);
   const threshold = b + enrichment * (1 - b);
   const out: number[] = [];
   for (let j = 0; j < sae.dSae; j++)
     if (count[j] >= MIN_LATENT_ITEMS && mass[j] > 0 && inC[j] / mass[j] >= threshold) out.push(j);
   return out;
+}
+
+/** Per latent, summed over the items' SAE codes: activation mass, the mass on concept items, items firing it. */
+export interface LatentItemMass {
+  readonly mass: Float64Array;
+  /** Mass on the concept's items (all zero without a concept). */
+  readonly inConcept: Float64Array;
+  readonly count: Float64Array;
+}
+
+/** The item-side activation mass of each of `dSae` latents in `code` (one row per item). */
+export function latentItemMass(code: SparseCode, dSae: number, concept?: ResolvedConcept): LatentItemMass {
+  const mass = new Float64Array(dSae);
+  const inConcept = new Float64Array(dSae);
+  const count = new Float64Array(dSae);
+  for (let i = 0; i < code.rows; i++)
+    for (let p = code.indptr[i]; p < code.indptr[i + 1]; p++) {
+      const j = code.indices[p];
+      mass[j] += code.values[p];
+      count[j]++;
+      if (concept?.items[i]) inConcept[j] += code.values[p];
+    }
+  return { mass, inConcept, count };
 }
 
 /**
