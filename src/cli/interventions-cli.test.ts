@@ -1,32 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { plantedRun, type PlantedRun } from "../pipeline/testing.js";
-import { buildProgram } from "./program.js";
+import { reclensJson as json } from "./test-utils/reclens.js";
 
 /** `reclens promote --audience` and `reclens suppress` on a planted MF run: the JSON keys checks read. */
 const root = mkdtempSync(join(tmpdir(), "reclens-interventions-"));
 let planted: PlantedRun;
 let run: string;
-
-function quiet(cmd: Command): void {
-  cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  cmd.commands.forEach(quiet);
-}
-
-async function json<T>(...args: string[]): Promise<T> {
-  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const program = buildProgram();
-  quiet(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return JSON.parse(log.mock.calls.map((c) => String(c[0])).join("\n")) as T;
-  } finally {
-    log.mockRestore();
-  }
-}
 
 beforeAll(async () => {
   planted = await plantedRun(root, "mf", 2);

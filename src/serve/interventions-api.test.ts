@@ -1,9 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Command } from "commander";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { buildProgram } from "../cli/program.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reclensJson as cli } from "../cli/test-utils/reclens.js";
 import { plantedRun, type PlantedRun } from "../pipeline/testing.js";
 import { createServer } from "./api.js";
 import type { ErrorBody } from "./http-errors.js";
@@ -18,23 +17,6 @@ const root = mkdtempSync(join(tmpdir(), "reclens-interventions-api-"));
 let planted: PlantedRun;
 let run: string;
 let app: ReturnType<typeof createServer>;
-
-function quiet(cmd: Command): void {
-  cmd.exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
-  cmd.commands.forEach(quiet);
-}
-
-async function cli<T>(...args: string[]): Promise<T> {
-  const log = vi.spyOn(console, "log").mockImplementation(() => undefined);
-  const program = buildProgram();
-  quiet(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return JSON.parse(log.mock.calls.map((c) => String(c[0])).join("\n")) as T;
-  } finally {
-    log.mockRestore();
-  }
-}
 
 const post = async <T>(url: string, payload: unknown): Promise<{ status: number; body: T }> => {
   const r = await app.inject({ method: "POST", url, payload: payload as object });
