@@ -5,7 +5,7 @@ import { publicIntents, personalSlots } from "./saerec-retrieval.js";
 import { branchNames, type Branch } from "./saerec-net.js";
 import type { SaeRec } from "./saerec.js";
 import { IntentSlotter } from "./saerec-slots.js";
-import { sasrecForward } from "./sasrec-net.js";
+import { emptySequenceState, sasrecForward } from "./sasrec-net.js";
 import { packSequences } from "./sequence-batch.js";
 
 /** One retrieved intent of the user and how much it weighs in the fused representation. */
@@ -145,7 +145,7 @@ export function explainSaerec(
   const t = Tape.inference();
   const d = c.dim;
   let h: Float32Array;
-  if (sequence.length === 0) h = p["final.bias"].value.data.slice();
+  if (sequence.length === 0) h = emptySequenceState(p, c).slice();
   else {
     const packed = packSequences([sequence], c.maxLen);
     h = sasrecForward(t, p, packed, c)

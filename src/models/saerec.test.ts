@@ -85,7 +85,15 @@ describe("intent retrieval", () => {
 
 describe("SAERec network", () => {
   it("the whole forward pass with each fusion has finite-difference gradients (dropout on, two heads)", () => {
-    const c = { dim: 4, blocks: 1, heads: 2, maxLen: 5, dropout: 0.2, activation: "relu" as const };
+    const c = {
+      dim: 4,
+      blocks: 1,
+      heads: 2,
+      maxLen: 5,
+      dropout: 0.2,
+      activation: "relu" as const,
+      variant: "kang" as const,
+    };
     const seqs = [Int32Array.of(1, 2, 3, 4), Int32Array.of(6, 0), Int32Array.of(5, 5, 1, 2, 0, 3)];
     const batch = packTraining(seqs, c.maxLen, [0, 1, 2]);
     const targets = batch.targets ?? new Int32Array();
@@ -139,6 +147,7 @@ describe("SAERec network", () => {
       maxLen: 5,
       dropout: 0,
       activation: "relu" as const,
+      variant: "kang" as const,
       fusion: "add" as const,
     };
     const p = initParams(7, c, new Rng(2));

@@ -11,7 +11,13 @@ import { saveArtifact, type ModelArtifact } from "./artifact.js";
 import { BaseRecommender } from "./base.js";
 import type { ModelFactory } from "./registry.js";
 import { headsDivideDim, sasrecBackboneFields, sasrecTrainingFields } from "./sasrec-config.js";
-import { initParams, paramSpecs, sasrecForward, type SasRecParams } from "./sasrec-net.js";
+import {
+  emptySequenceState,
+  initParams,
+  paramSpecs,
+  sasrecForward,
+  type SasRecParams,
+} from "./sasrec-net.js";
 import { fuseIntents, initSpecs, intentParamSpecs, type Branch } from "./saerec-net.js";
 import { priorsFromArtifact, priorsTensors, type PriorsExtra } from "./saerec-priors-io.js";
 import {
@@ -306,8 +312,9 @@ export class SaeRec extends BaseRecommender<SaeRecConfig> {
   /** The fused state of an empty sequence. */
   private emptyState(): Float32Array {
     const p = this.params as SasRecParams;
-    const bias = p["final.bias"].value;
-    if (this.branches.length === 0) return bias.data;
+    const state = emptySequenceState(p, this.config);
+    if (this.branches.length === 0) return state;
+    const bias = new Matrix(1, state.length, state);
     const t = Tape.inference();
     const inputs = this.slotter().rowsInputs(new Int32Array(this.config.personalK).fill(-1), 1);
     return fuseIntents(t, p, t.add(bias, new Matrix(1, bias.cols)), inputs, this.branches, this.config).value

@@ -17,6 +17,12 @@ export const sasrecBackboneFields = {
   dropout: z.number().min(0).lt(1).default(0.5),
   /** Feed-forward activation. */
   activation: z.enum(["relu", "gelu"]).default("relu"),
+  /**
+   * Block layout (sasrec-net.ts): "kang", the original's pre-LN blocks; "s3rec", the post-LN encoder
+   * of the S3-Rec code base behind the CoSeRec/ICSRec baseline rows (embedding layer norm, 4d
+   * feed-forward, N(0, 0.02) init). Its usual settings: heads 2, activation gelu, batch 256.
+   */
+  variant: z.enum(["kang", "s3rec"]).default("kang"),
 };
 
 /** Training fields of SASRec and SAERec (Adam, betas 0.9 / 0.98); spread last into the `z.object`. */

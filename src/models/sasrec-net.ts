@@ -12,13 +12,15 @@ export interface SasRecNetConfig {
   readonly maxLen: number;
   readonly dropout: number;
   readonly activation: "relu" | "gelu";
+  /** Block layout: "kang" (pre-LN, the original and its PyTorch port) or "s3rec" (post-LN, see below). */
+  readonly variant: "kang" | "s3rec";
 }
 
 /** SASRec weights by name (see `paramSpecs`). */
 export type SasRecParams = Record<string, Variable>;
 
-/** How a weight is initialised. */
-type Init = "xavier" | "zeros" | "ones";
+/** How a weight is initialised ("normal": N(0, 0.02^2), the S3-Rec code's initializer_range). */
+type Init = "xavier" | "normal" | "zeros" | "ones";
 
 /** One weight: name, shape and initialisation. */
 export interface ParamSpec {
@@ -52,40 +54,56 @@ const blockNames = (i: number) =>
 /**
  * Every weight in a fixed order: the item table `item` (items x d, shared by input and output),
  * position table `pos` (maxLen x d), per block the two layer norms, the attention projections
- * (x W + b, W stored in x out) and the two feed-forward layers (d -> d -> d, as the original), and
- * the final layer norm `final.gain` / `final.bias`.
+ * (x W + b, W stored in x out) and the two feed-forward layers, and one more layer norm:
+ * - "kang": feed-forward d -> d -> d (as the original), the final layer norm `final.gain` / `final.bias`;
+ * - "s3rec": feed-forward d -> 4d -> d, the embedding layer norm `emb.gain` / `emb.bias`, every
+ *   matrix and table drawn from N(0, 0.02^2).
  */
 export function paramSpecs(items: number, c: SasRecNetConfig): ParamSpec[] {
   const d = c.dim;
+  const s3rec = c.variant === "s3rec";
+  const init: Init = s3rec ? "normal" : "xavier";
+  const inner = s3rec ? 4 * d : d;
   const specs: ParamSpec[] = [
-    { name: "item", rows: items, cols: d, init: "xavier" },
-    { name: "pos", rows: c.maxLen, cols: d, init: "xavier" },
+    { name: "item", rows: items, cols: d, init },
+    { name: "pos", rows: c.maxLen, cols: d, init },
   ];
+  const vec = (name: string, fill: Init, cols = d): ParamSpec => ({ name, rows: 1, cols, init: fill });
+  const mat = (name: string, rows = d, cols = d): ParamSpec => ({ name, rows, cols, init });
+  if (s3rec) specs.push(vec("emb.gain", "ones"), vec("emb.bias", "zeros"));
   for (let i = 0; i < c.blocks; i++) {
     const n = blockNames(i);
-    const vec = (name: string, init: Init): ParamSpec => ({ name, rows: 1, cols: d, init });
-    const mat = (name: string): ParamSpec => ({ name, rows: d, cols: d, init: "xavier" });
     specs.push(vec(n.ln1Gain, "ones"), vec(n.ln1Bias, "zeros"));
     specs.push(mat(n.wq), vec(n.bq, "zeros"), mat(n.wk), vec(n.bk, "zeros"));
     specs.push(mat(n.wv), vec(n.bv, "zeros"), mat(n.wo), vec(n.bo, "zeros"));
     specs.push(vec(n.ln2Gain, "ones"), vec(n.ln2Bias, "zeros"));
-    specs.push(mat(n.w1), vec(n.b1, "zeros"), mat(n.w2), vec(n.b2, "zeros"));
+    specs.push(mat(n.w1, d, inner), vec(n.b1, "zeros", inner), mat(n.w2, inner, d), vec(n.b2, "zeros"));
   }
-  specs.push({ name: "final.gain", rows: 1, cols: d, init: "ones" });
-  specs.push({ name: "final.bias", rows: 1, cols: d, init: "zeros" });
+  if (!s3rec) specs.push(vec("final.gain", "ones"), vec("final.bias", "zeros"));
   return specs;
 }
 
 /**
- * Fresh weights: Xavier-normal matrices (std sqrt(2 / (rows + cols)), as the PyTorch port's
- * xavier_normal_ on every matrix, embeddings included), zero biases, unit layer-norm gains. Draws
- * from `rng` in `paramSpecs` order.
+ * The state a sequence with no position gets (users x d row of the probing site): the output layer
+ * norm of a zero input, i.e. its bias ("kang": the final layer norm; "s3rec": the last block's
+ * second one).
+ */
+export function emptySequenceState(p: SasRecParams, c: SasRecNetConfig): Float32Array {
+  const name = c.variant === "s3rec" ? blockNames(c.blocks - 1).ln2Bias : "final.bias";
+  return p[name].value.data;
+}
+
+/**
+ * Fresh weights: "kang" draws Xavier-normal matrices (std sqrt(2 / (rows + cols)), as the PyTorch
+ * port's xavier_normal_ on every matrix, embeddings included), "s3rec" N(0, 0.02^2) (the S3-Rec
+ * code's init_weights); zero biases, unit layer-norm gains. Draws from `rng` in `paramSpecs` order.
  */
 export function initParams(items: number, c: SasRecNetConfig, rng: Rng): SasRecParams {
   const p: SasRecParams = {};
   for (const s of paramSpecs(items, c)) {
     const m = new Matrix(s.rows, s.cols);
     if (s.init === "xavier") rng.fillNormal(m.data, 0, Math.sqrt(2 / (s.rows + s.cols)));
+    else if (s.init === "normal") rng.fillNormal(m.data, 0, 0.02);
     else if (s.init === "ones") m.data.fill(1);
     p[s.name] = param(m, s.name);
   }
@@ -98,8 +116,8 @@ function linear(t: Tape, x: Variable, p: SasRecParams, w: string, b: string): Va
 }
 
 /**
- * The SASRec network (Kang & McAuley 2018, as the common PyTorch port computes it) on packed
- * sequences; returns the hidden state of every row after the final layer norm (rows x d):
+ * The SASRec network on packed sequences; returns the hidden state of every row (rows x d), the
+ * probing site. "kang" (Kang & McAuley 2018, as the common PyTorch port computes it):
  *
  *   x = dropout(E[item] * sqrt(d) + P[position])
  *   per block:  q = LN1(x);  x = q + Wo(Attn(q Wq, x Wk, x Wv))   (causal, within each sequence)
@@ -107,9 +125,17 @@ function linear(t: Tape, x: Variable, p: SasRecParams, w: string, b: string): Va
  *   out = LNfinal(x)
  *
  * As in the original (and its port) the queries and the residual come from the normalised input
- * while keys and values use the un-normalised one. Padding never appears: the rows are the
- * non-padding positions only, and attention stays within each sequence's segment. Dropout (also on
- * the attention weights) is active when `rng` is given and the tape is in training mode.
+ * while keys and values use the un-normalised one. "s3rec" (the SASRec of the S3-Rec code base,
+ * which the CoSeRec/ICSRec papers' baseline rows come from; a BERT-style post-LN encoder):
+ *
+ *   x = dropout(LNemb(E[item] + P[position]))
+ *   per block:  x = LN1(x + dropout(Wo(Attn(x Wq, x Wk, x Wv))))
+ *               x = LN2(x + dropout(W2(act(W1 x))))          (W1: d -> 4d)
+ *   out = x
+ *
+ * Padding never appears: the rows are the non-padding positions only, and attention stays within
+ * each sequence's segment. Dropout (also on the attention weights) is active when `rng` is given
+ * and the tape is in training mode.
  */
 export function sasrecForward(
   t: Tape,
@@ -119,31 +145,42 @@ export function sasrecForward(
   rng?: Rng,
 ): Variable {
   const drop = (x: Variable): Variable => (rng && c.dropout > 0 ? t.dropout(x, c.dropout, rng) : x);
-  let x = t.add(
-    t.scale(t.embedding(p.item, batch.items), Math.sqrt(c.dim)),
-    t.embedding(p.pos, batch.positions),
-  );
-  x = drop(x);
+  const attention = (q: Variable, kv: Variable, n: ReturnType<typeof blockNames>): Variable =>
+    linear(
+      t,
+      causalAttention(
+        t,
+        linear(t, q, p, n.wq, n.bq),
+        linear(t, kv, p, n.wk, n.bk),
+        linear(t, kv, p, n.wv, n.bv),
+        batch,
+        { heads: c.heads, dropout: rng ? c.dropout : 0, ...(rng ? { rng } : {}) },
+      ),
+      p,
+      n.wo,
+      n.bo,
+    );
+  const act = (x: Variable): Variable => (c.activation === "gelu" ? t.gelu(x) : t.relu(x));
+  const items = t.embedding(p.item, batch.items);
+  const positions = t.embedding(p.pos, batch.positions);
+  if (c.variant === "s3rec") {
+    const eps = 1e-12;
+    let x = drop(t.layerNorm(t.add(items, positions), p["emb.gain"], p["emb.bias"], eps));
+    for (let i = 0; i < c.blocks; i++) {
+      const n = blockNames(i);
+      x = t.layerNorm(t.add(x, drop(attention(x, x, n))), p[n.ln1Gain], p[n.ln1Bias], eps);
+      const ffn = linear(t, act(linear(t, x, p, n.w1, n.b1)), p, n.w2, n.b2);
+      x = t.layerNorm(t.add(x, drop(ffn)), p[n.ln2Gain], p[n.ln2Bias], eps);
+    }
+    return x;
+  }
+  let x = drop(t.add(t.scale(items, Math.sqrt(c.dim)), positions));
   for (let i = 0; i < c.blocks; i++) {
     const n = blockNames(i);
     const q = t.layerNorm(x, p[n.ln1Gain], p[n.ln1Bias], 1e-8);
-    const att = causalAttention(
-      t,
-      linear(t, q, p, n.wq, n.bq),
-      linear(t, x, p, n.wk, n.bk),
-      linear(t, x, p, n.wv, n.bv),
-      batch,
-      {
-        heads: c.heads,
-        dropout: rng ? c.dropout : 0,
-        ...(rng ? { rng } : {}),
-      },
-    );
-    x = t.add(q, linear(t, att, p, n.wo, n.bo));
+    x = t.add(q, attention(q, x, n));
     x = t.layerNorm(x, p[n.ln2Gain], p[n.ln2Bias], 1e-8);
-    const hid = linear(t, x, p, n.w1, n.b1);
-    const act = c.activation === "gelu" ? t.gelu(drop(hid)) : t.relu(drop(hid));
-    x = t.add(x, drop(linear(t, act, p, n.w2, n.b2)));
+    x = t.add(x, drop(linear(t, act(drop(linear(t, x, p, n.w1, n.b1))), p, n.w2, n.b2)));
   }
   return t.layerNorm(x, p["final.gain"], p["final.bias"], 1e-8);
 }

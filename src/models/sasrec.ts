@@ -13,7 +13,13 @@ import { BaseRecommender } from "./base.js";
 import type { ModelFactory } from "./registry.js";
 import { SequenceNegatives } from "./sasrec-negatives.js";
 import { headsDivideDim, sasrecBackboneFields, sasrecTrainingFields } from "./sasrec-config.js";
-import { initParams, paramSpecs, sasrecForward, type SasRecParams } from "./sasrec-net.js";
+import {
+  emptySequenceState,
+  initParams,
+  paramSpecs,
+  sasrecForward,
+  type SasRecParams,
+} from "./sasrec-net.js";
 import { checkSequences, type PackedSequences } from "./sequence-batch.js";
 import {
   batchSequences,
@@ -139,8 +145,8 @@ export class SasRec extends BaseRecommender<SasRecConfig> {
   encodeUsers(batch: UserBatch): Matrix {
     this.checkBatch(batch, "encodeUsers");
     const seqs = batchSequences(`${this.name}.encodeUsers`, batch, this.items);
-    const bias = (this.params as SasRecParams)["final.bias"].value.data;
-    return encodeLastPositions(seqs, this.config.maxLen, this.config.dim, (b) => this.forward(b), bias);
+    const empty = emptySequenceState(this.params as SasRecParams, this.config);
+    return encodeLastPositions(seqs, this.config.maxLen, this.config.dim, (b) => this.forward(b), empty);
   }
 
   /** Scores z E^T (users x items). */
