@@ -7,7 +7,7 @@ import { labelRun } from "../pipeline/label-run.js";
 import { conceptsDirOf } from "../pipeline/sae-ref.js";
 import { runLayout } from "../store/manifest.js";
 import { addDataDirOption, fmtNumber, openRunFromCli, textTable } from "./pipeline-options.js";
-import { positiveIntArg } from "./args.js";
+import { choiceArg, positiveIntArg } from "./args.js";
 
 /** Parses a neuron id argument. */
 export function neuronArg(v: string): number {
@@ -23,7 +23,12 @@ interface LabelCliOptions {
   dataDir?: string;
   json?: boolean;
   minSupport: number;
+  tagGroups: TagGroupMode;
 }
+
+/** `--tag-groups`: tag groups and broad tags ("all"), synonym groups only, or none ("off"). */
+const TAG_GROUP_MODES = ["all", "synonyms", "off"] as const;
+type TagGroupMode = (typeof TAG_GROUP_MODES)[number];
 
 /**
  * `reclens label <run>`: labels every live SAE neuron (TF-IDF/purity over the dataset's concepts;
@@ -45,6 +50,13 @@ export function registerLabel(program: Command): void {
       positiveIntArg,
       DEFAULT_MIN_SUPPORT,
     )
+    .option(
+      "--tag-groups <mode>",
+      'concepts built from the tags: "all" = synonym groups ("tag group") and broad tags ("metal (all)"), ' +
+        '"synonyms" = synonym groups only, "off" = the dataset\'s families only',
+      choiceArg(TAG_GROUP_MODES),
+      "all",
+    )
     .option("--json", "print the purity and selectivity summaries as JSON");
   addDataDirOption(label);
   label.action(async (run: string, o: LabelCliOptions) => {
@@ -55,6 +67,7 @@ export function registerLabel(program: Command): void {
         ...(o.llm ? { llm: true } : {}),
         top: o.top,
         minSupport: o.minSupport,
+        tagGroups: o.tagGroups === "off" ? false : o.tagGroups === "synonyms" ? { broad: false } : {},
         ...(o.sae ? { saeDir: o.sae } : {}),
       });
     } catch (err) {

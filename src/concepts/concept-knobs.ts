@@ -2,6 +2,7 @@ import { eligibleNeurons } from "./activations.js";
 import type { LabellerResult } from "./labeller.js";
 import type { ConceptKnob } from "./labels.js";
 import { DEFAULT_CONCEPT_CHOICE, type ConceptChoiceOptions, topItemShares } from "./main-concept.js";
+import type { TagGroupConcepts } from "./tag-groups.js";
 
 /** Options of {@link conceptKnobs}. */
 export interface ConceptKnobOptions {
@@ -26,7 +27,7 @@ export interface ConceptKnobOptions {
  *   agreementPurity and purity - base rate >= minExcess), weighted by w_n = byNeuron[t, n] / sum over
  *   those neurons (the share of the neuron's tag mass on t, IDF-weighted: how much of the neuron is
  *   about the concept), the `maxDirection` heaviest kept and renormalised to sum to 1.
- * Concepts without any eligible neuron are left out. Note that tfidf.ts's `TfIdfMatches` names the
+ * Concepts without any eligible neuron are left out; tag groups list their `members`. Note that tfidf.ts's `TfIdfMatches` names the
  * two argmaxes the other way round (its "representative" is argmax byNeuron); this file follows the
  * paper's orientation as quoted above.
  */
@@ -39,6 +40,7 @@ export function conceptKnobs(result: LabellerResult, opts: Partial<ConceptKnobOp
   const eligible = eligibleNeurons(result.activity.support, o.minSupport);
   const out: ConceptKnob[] = [];
   for (const a of result.families) {
+    const { members } = a.family as Partial<TagGroupConcepts>;
     const { byNeuron } = a.tfidf;
     const cols = byNeuron.cols;
     // selective neurons per concept, from each eligible neuron's top items
@@ -71,6 +73,7 @@ export function conceptKnobs(result: LabellerResult, opts: Partial<ConceptKnobOp
         representative: rep,
         unique: uni,
         direction,
+        ...(members?.[t] ? { members: [...members[t]] } : {}),
       });
     }
   }

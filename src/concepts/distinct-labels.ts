@@ -163,7 +163,9 @@ function shortTitle(title: string, max: number): string {
  * semantic concept on the top items with purity >= minPurity and excess >= minExcess, the period of
  * its top items when a decade family exists and the main concept is not a decade, its further
  * secondary concepts, up to maxSecondary in all), and the titles of its top items without a trailing
- * "(year)" (or their ids without titles). Qualifiers repeating the main name or each other are skipped.
+ * "(year)" (or their ids without titles). Qualifiers repeating the main name, a member tag of the main
+ * concept (`mainMembers`, for tag groups: "rock (all)" is not followed by "indie rock") or each other,
+ * and broad concepts ("metal (all)", main-concept.ts BROAD_KINDS), are skipped.
  */
 export function labelQualifiers(
   n: number,
@@ -174,9 +176,10 @@ export function labelQualifiers(
   decadeShares: { shares: ReadonlyMap<number, number>; names: readonly string[] } | undefined,
   itemName: (item: number) => string,
   o: QualifierOptions = DEFAULT_QUALIFIERS,
+  mainMembers: readonly string[] = [],
 ): { qualifiers: string[]; titles: string[] } {
   const out: string[] = [];
-  const seen = new Set([key(mainName)]);
+  const seen = new Set([key(mainName), ...mainMembers.map(key)]);
   const add = (q: string | undefined): void => {
     if (q === undefined || q.trim() === "" || seen.has(key(q))) return;
     seen.add(key(q));
@@ -185,7 +188,7 @@ export function labelQualifiers(
   const secondary: string[] = [];
   for (const c of choice.all) {
     if (secondary.length >= o.maxSecondary) break;
-    if (!c.semantic || c.purity < o.minPurity - 1e-12 || c.excess < o.minExcess - 1e-12) continue;
+    if (!c.semantic || c.broad || c.purity < o.minPurity - 1e-12 || c.excess < o.minExcess - 1e-12) continue;
     const name = families[c.f].names[c.t];
     if (!seen.has(key(name)) && !secondary.some((q) => key(q) === key(name))) secondary.push(name);
   }

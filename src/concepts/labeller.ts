@@ -37,6 +37,7 @@ import {
   reportedPurityAtK,
 } from "./purity.js";
 import { neuronSelectivity, type Selectivity, tagSelectivity } from "./selectivity.js";
+import { type TagGroupConcepts, type TagGroupOptions, withTagGroups } from "./tag-groups.js";
 import {
   rankTagsOfNeuron,
   type TagDistribution,
@@ -83,6 +84,13 @@ export interface LabellerOptions {
    * (`FamilyAnalysis.matches.uniqueNeuronOfTag` / `representativeNeuronOfTag`); see DEFAULT_MIN_SUPPORT.
    */
   minSupport: number;
+  /**
+   * Add tag-group concepts (tag-groups.ts: synonymous tags merged, family "tag group"; broad tags,
+   * "broad tag") to the families labels are chosen from; false (the library default) labels with the
+   * given families only.
+   * `reclens label` turns them on (DEFAULT_TAG_GROUPS; `--tag-groups synonyms|off`).
+   */
+  tagGroups: Partial<TagGroupOptions> | false;
 }
 
 /** Defaults of the labeller. */
@@ -96,6 +104,7 @@ export const DEFAULT_LABELLER_OPTIONS: LabellerOptions = {
   popularityMaxExcessPurity: 0.5,
   monosemanticityTopN: 20,
   minSupport: DEFAULT_MIN_SUPPORT,
+  tagGroups: false,
 };
 
 /** TF-IDF and selectivity of one concept family (for tables and plots). */
@@ -176,15 +185,18 @@ export function analyseFamily(
  * `reportedPurityAtK`), baseRate, excessPurity, entropy/normalisedEntropy/kl (of the neuron's
  * distribution over the chosen family's tags), monosemanticity, popularity, support, maxActivation;
  * and, whatever the label, `kl:<family>` for every family the neuron has mass in. Dead neurons get no
- * label.
+ * label. With `tagGroups`, the "tag group" and "broad tag" families (tag-groups.ts) join the
+ * candidates after "tag" (the result's `families` include them; broad tags only label when no specific
+ * semantic concept is selective); monosemanticity stays over the given families.
  */
 export function labelNeurons(
   z: Matrix,
-  families: readonly ItemConcepts[],
+  given: readonly ItemConcepts[],
   options: Partial<LabellerOptions> = {},
 ): LabellerResult {
   const o: LabellerOptions = { ...DEFAULT_LABELLER_OPTIONS, ...options };
-  if (families.length === 0) throw new RangeError("labelNeurons: no concept families to label with");
+  if (given.length === 0) throw new RangeError("labelNeurons: no concept families to label with");
+  const families = withTagGroups(given, o.tagGroups);
   for (const f of families) {
     if (f.matrix.rows !== z.rows)
       throw new RangeError(
@@ -201,12 +213,7 @@ export function labelNeurons(
   if (pct && pct.length !== z.rows)
     throw new RangeError(`labelNeurons: popularity has ${pct.length} items but Z has ${z.rows}`);
   const pop = pct ? popularityScores(top, pct, o.popularityK) : undefined;
-  const mono = monosemanticity(
-    top,
-    activity,
-    o.itemVectors ?? metadataVectors(families),
-    o.monosemanticityTopN,
-  );
+  const mono = monosemanticity(top, activity, o.itemVectors ?? metadataVectors(given), o.monosemanticityTopN);
   const monoOf = new Map<number, number>();
   mono.ids.forEach((n, r) => monoOf.set(n, mono.score[r]));
 
@@ -269,10 +276,19 @@ export function labelNeurons(
       neuron: n,
       main: name,
       ...(o.distinct
-        ? labelQualifiers(n, name, choice, families, top, decade, itemName, {
-            ...DEFAULT_QUALIFIERS,
-            ...o.qualifiers,
-          })
+        ? labelQualifiers(
+            n,
+            name,
+            choice,
+            families,
+            top,
+            decade,
+            itemName,
+            { ...DEFAULT_QUALIFIERS, ...o.qualifiers },
+            chosen
+              ? ((analyses[chosen.f].family as Partial<TagGroupConcepts>).members?.[chosen.t] ?? [])
+              : [],
+          )
         : { qualifiers: [] }),
     });
     labels.push({

@@ -42,6 +42,8 @@ export const ConceptKnobSchema = z
     representative: z.number().int().min(-1),
     unique: z.number().int().min(-1),
     direction: z.array(WeightedNeuronSchema).max(64),
+    /** Tag groups (family "tag group", concepts/tag-groups.ts): the member tags, most used first. */
+    members: z.array(z.string().min(1)).max(256).optional(),
   })
   .strict();
 

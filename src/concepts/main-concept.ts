@@ -7,6 +7,12 @@ import { type TopItems, topItemsOf } from "./activations.js";
  */
 export const NON_SEMANTIC_KINDS: readonly string[] = ["decade", "popularity"];
 
+/**
+ * Semantic families that are broad on purpose ("metal (all)", concepts/tag-groups.ts): they give the
+ * main label only when no specific semantic concept is selective enough.
+ */
+export const BROAD_KINDS: readonly string[] = ["broad tag"];
+
 /** Thresholds of the main-concept choice (defaults: DEFAULT_CONCEPT_CHOICE). */
 export interface ConceptChoiceOptions {
   /** K of the top items a concept must hold on. */
@@ -17,6 +23,8 @@ export interface ConceptChoiceOptions {
   readonly minExcess: number;
   /** Families treated as non-semantic (see NON_SEMANTIC_KINDS). */
   readonly nonSemanticKinds: readonly string[];
+  /** Semantic families taken only after the specific ones (see BROAD_KINDS). */
+  readonly broadKinds: readonly string[];
 }
 
 /** Defaults: purity@10 >= 0.6 and at least 0.2 above the concept's base rate. */
@@ -25,6 +33,7 @@ export const DEFAULT_CONCEPT_CHOICE: ConceptChoiceOptions = {
   agreementPurity: 0.6,
   minExcess: 0.2,
   nonSemanticKinds: NON_SEMANTIC_KINDS,
+  broadKinds: BROAD_KINDS,
 };
 
 /** One concept of one family on a neuron's top items. */
@@ -38,10 +47,12 @@ export interface TopConcept {
   /** purity - base rate of the concept. */
   readonly excess: number;
   readonly semantic: boolean;
+  /** A concept of a broad family (see BROAD_KINDS); absent means false. */
+  readonly broad?: boolean;
 }
 
 /** How the main concept was chosen, strongest rule first. */
-export type ChoiceRule = "semantic" | "non-semantic" | "agreeing" | "fallback";
+export type ChoiceRule = "semantic" | "broad" | "non-semantic" | "agreeing" | "fallback";
 
 /** The main concept of a neuron and the other concepts on its top items. */
 export interface ConceptChoice {
@@ -81,11 +92,13 @@ function better(a: TopConcept, b: TopConcept): number {
  * carried by a top-K item is a candidate (purity@K p, base rate b, excess e = p - b); the first rule
  * with a candidate decides, the largest excess winning within it (ties: higher purity, earlier
  * family, lower column):
- * 1. "semantic": a semantic family's concept with p >= agreementPurity and e >= minExcess;
- * 2. "non-semantic": the same for a decade or popularity concept (they label only when no semantic
+ * 1. "semantic": a specific semantic family's concept with p >= agreementPurity and e >= minExcess;
+ * 2. "broad": the same for a broad semantic concept ("metal (all)", BROAD_KINDS);
+ * 3. "non-semantic": the same for a decade or popularity concept (they label only when no semantic
  *    concept is selective enough);
- * 3. "agreeing": any concept with p >= agreementPurity and e > 0, semantic ones first;
- * 4. "fallback": the largest excess overall (the neuron's label will not agree with its items).
+ * 4. "agreeing": any concept with p >= agreementPurity and e > 0: specific semantic ones first, then
+ *    broad ones, then the rest;
+ * 5. "fallback": the largest excess overall (the neuron's label will not agree with its items).
  * The caller may put a popularity rule (Arviv et al.'s "popular items") between 3 and 4.
  */
 export function chooseConcept(
@@ -98,8 +111,9 @@ export function chooseConcept(
   const all: TopConcept[] = [];
   families.forEach((family, f) => {
     const semantic = !o.nonSemanticKinds.includes(family.kind);
+    const broad = o.broadKinds.includes(family.kind);
     for (const [t, purity] of topItemShares(top, family, n, o.k))
-      all.push({ f, t, purity, excess: purity - baseRates[f][t], semantic });
+      all.push({ f, t, purity, excess: purity - baseRates[f][t], semantic, ...(broad ? { broad } : {}) });
   });
   all.sort(better);
   const agrees = (c: TopConcept): boolean => c.purity >= o.agreementPurity - 1e-12;
@@ -109,8 +123,10 @@ export function chooseConcept(
     return c ? { ...c, rule } : undefined;
   };
   const main =
-    pick("semantic", (c) => c.semantic && selective(c)) ??
+    pick("semantic", (c) => c.semantic && !c.broad && selective(c)) ??
+    pick("broad", (c) => c.semantic && c.broad === true && selective(c)) ??
     pick("non-semantic", (c) => !c.semantic && selective(c)) ??
+    pick("agreeing", (c) => c.semantic && !c.broad && agrees(c) && c.excess > 0) ??
     pick("agreeing", (c) => c.semantic && agrees(c) && c.excess > 0) ??
     pick("agreeing", (c) => agrees(c) && c.excess > 0);
   return main ? { main, all } : { all };

@@ -35,6 +35,7 @@ import { sequenceLabelRun, type SequenceLabelResult } from "./sequence-label.js"
 import type { ModelRunContext } from "./run-context.js";
 import { conceptsDirOf, loadRunSae } from "./sae-ref.js";
 import { firingRates } from "./sae-metrics.js";
+import { DEFAULT_TAG_GROUPS, type TagGroupOptions } from "../concepts/tag-groups.js";
 
 /** Options of {@link labelRun}. */
 export interface LabelRunOptions {
@@ -51,6 +52,13 @@ export interface LabelRunOptions {
   readonly ks?: readonly number[];
   /** Minimum item support of a concept's best neuron and of the TF-IDF tag -> neuron matches (default 20). */
   readonly minSupport?: number;
+  /**
+   * Tag-group concepts (concepts/tag-groups.ts: synonymous tags merged, family "tag group"; broad
+   * tags such as "metal (all)", family "broad tag") as label candidates beside the dataset's
+   * families: thresholds (default DEFAULT_TAG_GROUPS), or false to label with the dataset's families
+   * only.
+   */
+  readonly tagGroups?: Partial<TagGroupOptions> | false;
   /**
    * Progress (live line on a TTY outside CI; see store/progress.ts): the labelling stages (item
    * activations, concept labeller, firing rates), then the LLM calls one by one.
@@ -132,6 +140,7 @@ function labelStages(ctx: ModelRunContext, sae: ReturnType<typeof loadRunSae>["s
     for (const i of ctx.split.train.indices) popularity[i]++;
     const minSupport = opts.minSupport ?? DEFAULT_MIN_SUPPORT;
     const labeller = labelNeurons(z, ctx.dataset.concepts, {
+      tagGroups: opts.tagGroups ?? DEFAULT_TAG_GROUPS,
       ks,
       popularity,
       minSupport,
@@ -172,7 +181,8 @@ function labelStages(ctx: ModelRunContext, sae: ReturnType<typeof loadRunSae>["s
  * summary: share of live neurons whose tag distribution is >= 2 nats KL from the mean, mean
  * normalised entropy; and `labelQuality`: the shares of live neurons with a unique label and with a
  * label whose concept holds on >= 60% of their top-10 items). labels.json (format 2) also holds every
- * concept as a knob (concept-knobs.ts) for `--boost "<concept>:<alpha>"`.
+ * concept as a knob (concept-knobs.ts) for `--boost "<concept>:<alpha>"`. Unless `tagGroups` is
+ * false, the labeller also chooses among tag groups and broad tags (tag-groups.ts).
  */
 export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {}): Promise<LabelRunResult> {
   const families = ctx.dataset.concepts;
@@ -269,6 +279,7 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
         labelled: Object.keys(doc.labels).length,
         keptManual,
         minSupport,
+        tagGroups: opts.tagGroups === false ? false : { ...DEFAULT_TAG_GROUPS, ...opts.tagGroups },
         purity: { counted: purity.counted, mean: purity.meanPurity, shareAbove90: purity.shareAbove90 },
         labelQuality: labelQualityReport,
         selectivity,
