@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { EXIT_CODES, exitCodeOf } from "../errors.js";
 import { registerPurity } from "./arviv.js";
 import { registerColdStart } from "./cold-start.js";
+import { registerCompare } from "./compare.js";
 import { registerData } from "./data.js";
 import { registerDemo } from "./demo.js";
 import { registerEval } from "./eval.js";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerData(program);
   registerTrain(program);
   registerEval(program);
+  registerCompare(program);
   registerSae(program);
   registerPurity(program);
   registerLabel(program);

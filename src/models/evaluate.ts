@@ -27,6 +27,8 @@ export function evaluateHeldOut(
     batchSize?: number;
     itemPopularity?: ArrayLike<number>;
     fullRanking?: boolean;
+    /** Keep each user's metric values (`report.perUser`), e.g. for paired comparisons. */
+    keepPerUser?: boolean;
   } = {},
 ): RankingReport {
   return evaluateRanking(part.target, (s, e) => model.scoreUsers(partBatch(part, s, e)), {
@@ -34,6 +36,7 @@ export function evaluateHeldOut(
     exclude: part.foldIn,
     batchSize: opts.batchSize ?? 512,
     fullRanking: opts.fullRanking ?? false,
+    keepPerUser: opts.keepPerUser ?? false,
     ...(opts.itemPopularity ? { itemPopularity: opts.itemPopularity } : {}),
   });
 }
