@@ -11,14 +11,22 @@
  *       is flat (first vs last minute, least-squares slope).
  *
  *   npx tsx bench/load.ts [--smoke] [--duration 60] [--soak 300] [--rate <req/s>] [--sample 5]
- *                         [--connections 8] [--write] [synth | synth:<users>x<items> | <dataset>]
+ *                         [--connections 8] [--workers 1] [--only <endpoint,...>] [--write]
+ *                         [synth | synth:<users>x<items> | <dataset> | run:<dir> | synthrun:<users>x<items>]
  *   npm run bench:load -- --smoke          (10 s load + 30 s soak)
+ *
+ * synth sources train ELSA first; synthrun:<users>x<items> serves the planted-factor run of
+ * bench/http-run.ts (built once in the temp dir, ~15 s at 2000x100000), run:<dir> any run directory.
+ * --workers n serves a run source with n replica processes (src/serve/cluster.ts; no soak then:
+ * the memory sampled is one process's). --only keeps those endpoints of the mix (names as in the
+ * table, e.g. --only "recommendations, steered" or --only recommendations).
  *
  * Loopback only, bounded: durations are capped (load <= 600 s, soak <= 1800 s), requests are capped
  * (MAX_REQUESTS), the child exits with the parent or on its own after 20 minutes. `--write`
  * replaces the "Serving: load and soak" section of bench/RESULTS.md.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { execFileSync, fork, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { markdownTable, writeResultsSection } from "./timing.js";
 
@@ -29,6 +37,9 @@ interface Options {
   rate: number;
   sample: number;
   connections: number;
+  workers: number;
+  /** Endpoints kept from the mix (all when empty). */
+  only: string[];
   write: boolean;
   source: string;
 }
@@ -42,6 +53,8 @@ function parseArgs(argv: string[]): Options {
     rate: 0,
     sample: 5,
     connections: 8,
+    workers: 1,
+    only: [],
     write: false,
     source: "synth",
   };
@@ -60,9 +73,13 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--rate") o.rate = num(++k, a, 1, 1000);
     else if (a === "--sample") o.sample = num(++k, a, 0.5, 60);
     else if (a === "--connections") o.connections = Math.round(num(++k, a, 1, 64));
+    else if (a === "--workers") o.workers = Math.round(num(++k, a, 1, 16));
+    else if (a === "--only") o.only = (argv[++k] ?? "").split(/,(?! )/).map((x) => x.trim());
     else if (a.startsWith("--")) throw new Error(`unknown option ${a}`);
     else o.source = a;
   }
+  if (o.workers > 1 && o.soak > 0)
+    throw new Error("--workers > 1 samples one process's memory only: add --soak 0");
   return o;
 }
 
@@ -90,8 +107,11 @@ interface Req {
   body?: string;
 }
 
-/** The endpoint mix (weights: how many of each per round), with ids rotating over the run. */
-function mixer(r: Ready): { next: (t: number) => Req; names: string[] } {
+/**
+ * The endpoint mix (weights: how many of each per round), with ids rotating over the run; `only`
+ * keeps the named endpoints (all when empty).
+ */
+function mixer(r: Ready, only: readonly string[] = []): { next: (t: number) => Req; names: string[] } {
   const pick = <T>(xs: T[], t: number): T => xs[t % xs.length];
   const enc = encodeURIComponent;
   const boosted = (t: number): number[] => [...new Set([pick(r.neurons, t), pick(r.neurons, t * 7 + 3)])];
@@ -108,7 +128,7 @@ function mixer(r: Ready): { next: (t: number) => Req; names: string[] } {
     }
     return pick(r.neurons, t * 5 + 1);
   };
-  const kinds: ((t: number) => Req)[] = [
+  const all: ((t: number) => Req)[] = [
     (t) => ({
       endpoint: "recommendations",
       method: "GET",
@@ -143,7 +163,7 @@ function mixer(r: Ready): { next: (t: number) => Req; names: string[] } {
     (t) => ({
       endpoint: "reach (editor)",
       method: "GET",
-      path: `/api/neurons/${pick(r.neurons, t * 17)}/reach?alpha=0.3&n=20&limit=25`,
+      path: `/api/neurons/${pick(r.neurons, t * 17)}/reach?strength=0.3&n=20&limit=25`,
     }),
     (t) => ({
       endpoint: "promote preview (editor)",
@@ -152,10 +172,35 @@ function mixer(r: Ready): { next: (t: number) => Req; names: string[] } {
       body: JSON.stringify({ neuron: pick(r.neurons, t * 23), strength: 2, n: 20, limit: 50 }),
     }),
   ];
+  const kinds = only.length ? all.filter((k) => only.includes(k(0).endpoint)) : all;
+  if (kinds.length === 0)
+    throw new Error(
+      `--only ${only.join(",")}: no such endpoint (have: ${[...new Set(all.map((k) => k(0).endpoint))].join("; ")})`,
+    );
   return {
     next: (t) => kinds[t % kinds.length](Math.floor(t / kinds.length)),
     names: [...new Set(kinds.map((k) => k(0).endpoint))],
   };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times. */
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim()) || 100;
+
+/**
+ * CPU seconds (user + system) used so far by process `pid` and its live descendants (the server
+ * and its replicas), from /proc (Linux); NaN where /proc cannot be read.
+ */
+function treeCpuSec(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // fields from 3 (state) on
+    let sec = (Number(f[11]) + Number(f[12])) / CLK_TCK; // utime, stime: fields 14, 15
+    const kids = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    for (const k of kids ? kids.split(" ") : []) sec += treeCpuSec(Number(k));
+    return sec;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Latencies and errors per endpoint. */
@@ -342,10 +387,14 @@ function memoryReport(
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  const child: ChildProcess = fork(new URL("./load-server.ts", import.meta.url).pathname, [o.source], {
-    execArgv: ["--import", "tsx", "--expose-gc"],
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
+  const child: ChildProcess = fork(
+    new URL("./load-server.ts", import.meta.url).pathname,
+    [o.source, String(o.workers)],
+    {
+      execArgv: ["--import", "tsx", "--expose-gc"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    },
+  );
   const guard = setTimeout(() => child.kill(), (o.duration + o.soak + 900) * 1000);
   guard.unref();
   try {
@@ -369,19 +418,29 @@ async function main(): Promise<void> {
     console.log(
       `${ready.dataset}; setup ${ready.setupSec.toFixed(1)} s; ${ready.neurons.length} live neurons; ${ready.url}`,
     );
-    const { next, names } = mixer(ready);
+    const { next, names } = mixer(ready, o.only);
     // warm-up: every endpoint once
     const warm = new Recorder();
     for (let t = 0; t < 18; t++) await send(ready.url, next(t), warm);
+    const loadBefore = loadavg()[0];
     for (const e of warm.by.values()) if (e.firstError) console.error(`warm-up error: ${e.firstError}`);
 
+    const serverCpu0 = treeCpuSec(child.pid as number);
+    const clientCpu0 = process.cpuUsage();
     const load = await loadPhase(ready.url, next, names, o);
+    const serverCpuMs = (treeCpuSec(child.pid as number) - serverCpu0) * 1000;
+    const clientCpu = process.cpuUsage(clientCpu0);
+    const clientCpuMs = (clientCpu.user + clientCpu.system) / 1000;
+    const cpuLine =
+      `CPU during the load phase: server ${(serverCpuMs / 1000).toFixed(1)} s (${(serverCpuMs / load.total).toFixed(2)} ms per request` +
+      `${o.workers > 1 ? `, ${o.workers} replicas and the primary` : ""}), load generator ${(clientCpuMs / 1000).toFixed(1)} s ` +
+      `(${(clientCpuMs / load.total).toFixed(2)} ms per request); load average ${loadBefore.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after.`;
     const loadRows = load.rows(o.duration);
     const loadTable = markdownTable(
       ["endpoint (load)", "requests", "req/s", "p50 ms", "p99 ms", "errors"],
       loadRows,
     );
-    console.log(`\n(a) ${o.connections} connections, ${o.duration} s\n${loadTable}`);
+    console.log(`\n(a) ${o.connections} connections, ${o.duration} s\n${loadTable}\n${cpuLine}`);
     for (const [k, e] of load.by) if (e.firstError) console.error(`${k}: first error: ${e.firstError}`);
 
     let soakText = "(soak skipped: --soak 0)";
@@ -407,9 +466,9 @@ async function main(): Promise<void> {
     }
     const header =
       `${ready.dataset}, ELSA dim 64, TopK SAE 256 latents (k 16); server in a child process on 127.0.0.1, ` +
-      `load generator (Node fetch, keep-alive) in the parent; node ${process.version}; load average ${loadavg()[0].toFixed(1)} at the end. ` +
+      `load generator (Node fetch, keep-alive) in the parent; node ${process.version}; load average ${loadBefore.toFixed(1)} before the load phase, ${loadavg()[0].toFixed(1)} at the end. ` +
       `Endpoints rotate users, neurons, items and queries; "steered" carries boost (and suppress) knobs.`;
-    const body = `${header}\n\n(a) load: ${o.connections} connections for ${o.duration} s over the endpoint mix.\n\n${loadTable}\n\n${soakText}\n`;
+    const body = `${header}\n\n(a) load: ${o.connections} connections for ${o.duration} s over the endpoint mix.\n\n${loadTable}\n\n${cpuLine}\n\n${soakText}\n`;
     if (o.write)
       writeResultsSection(new URL("./RESULTS.md", import.meta.url).pathname, "Serving: load and soak", body);
     const failed = load.errors + soakErrors;

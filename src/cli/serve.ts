@@ -1,31 +1,43 @@
 import type { Command } from "commander";
 import { attachAnnIndex } from "../index/ann-serving.js";
-import { loadWorkspace } from "../serve/run-loader.js";
-import { DEFAULT_PORT, startServer } from "../serve/api.js";
-import type { Workspace } from "../serve/workspace.js";
+import { isReplica, serveReplica, startReplicaSet } from "../serve/cluster.js";
+import { loadServedWorkspace } from "../serve/run-loader.js";
+import { noSaeMessage } from "../serve/routes/no-sae.js";
+import { DEFAULT_PORT, startServer, type RunningServer } from "../serve/api.js";
+import { hasSae, type ServedWorkspace } from "../serve/workspace.js";
 import { portArg, positiveIntArg } from "./args.js";
 
-/** Starts the API + panel for a workspace and keeps the process alive until SIGINT/SIGTERM. */
-export async function serveWorkspace(ws: Workspace, host: string, port: number): Promise<void> {
-  const server = await startServer(ws, { host, port });
-  console.log(`control panel: ${server.url}/  (API under ${server.url}/api; Ctrl-C stops)`);
-  await new Promise<void>((done) => {
+/** Resolves once SIGINT or SIGTERM arrived and `close` finished. */
+function untilStopped(close: () => Promise<void>): Promise<void> {
+  return new Promise<void>((done) => {
     const stop = (): void => {
-      void server.close().then(done);
+      void close().then(done);
     };
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
   });
 }
 
+/** Starts the API + panel for a workspace and keeps the process alive until SIGINT/SIGTERM. */
+export async function serveWorkspace(ws: ServedWorkspace, host: string, port: number): Promise<void> {
+  const server: RunningServer = isReplica()
+    ? await serveReplica(ws, { host, port })
+    : await startServer(ws, { host, port });
+  if (!isReplica()) console.log(`control panel: ${server.url}/  (API under ${server.url}/api; Ctrl-C stops)`);
+  await untilStopped(() => server.close());
+}
+
 /**
- * `reclens serve --run <dir> [--sae <dir>]`: the HTTP API and web control panel of a run directory,
- * with its own SAE or another one (whose labels live in `<sae>/concepts`).
+ * `reclens serve --run <dir> [--sae <dir>] [--workers <n>]`: the HTTP API and web control panel of a
+ * run directory, with its own SAE or another one (whose labels live in `<sae>/concepts`); with
+ * `--workers n` > 1, n replica processes share the port (src/serve/cluster.ts).
  */
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("serve the HTTP API and the web control panel of a run (model + SAE + labels)")
+    .description(
+      "serve the HTTP API and the web control panel of a run (model, and SAE + labels when trained)",
+    )
     .requiredOption("--run <dir>", "run directory (see docs/run-layout.md)")
     .option("--sae <dir>", "SAE directory (default <run>/sae)")
     .option("--host <host>", "interface to bind", "127.0.0.1")
@@ -35,6 +47,12 @@ export function registerServe(program: Command): void {
       "rank top-n lists through a usearch HNSW index in <dir> (built there if missing; default exact)",
     )
     .option("--ann-expansion <n>", "HNSW search beam (expansion_search) for --ann", positiveIntArg)
+    .option(
+      "--workers <n>",
+      "replica processes sharing the port (node:cluster), each loading the run read-only",
+      positiveIntArg,
+      1,
+    )
     .action(
       async (o: {
         run: string;
@@ -43,8 +61,18 @@ export function registerServe(program: Command): void {
         port: number;
         ann?: string;
         annExpansion?: number;
+        workers: number;
       }) => {
-        const ws = await loadWorkspace(o.run, o.sae ? { saeDir: o.sae } : {});
+        if (o.workers > 1 && !isReplica()) {
+          const set = await startReplicaSet({ workers: o.workers, host: o.host, port: o.port });
+          console.log(
+            `control panel: ${set.url}/  (API under ${set.url}/api; ${set.workers} replica processes; Ctrl-C stops)`,
+          );
+          await untilStopped(() => set.close());
+          return;
+        }
+        const ws = await loadServedWorkspace(o.run, o.sae ? { saeDir: o.sae } : {});
+        if (!hasSae(ws)) console.log(`${noSaeMessage(ws)} (serving the model alone)`);
         if (o.ann) {
           const a = attachAnnIndex(
             ws.model,

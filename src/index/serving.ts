@@ -32,6 +32,11 @@ interface CachedList {
 export class ServingIndex {
   private readonly cache: LruCache<CachedList>;
   private annIndex: UsearchItemIndex | null = null;
+  /**
+   * Score buffer of rankRow, reused: a fresh 400 KB Float32Array per request at 100k items cost
+   * ~0.13 ms of page faults and zeroing (3% of the request) that the sgemv overwrites anyway.
+   */
+  private scratch: Float32Array | null = null;
 
   constructor(
     readonly view: LinearServingView,
@@ -118,7 +123,9 @@ export class ServingIndex {
 
   private rankRow(q: Float32Array, rows: Csr, r: number, seen: Csr | null, k: number): ItemHits {
     if (this.annIndex) return this.rankRowAnn(this.annIndex, q, rows, r, seen, k);
-    const y = this.view.index.scoreAll(q);
+    // selectTop copies what it returns, so the buffer is free again once this call ends.
+    this.scratch ??= new Float32Array(this.view.index.size);
+    const y = this.view.index.scoreAll(q, this.scratch);
     if (seen) return selectTop(y, k, seen.indices.subarray(seen.indptr[r], seen.indptr[r + 1]));
     this.addSeenTerm(y, rows, r);
     return selectTop(y, k);

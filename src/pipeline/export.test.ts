@@ -112,7 +112,8 @@ describe("reclens export", () => {
     const code = loaded.sae.encode(ctx.model.encodeUsers(userBatchOf(ctx, u)));
     const mine = rows.filter((x) => x.user === ctx.dataset.users[u]);
     expect(mine.map((x) => x.latent)).toEqual(Array.from(code.indices));
-    mine.forEach((x, p) => expect(x.value).toBe(code.values[p])); // float32 both ways
+    // The export encodes users in batches: BLAS may round another row count differently (CPU dependent).
+    mine.forEach((x, p) => expect(x.value).toBeCloseTo(code.values[p], 5));
     expect(mine.length).toBe(PLANTED_SAE.k);
   });
 

@@ -70,6 +70,78 @@ export function checkPromotion(model: Recommender, sae: Sae, req: PromotionReque
     throw new BadInput(`n must be a positive integer, got ${req.n}`, "n");
 }
 
+/**
+ * Adds up the promotion's effect group by group: {@link promoteOverUsers} feeds it every group at
+ * once, the server's preview one group per turn of the event loop; the numbers are the same.
+ */
+export class PromotionAccumulator {
+  private users = 0;
+  private eligible = 0;
+  private baseline = 0;
+  private itemNeurons: NeuronActivation[] | undefined;
+  private readonly sums: {
+    strength: number;
+    usersInTopN: number;
+    gain: number;
+    entered: PromotedUserRow[];
+    left: PromotedUserRow[];
+  }[];
+
+  /** Checks the request (see {@link checkPromotion}). */
+  constructor(
+    private readonly model: Recommender,
+    private readonly sae: Sae,
+    private readonly req: PromotionRequest,
+  ) {
+    checkPromotion(model, sae, req);
+    this.sums = req.strengths.map((strength) => ({
+      strength,
+      usersInTopN: 0,
+      gain: 0,
+      entered: [],
+      left: [],
+    }));
+  }
+
+  /** Promotes the item for one group of users and adds its effect. */
+  add({ users: ids, batch }: UserGroup): void {
+    const r = promoteItem(this.model, this.sae, batch, { ...this.req, strengths: this.req.strengths });
+    this.itemNeurons ??= r.itemNeurons;
+    this.users += batch.rows.rows;
+    this.eligible += r.eligibleUsers;
+    this.baseline += r.baselineInTopN;
+    r.points.forEach((p, q) => {
+      const row = (b: number): PromotedUserRow => ({
+        user: ids[b],
+        rankBefore: r.baselineRanks[b],
+        rankAfter: p.ranks[b],
+      });
+      const sum = this.sums[q];
+      sum.usersInTopN += p.usersInTopN;
+      sum.gain += p.meanRankGain * r.eligibleUsers;
+      for (const b of p.entered) sum.entered.push(row(b));
+      for (const b of p.left) sum.left.push(row(b));
+    });
+  }
+
+  /** The totals over the groups added so far (BadInput when there were none). */
+  totals(): PromotionTotals {
+    if (this.itemNeurons === undefined)
+      throw new BadInput("promote: no users to measure the promotion on", "users");
+    const eligible = this.eligible;
+    return {
+      users: this.users,
+      eligibleUsers: eligible,
+      baselineInTopN: this.baseline,
+      itemNeurons: this.itemNeurons,
+      points: this.sums.map(({ gain, ...rest }) => ({
+        ...rest,
+        meanRankGain: eligible > 0 ? gain / eligible : 0,
+      })),
+    };
+  }
+}
+
 /** Promotes the item for every group of users and adds up the effect of each strength. */
 export function promoteOverUsers(
   model: Recommender,
@@ -77,42 +149,7 @@ export function promoteOverUsers(
   groups: Iterable<UserGroup>,
   req: PromotionRequest,
 ): PromotionTotals {
-  checkPromotion(model, sae, req);
-  let users = 0;
-  let eligible = 0;
-  let baseline = 0;
-  let itemNeurons: NeuronActivation[] | undefined;
-  const sums = req.strengths.map((strength) => ({
-    strength,
-    usersInTopN: 0,
-    gain: 0,
-    entered: [] as PromotedUserRow[],
-    left: [] as PromotedUserRow[],
-  }));
-  for (const { users: ids, batch } of groups) {
-    const r = promoteItem(model, sae, batch, { ...req, strengths: req.strengths });
-    itemNeurons ??= r.itemNeurons;
-    users += batch.rows.rows;
-    eligible += r.eligibleUsers;
-    baseline += r.baselineInTopN;
-    r.points.forEach((p, q) => {
-      const row = (b: number): PromotedUserRow => ({
-        user: ids[b],
-        rankBefore: r.baselineRanks[b],
-        rankAfter: p.ranks[b],
-      });
-      sums[q].usersInTopN += p.usersInTopN;
-      sums[q].gain += p.meanRankGain * r.eligibleUsers;
-      for (const b of p.entered) sums[q].entered.push(row(b));
-      for (const b of p.left) sums[q].left.push(row(b));
-    });
-  }
-  if (itemNeurons === undefined) throw new BadInput("promote: no users to measure the promotion on", "users");
-  return {
-    users,
-    eligibleUsers: eligible,
-    baselineInTopN: baseline,
-    itemNeurons,
-    points: sums.map(({ gain, ...rest }) => ({ ...rest, meanRankGain: eligible > 0 ? gain / eligible : 0 })),
-  };
+  const acc = new PromotionAccumulator(model, sae, req);
+  for (const g of groups) acc.add(g);
+  return acc.totals();
 }

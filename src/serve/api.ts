@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from "fastify";
+import { servingIndexOf } from "../index/serving.js";
 import { HttpError, installErrorHandlers } from "./http-errors.js";
 import { registerArvivRoutes } from "./routes/arviv.js";
 import { registerExportRoutes } from "./routes/export.js";
@@ -7,11 +8,12 @@ import { registerInterventionRoutes } from "./routes/interventions.js";
 import { registerIntentRoutes } from "./routes/intents.js";
 import { registerItemRoutes } from "./routes/items.js";
 import { registerNeuronRoutes } from "./routes/neurons.js";
+import { registerNoSaeRoutes } from "./routes/no-sae.js";
 import { registerPanelRoutes } from "./routes/panel.js";
 import { registerRunPlotRoutes } from "./routes/run-plots.js";
 import { registerUserRoutes } from "./routes/users.js";
 import { defaultWebRoot, registerStaticRoutes } from "./static-files.js";
-import type { Workspace } from "./workspace.js";
+import { hasSae, type ServedWorkspace, type Workspace } from "./workspace.js";
 
 /** Default port of `reclens serve`. */
 export const DEFAULT_PORT = 7878;
@@ -35,6 +37,17 @@ export interface ServerOptions {
   readonly allowedHosts?: readonly string[] | "any";
 }
 
+/**
+ * The route groups that need an SAE (their routes are listed in routes/no-sae.ts, which a server
+ * without an SAE registers answering 409; a test checks the two agree).
+ */
+export const SAE_ROUTE_GROUPS: readonly ((app: FastifyInstance, ws: Workspace) => void)[] = [
+  registerNeuronRoutes,
+  registerArvivRoutes,
+  registerPanelRoutes,
+  registerInterventionRoutes,
+];
+
 const LOOPBACK_NAMES = ["127.0.0.1", "localhost", "[::1]"];
 
 function isLoopback(host: string): boolean {
@@ -52,9 +65,11 @@ function hostName(header: string | undefined): string {
 /**
  * The Fastify app over a loaded workspace: JSON API under /api/ and the built control panel at /.
  * Every input is validated (400 naming the field), unknown ids are 404, bodies are limited to
- * BODY_LIMIT bytes of JSON. Nothing is listening until `listen` (see {@link startServer}).
+ * BODY_LIMIT bytes of JSON. A workspace without an SAE serves recommendations, histories, items,
+ * exports and intents; its SAE routes answer 409 naming `reclens sae train`. Nothing is listening
+ * until `listen` (see {@link startServer}).
  */
-export function createServer(ws: Workspace, opts: ServerOptions = {}): FastifyInstance {
+export function createServer(ws: ServedWorkspace, opts: ServerOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: BODY_LIMIT,
@@ -79,15 +94,14 @@ export function createServer(ws: Workspace, opts: ServerOptions = {}): FastifyIn
   }
   registerInfoRoutes(app, ws);
   registerUserRoutes(app, ws);
-  registerNeuronRoutes(app, ws);
   registerItemRoutes(app, ws);
   registerExportRoutes(app, ws);
-  registerArvivRoutes(app, ws);
-  registerPanelRoutes(app, ws);
   registerRunPlotRoutes(app, ws);
-  registerInterventionRoutes(app, ws);
   registerIntentRoutes(app, ws);
+  if (hasSae(ws)) for (const register of SAE_ROUTE_GROUPS) register(app, ws);
+  else registerNoSaeRoutes(app, ws);
   registerStaticRoutes(app, opts.webRoot === null ? undefined : (opts.webRoot ?? defaultWebRoot()));
+  servingIndexOf(ws.model); // the item index is built here, not by the first request (2-10 s at 100k items)
   return app;
 }
 
@@ -101,7 +115,7 @@ export interface RunningServer {
 }
 
 /** Creates the server and listens (127.0.0.1 and DEFAULT_PORT unless told otherwise). */
-export async function startServer(ws: Workspace, opts: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(ws: ServedWorkspace, opts: ServerOptions = {}): Promise<RunningServer> {
   const app = createServer(ws, opts);
   const host = opts.host ?? "127.0.0.1";
   await app.listen({ host, port: opts.port ?? DEFAULT_PORT });

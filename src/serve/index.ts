@@ -12,11 +12,15 @@ export { HttpError, type ErrorBody } from "./http-errors.js";
 export { describeItem, type ItemView } from "./item-view.js";
 export { computeNeuronStats, type NeuronStats } from "./neuron-stats.js";
 export { listNeurons, neuronDetail, type NeuronDetail, type NeuronSummary } from "./neuron-views.js";
-export { loadWorkspace, type LoadWorkspaceOptions } from "./run-loader.js";
+export { loadServedWorkspace, loadWorkspace, type LoadWorkspaceOptions } from "./run-loader.js";
 export { recommendForUser, type RecommendationView, type SteerRequest } from "./steering.js";
 export {
+  buildModelWorkspace,
   buildWorkspace,
+  hasSae,
   type JsonValue,
+  type ModelWorkspace,
+  type ServedWorkspace,
   type UserHistories,
   type Workspace,
   type WorkspaceInput,

@@ -3,7 +3,9 @@ import { coldStart } from "../pipeline/cold-start.js";
 import { resolveKnob } from "../pipeline/knobs.js";
 import { createServer } from "./api.js";
 import { codeScale, typicalLevel, type ColdStartView } from "./cold-start.js";
-import { neuronReach, type ReachView } from "./editor.js";
+import { promoteOverUsers } from "../pipeline/promotion.js";
+import { neuronReach, promotionPreview, PROMOTE_SLICE_USERS, type ReachView } from "./editor.js";
+import { userBatches } from "./user-batches.js";
 import type { ErrorBody } from "./http-errors.js";
 import type { KnobSearchView } from "./knob-search.js";
 import { requestSteering, workspaceScales } from "./strength.js";
@@ -81,6 +83,69 @@ describe("reach off the event loop", () => {
     expect(a.usersChanged).toBe(b.usersChanged);
     expect(a.meanEntered).toBeCloseTo(b.meanEntered, 12);
     expect(a.users.map((u) => u.id)).toEqual(b.users.map((u) => u.id));
+  });
+
+  it("cuts slices by time when no user count is given: a 0 ms budget yields after every user, a huge one once", async () => {
+    const j = fx.world.conceptNeuron[1];
+    const count = (sliceMs: number): { slices: number; run: Promise<ReachView> } => {
+      const c = { slices: 0, run: undefined as unknown as Promise<ReachView> };
+      c.run = neuronReach(fx.ws, j, 0.4, 10, 10, { sliceMs, onSlice: () => c.slices++ });
+      return c;
+    };
+    const each = count(0);
+    const once = count(1e9);
+    const [a, b, c] = await Promise.all([
+      each.run,
+      once.run,
+      neuronReach(fx.ws, j, 0.4, 10, 10, { sliceUsers: 1 }),
+    ]);
+    expect(each.slices).toBe(300);
+    expect(once.slices).toBe(1);
+    for (const r of [a, b]) {
+      expect(r.usersChanged).toBe(c.usersChanged);
+      expect(r.meanEntered).toBe(c.meanEntered);
+      expect(r.users).toEqual(c.users);
+    }
+    // One user per batch is what the recommendation route does: the same activation and entries, bit for bit.
+    const top = a.users[0];
+    const route = await get<{ neurons: { neuron: number; activation: number }[]; entered: string[] }>(
+      `/api/users/${top.id}/recommendations?n=10&boost=%23${j}:0.4`,
+    );
+    expect(route.body.neurons.find((x) => x.neuron === j)?.activation ?? 0).toBe(top.activation);
+    expect(route.body.entered.slice(0, 5)).toEqual(top.entered.map((i) => i.id));
+    expect(top.enteredCount).toBe(route.body.entered.length);
+  });
+});
+
+describe("promotion preview off the event loop", () => {
+  it("answers /api/health while it runs, with the totals of one pass over every user", async () => {
+    const item = 17;
+    const j = fx.world.conceptNeuron[fx.world.truth.itemConcept[item]];
+    let done = false;
+    const preview = promotionPreview(fx.ws, item, j, 0.3, 10, 300).then((v) => {
+      done = true;
+      return v;
+    });
+    const health = await get<{ status: string }>("/api/health");
+    expect(health.body.status).toBe("ok");
+    expect(done).toBe(false); // 300 users in slices of 16: the health answer came first
+    const v = await preview;
+    const all = Int32Array.from({ length: 300 }, (_, u) => u);
+    const ref = promoteOverUsers(fx.ws.model, fx.ws.sae, userBatches(fx.ws.users, all, PROMOTE_SLICE_USERS), {
+      item,
+      neuron: j,
+      strengths: [0.3],
+      n: 10,
+    });
+    expect(v.usersConsidered).toBe(300);
+    expect(v.eligibleUsers).toBe(ref.eligibleUsers);
+    expect(v.baselineInTopN).toBe(ref.baselineInTopN);
+    expect(v.usersInTopN).toBe(ref.points[0].usersInTopN);
+    expect(v.meanRankGain).toBe(ref.points[0].meanRankGain);
+    expect(v.entered.count).toBe(ref.points[0].entered.length);
+    expect(v.entered.count).toBeGreaterThan(0);
+    // Bad requests still throw at once (the route names them as body fields).
+    expect(() => promotionPreview(fx.ws, item, 10_000, 0.3, 10, 5)).toThrow(/neuron 10000 out of range/);
   });
 });
 

@@ -1,10 +1,17 @@
 import { labelsPath } from "../concepts/labels.js";
 import type { LoadOptions } from "../data/load.js";
 import { timeOrderedItems } from "../data/splits/index.js";
-import { openModelRun } from "../pipeline/run-context.js";
+import { openModelRun, type ModelRunContext } from "../pipeline/run-context.js";
 import { readRunLabels, runItemActivations } from "../pipeline/run-labels.js";
 import { conceptsDirOf, loadRunSae } from "../pipeline/sae-ref.js";
-import { buildWorkspace, type Workspace } from "./workspace.js";
+import { hasSaeWeights } from "../sae/io.js";
+import {
+  buildModelWorkspace,
+  buildWorkspace,
+  type ModelWorkspace,
+  type ModelWorkspaceInput,
+  type Workspace,
+} from "./workspace.js";
 
 /** Options of {@link loadWorkspace}. */
 export interface LoadWorkspaceOptions {
@@ -26,14 +33,28 @@ export interface LoadWorkspaceOptions {
  */
 export async function loadWorkspace(runDir: string, opts: LoadWorkspaceOptions = {}): Promise<Workspace> {
   const ctx = await openModelRun(runDir, opts.load ? { load: opts.load } : {});
-  const loaded = loadRunSae(ctx, opts.saeDir);
-  return buildWorkspace({
+  return saeWorkspace(ctx, opts);
+}
+
+/**
+ * What `reclens serve` loads: {@link loadWorkspace}'s workspace when the run has an SAE (or `saeDir`
+ * is given, which must then hold one), else a model workspace of the run alone (any model: SASRec,
+ * SAERec, MF, ...), whose SAE routes answer 409 naming `reclens sae train --run <run>`.
+ */
+export async function loadServedWorkspace(
+  runDir: string,
+  opts: LoadWorkspaceOptions = {},
+): Promise<ModelWorkspace> {
+  const ctx = await openModelRun(runDir, opts.load ? { load: opts.load } : {});
+  if (opts.saeDir !== undefined || hasSaeWeights(ctx.layout.sae)) return saeWorkspace(ctx, opts);
+  return buildModelWorkspace({ ...runParts(ctx), run: { ctx } });
+}
+
+/** The parts every served run shares: data, model, every dataset user with their full history. */
+function runParts(ctx: ModelRunContext): ModelWorkspaceInput {
+  return {
     dataset: ctx.dataset,
     model: ctx.model,
-    sae: loaded.sae,
-    labels: readRunLabels(ctx, loaded),
-    labelsPath: labelsPath(conceptsDirOf(ctx.layout, loaded.dir)),
-    itemActivations: runItemActivations(ctx, loaded),
     users: {
       ids: ctx.dataset.users,
       rows: ctx.dataset.matrix,
@@ -41,7 +62,19 @@ export async function loadWorkspace(runDir: string, opts: LoadWorkspaceOptions =
       ...(ctx.model.sequential ? { sequenceOf: (u: number) => timeOrderedItems(ctx.dataset, u) } : {}),
     },
     metrics: ctx.manifest.metrics,
-    source: { runDir, createdAt: ctx.manifest.createdAt, seed: ctx.manifest.seed },
+    source: { runDir: ctx.dir, createdAt: ctx.manifest.createdAt, seed: ctx.manifest.seed },
+  };
+}
+
+/** The run with its SAE (loadRunSae: NotFound naming `reclens sae train --run <run>` when absent). */
+function saeWorkspace(ctx: ModelRunContext, opts: LoadWorkspaceOptions): Workspace {
+  const loaded = loadRunSae(ctx, opts.saeDir);
+  return buildWorkspace({
+    ...runParts(ctx),
+    sae: loaded.sae,
+    labels: readRunLabels(ctx, loaded),
+    labelsPath: labelsPath(conceptsDirOf(ctx.layout, loaded.dir)),
+    itemActivations: runItemActivations(ctx, loaded),
     run: { ctx, saeDir: loaded.dir },
     ...(opts.maxStatUsers !== undefined ? { maxStatUsers: opts.maxStatUsers } : {}),
   });

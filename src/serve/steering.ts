@@ -1,7 +1,8 @@
+import { topNItems, topNScores, topNUnseen } from "../nested/nested-rank.js";
 import { steerUser, type Steering } from "../pipeline/steering.js";
 import { describeItem, type ItemView } from "./item-view.js";
 import { singleUserBatch } from "./user-batches.js";
-import type { Workspace } from "./workspace.js";
+import type { ModelWorkspace, Workspace } from "./workspace.js";
 
 /** Steering of a request, in neuron ids (checked by the steering service, src/pipeline/steering.ts). */
 export type SteerRequest = Steering;
@@ -114,6 +115,37 @@ export function recommendForUser(ws: Workspace, u: number, n: number, req: Steer
     entered: Array.from(r.entered, (i) => ws.dataset.items[i]),
     left: Array.from(r.left, (i) => ws.dataset.items[i]),
     neurons,
+    elapsedMs: performance.now() - t0,
+  };
+}
+
+/**
+ * The model's own top-n of workspace user `u` (history excluded; no SAE, so no steering) in the shape
+ * of {@link recommendForUser}'s view: the unsteered list is the list, nothing entered or left, no
+ * neurons. Served for runs without an SAE.
+ */
+export function modelListForUser(ws: ModelWorkspace, u: number, n: number): RecommendationView {
+  const t0 = performance.now();
+  const batch = singleUserBatch(ws.users, u);
+  const top = topNUnseen(ws.model.scoreUsers(batch), batch.rows, n);
+  const items = topNItems(top, 0);
+  const scores = topNScores(top, 0);
+  const list: RankedItemView[] = Array.from(items, (i, p) => ({
+    rank: p + 1,
+    item: describeItem(ws.dataset, i),
+    score: scores[p],
+    changed: false,
+    otherRank: p + 1,
+  }));
+  return {
+    user: { id: ws.users.ids[u], index: u, interactions: ws.users.rows.rowNnz(u) },
+    n,
+    steering: { operator: "blend", boost: [], suppress: [], clamp: [] },
+    items: list,
+    unsteered: list,
+    entered: [],
+    left: [],
+    neurons: [],
     elapsedMs: performance.now() - t0,
   };
 }

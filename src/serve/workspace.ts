@@ -21,29 +21,47 @@ export interface WorkspaceSource {
 }
 
 /**
- * Everything the HTTP server needs, loaded once: data, frozen model and SAE, labels, per-neuron
- * statistics and the users' histories. Requests never retrain; the only mutable part is `labels`,
- * replaced (never edited in place) when a label is changed through the API and written to
- * `labelsPath` when set.
+ * What the HTTP server needs of any run, SAE or not: data, the frozen model, the users' histories and
+ * the id lookups. A run without an SAE (SASRec, SAERec, MF, ...) is served as a ModelWorkspace:
+ * recommendations, histories and (for SAERec) intents; the SAE routes answer 409 (src/serve/routes/no-sae.ts).
  */
-export interface Workspace {
+export interface ModelWorkspace {
   readonly dataset: Dataset;
   readonly model: Recommender;
-  readonly sae: Sae;
-  labels: LabelsDoc;
-  /** Where label edits are persisted (atomically); undefined keeps edits in memory only. */
-  readonly labelsPath?: string;
   readonly users: UserHistories;
   /** Lookup of a user's row from its display id. */
   readonly userIndex: ReadonlyMap<string, number>;
   /** Lookup of an item's column from its display id. */
   readonly itemIndex: ReadonlyMap<string, number>;
-  readonly neurons: NeuronStats;
   /** Metrics summary (plain JSON), e.g. the run manifest's metrics. */
   readonly metrics: Readonly<Record<string, JsonValue>>;
   readonly source: WorkspaceSource;
   /** The run the workspace was opened from (for exports); absent for in-memory workspaces. */
+  readonly run?: { readonly ctx: ModelRunContext; readonly saeDir?: string };
+}
+
+/**
+ * Everything the HTTP server needs for the SAE views, loaded once: a model workspace plus the frozen
+ * SAE, labels and per-neuron statistics. Requests never retrain; the only mutable part is `labels`,
+ * replaced (never edited in place) when a label is changed through the API and written to
+ * `labelsPath` when set.
+ */
+export interface Workspace extends ModelWorkspace {
+  readonly sae: Sae;
+  labels: LabelsDoc;
+  /** Where label edits are persisted (atomically); undefined keeps edits in memory only. */
+  readonly labelsPath?: string;
+  readonly neurons: NeuronStats;
+  /** The run the workspace was opened from (for exports); absent for in-memory workspaces. */
   readonly run?: ServedRun;
+}
+
+/** What a server serves: a workspace with an SAE, or a model workspace of a run without one. */
+export type ServedWorkspace = Workspace | ModelWorkspace;
+
+/** Whether a served workspace has an SAE (and so labels, neuron statistics and steering). */
+export function hasSae(ws: ModelWorkspace): ws is Workspace {
+  return "sae" in ws;
 }
 
 /** A served run directory: its opened context and the SAE directory being served. */
@@ -52,23 +70,56 @@ export interface ServedRun {
   readonly saeDir: string;
 }
 
-/** Parts of a workspace; the rest is derived by {@link buildWorkspace}. */
-export interface WorkspaceInput {
+/** Parts of a model workspace; the rest is derived by {@link buildModelWorkspace}. */
+export interface ModelWorkspaceInput {
   readonly dataset: Dataset;
   readonly model: Recommender;
+  /** Default: every dataset user with their full interaction row (no model user ids). */
+  readonly users?: UserHistories;
+  readonly metrics?: Readonly<Record<string, JsonValue>>;
+  readonly source?: WorkspaceSource;
+  readonly run?: { readonly ctx: ModelRunContext };
+}
+
+/** Parts of a workspace; the rest is derived by {@link buildWorkspace}. */
+export interface WorkspaceInput extends ModelWorkspaceInput {
   readonly sae: Sae;
   /** Default: no labels. */
   readonly labels?: LabelsDoc;
   readonly labelsPath?: string;
-  /** Default: every dataset user with their full interaction row (no model user ids). */
-  readonly users?: UserHistories;
   /** Item activations Z (items x neurons), e.g. those the labeller used; computed when absent. */
   readonly itemActivations?: Matrix;
-  readonly metrics?: Readonly<Record<string, JsonValue>>;
-  readonly source?: WorkspaceSource;
   /** Users encoded for firing rates and histograms (evenly spaced sample; default 10000). */
   readonly maxStatUsers?: number;
   readonly run?: ServedRun;
+}
+
+/**
+ * Checks that the parts of a model workspace fit together (model fitted on the dataset's items, users
+ * over the same items, unique ids) and builds the id lookups. Errors name the mismatching sizes.
+ */
+export function buildModelWorkspace(input: ModelWorkspaceInput): ModelWorkspace {
+  return { ...modelParts(input), ...(input.run ? { run: input.run } : {}) };
+}
+
+function modelParts(input: ModelWorkspaceInput): Omit<ModelWorkspace, "run"> {
+  const { dataset, model } = input;
+  const nItems = dataset.items.length;
+  if (model.nItems !== nItems)
+    throw new RangeError(
+      `workspace: model "${model.name}" has ${model.nItems} items, the dataset "${dataset.name}" has ${nItems}`,
+    );
+  const users = input.users ?? { ids: dataset.users, rows: dataset.matrix };
+  checkUsers(users, nItems);
+  return {
+    dataset,
+    model,
+    users,
+    userIndex: uniqueIndex(users.ids, "user"),
+    itemIndex: uniqueIndex(dataset.items, "item"),
+    metrics: input.metrics ?? {},
+    source: input.source ?? {},
+  };
 }
 
 /**
@@ -77,12 +128,8 @@ export interface WorkspaceInput {
  * statistics. Errors name the mismatching sizes.
  */
 export function buildWorkspace(input: WorkspaceInput): Workspace {
-  const { dataset, model, sae } = input;
-  const nItems = dataset.items.length;
-  if (model.nItems !== nItems)
-    throw new RangeError(
-      `workspace: model "${model.name}" has ${model.nItems} items, the dataset "${dataset.name}" has ${nItems}`,
-    );
+  const { model, sae } = input;
+  const base = modelParts(input);
   if (sae.dIn !== model.dim)
     throw new RangeError(
       `workspace: SAE input width ${sae.dIn} does not match ${model.name}'s probing site width ${model.dim}`,
@@ -90,26 +137,16 @@ export function buildWorkspace(input: WorkspaceInput): Workspace {
   const labels = input.labels ?? emptyLabels(sae.dSae);
   if (labels.neurons !== sae.dSae)
     throw new RangeError(`workspace: labels are for ${labels.neurons} neurons, the SAE has ${sae.dSae}`);
-  const users = input.users ?? { ids: dataset.users, rows: dataset.matrix };
-  checkUsers(users, nItems);
-  const userIndex = uniqueIndex(users.ids, "user");
-  const itemIndex = uniqueIndex(dataset.items, "item");
-  const neurons = computeNeuronStats(model, sae, users, {
+  const neurons = computeNeuronStats(model, sae, base.users, {
     ...(input.itemActivations ? { itemActivations: input.itemActivations } : {}),
     maxUsers: input.maxStatUsers ?? 10_000,
   });
   return {
-    dataset,
-    model,
+    ...base,
     sae,
     labels,
     ...(input.labelsPath !== undefined ? { labelsPath: input.labelsPath } : {}),
-    users,
-    userIndex,
-    itemIndex,
     neurons,
-    metrics: input.metrics ?? {},
-    source: input.source ?? {},
     ...(input.run ? { run: input.run } : {}),
   };
 }

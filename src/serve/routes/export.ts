@@ -6,7 +6,7 @@ import { BadInput, Unavailable } from "../../errors.js";
 import { exportRun, type ExportWhat } from "../../pipeline/export.js";
 import type { ExportPart } from "../../pipeline/export-users.js";
 import { TABLE_FORMATS, type TableFormat } from "../../store/table-writer.js";
-import type { Workspace } from "../workspace.js";
+import type { ModelWorkspace } from "../workspace.js";
 
 const CONTENT_TYPES: Record<TableFormat, string> = {
   csv: "text/csv; charset=utf-8",
@@ -19,7 +19,7 @@ const CONTENT_TYPES: Record<TableFormat, string> = {
  * (same service, same checks and messages), sent as a download. Needs a server started on a run
  * directory; the table is built in a temporary file that is removed once read.
  */
-export function registerExportRoutes(app: FastifyInstance, ws: Workspace): void {
+export function registerExportRoutes(app: FastifyInstance, ws: ModelWorkspace): void {
   app.get("/api/export/:what", async (req, reply) => {
     const run = ws.run;
     if (!run)
@@ -38,7 +38,7 @@ export function registerExportRoutes(app: FastifyInstance, ws: Workspace): void 
         what: what as ExportWhat,
         format,
         out,
-        sae: run.saeDir,
+        ...(run.saeDir !== undefined ? { sae: run.saeDir } : {}),
         ...(q.part !== undefined ? { part: q.part as ExportPart } : {}),
         ...(q.k !== undefined ? { k: Number(q.k) } : {}),
         ...(q.of !== undefined ? { of: q.of as "users" | "items" } : {}),

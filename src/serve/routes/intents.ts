@@ -6,11 +6,11 @@ import {
 } from "../../pipeline/intent-explain.js";
 import { parseRequest } from "../http-errors.js";
 import { IntentExplainQuery, IntentListQuery } from "../schemas.js";
-import type { Workspace } from "../workspace.js";
+import type { ModelWorkspace } from "../workspace.js";
 import { userRow } from "./users.js";
 
 /** The served model as an intent-explanation source (Unavailable, 503, unless it is a saerec run). */
-function sourceOf(ws: Workspace): IntentExplainSource {
+function sourceOf(ws: ModelWorkspace): IntentExplainSource {
   return { dir: ws.source.runDir ?? "the served model", model: ws.model, dataset: ws.dataset };
 }
 
@@ -20,7 +20,7 @@ function sourceOf(ws: Workspace): IntentExplainSource {
  * intents; `off` switches intents off and re-ranks), through the intents service
  * (src/pipeline/intent-explain.ts), as `reclens recommend --explain` / `--intent-off` do.
  */
-export function registerIntentRoutes(app: FastifyInstance, ws: Workspace): void {
+export function registerIntentRoutes(app: FastifyInstance, ws: ModelWorkspace): void {
   app.get("/api/intents", async (req) => {
     const q = parseRequest(IntentListQuery, req.query, "query");
     return listRunIntents(sourceOf(ws), { offset: q.offset, limit: q.limit, top: q.top, query: q.q });

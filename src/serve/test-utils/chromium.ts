@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BrowserContext, Page } from "playwright-core";
 import { startServer, type RunningServer } from "../api.js";
-import type { Workspace } from "../workspace.js";
+import type { ServedWorkspace } from "../workspace.js";
 
 /**
  * Test harness for the panel's end-to-end tests (not library code): the web bundle built by vite,
@@ -40,7 +40,7 @@ export interface PanelBrowser {
   /** A fresh temporary directory, removed by `close`. */
   tempDir(prefix: string): string;
   /** Starts the API with the built panel on a free port for `ws`; stopped by `close`. */
-  serve(ws: Workspace): Promise<RunningServer>;
+  serve(ws: ServedWorkspace): Promise<RunningServer>;
   /** Closes the browser, then every server, then removes every temporary directory. */
   close(): Promise<void>;
 }
@@ -79,7 +79,7 @@ export async function openPanelBrowser(prefix: string): Promise<PanelBrowser> {
       args: CHROMIUM_ARGS,
     });
     const page = ctx.pages()[0] ?? (await ctx.newPage());
-    const serve = async (ws: Workspace): Promise<RunningServer> => {
+    const serve = async (ws: ServedWorkspace): Promise<RunningServer> => {
       const server = await startServer(ws, { port: 0, webRoot });
       servers.push(server);
       return server;

@@ -23,12 +23,14 @@ export type {
   RecommendationView,
 };
 
-/** GET /api/info (the parts the panel shows). */
+/** GET /api/info (the parts the panel shows); `sae` and `labels` are null for a run without an SAE. */
 export interface Info {
   dataset: { name: string; users: number; items: number; interactions: number };
   model: { name: string; dim: number; itemVectors: boolean };
-  sae: { architecture: string; dSae: number; liveNeurons: number };
-  labels: { labelled: number; persisted: boolean };
+  sae: { architecture: string; dSae: number; liveNeurons: number } | null;
+  labels: { labelled: number; persisted: boolean } | null;
+  /** Without an SAE: how to train one. */
+  noSae?: string;
   metrics: Record<string, unknown>;
 }
 

@@ -20,7 +20,8 @@ const editorView = mountEditorView(panel("editor"));
 const evalView = mountEvalView(panel("eval"));
 void mountIntentView(panel("user")); // SAERec runs only: intents beside each item, switchable
 
-function show(v: ViewName, focus = false): void {
+function show(view: ViewName, focus = false): void {
+  const v = VIEWS.includes(view) ? view : "user"; // a run without an SAE has the User view only
   for (const w of VIEWS) {
     const on = w === v;
     tab(w).setAttribute("aria-selected", String(on));
@@ -93,13 +94,25 @@ window.addEventListener("popstate", () => void restoreFromUrl());
 void restoreFromUrl();
 
 const info = document.getElementById("info") as HTMLElement;
+/** A run without an SAE: only the User view, without knobs (the SAE views would all answer 409). */
+function withoutSae(note: string): void {
+  if (panel("user").hidden) show("user");
+  for (const v of VIEWS) if (v !== "user") tab(v).hidden = true;
+  VIEWS.splice(0, VIEWS.length, "user");
+  userView.withoutSae(note);
+}
+
 api
   .info()
   .then((i) => {
-    const ndcg = i.metrics["test/ndcg@20"];
+    const key = ["test/ndcg@20", "test/ndcg@10"].find((k) => typeof i.metrics[k] === "number");
+    const sae =
+      i.sae && i.labels
+        ? `${i.sae.architecture} SAE, ${i.sae.liveNeurons}/${i.sae.dSae} live neurons, ${i.labels.labelled} labelled`
+        : "no SAE";
     info.textContent =
-      `${i.dataset.name}: ${i.dataset.users} users × ${i.dataset.items} items · ${i.model.name} (dim ${i.model.dim}) · ` +
-      `${i.sae.architecture} SAE, ${i.sae.liveNeurons}/${i.sae.dSae} live neurons, ${i.labels.labelled} labelled` +
-      (typeof ndcg === "number" ? ` · test nDCG@20 ${fmt(ndcg)}` : "");
+      `${i.dataset.name}: ${i.dataset.users} users × ${i.dataset.items} items · ${i.model.name} (dim ${i.model.dim}) · ${sae}` +
+      (key ? ` · test nDCG@${key.slice("test/ndcg@".length)} ${fmt(i.metrics[key] as number)}` : "");
+    if (!i.sae) withoutSae(i.noSae ?? "this run has no SAE");
   })
   .catch((err: unknown) => (info.textContent = `API unavailable: ${errorText(err)}`));

@@ -21,6 +21,11 @@ export interface UserView {
   setKnobs(knobs: ReadonlyMap<number, number>): Promise<void>;
   /** Opens (item id) or closes (null) "why this item". */
   explain(item: string | null): Promise<void>;
+  /**
+   * A run without an SAE: no knobs, no new user, no "why this item" (the model's own list and the
+   * history only); `note` (how to train an SAE) is shown instead of the knobs.
+   */
+  withoutSae(note: string): void;
 }
 
 interface KnobRow {
@@ -50,8 +55,13 @@ export function mountUserView(root: HTMLElement): UserView {
   );
   const knobsTitle = h("h2", { id: "knobs-title" }, "Knobs");
   const knobsHelp = h("p", { class: "muted", id: "knobs-help" });
+  const noSaeNote = h("p", { class: "muted", id: "no-sae", hidden: true });
   const knobs = h("div", { id: "knobs", class: "knobs", role: "group", "aria-labelledby": "knobs-title" });
   const reset = h("button", { type: "button", id: "reset-knobs" }, "Reset knobs");
+  const resetRow = h("div", { class: "row" }, reset);
+  const newUserRow = h("div", { class: "row" }, newUser);
+  /** False for a run without an SAE (see withoutSae). */
+  let withSae = true;
   const finder = knobFinder("knob-search", "Find a knob by concept", (j, label) => {
     if (label) state.labels.set(j, label);
     view.addKnob(j, Math.max(state.knobs.get(j) ?? 0, ADDED_KNOB_VALUE));
@@ -91,16 +101,17 @@ export function mountUserView(root: HTMLElement): UserView {
         count,
         list,
         h("div", { class: "pager" }, prev, next),
-        h("div", { class: "row" }, newUser),
+        newUserRow,
       ),
       h(
         "section",
         { class: "panel", "aria-labelledby": "knobs-title" },
         knobsTitle,
         knobsHelp,
+        noSaeNote,
         finder.root,
         knobs,
-        h("div", { class: "row" }, reset),
+        resetRow,
         history,
       ),
       h(
@@ -220,18 +231,20 @@ export function mountUserView(root: HTMLElement): UserView {
       "li",
       { class: "rec", "data-item": it.item.id },
       h("span", { class: "rank", "aria-hidden": "true" }, String(rank)),
-      h(
-        "button",
-        {
-          type: "button",
-          class: "link why-btn",
-          title: "Why this item?",
-          "aria-pressed": why.item === it.item.id ? "true" : "false",
-          onClick: () => void view.explain(why.item === it.item.id ? null : it.item.id),
-        },
-        itemLine(it.item),
-      ),
+      withSae ? whyButton(it) : h("span", {}, itemLine(it.item)),
       extra,
+    );
+  const whyButton = (it: { item: Parameters<typeof itemLine>[0] & { id: string } }): HTMLElement =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: "link why-btn",
+        title: "Why this item?",
+        "aria-pressed": why.item === it.item.id ? "true" : "false",
+        onClick: () => void view.explain(why.item === it.item.id ? null : it.item.id),
+      },
+      itemLine(it.item),
     );
 
   let seq = 0;
@@ -340,7 +353,7 @@ export function mountUserView(root: HTMLElement): UserView {
         setParams({ view: "user", user: id, new: undefined, knobs: undefined, why: undefined }, "push");
       }
       userTitle.textContent = `Recommendations for ${id}`;
-      knobsTitle.textContent = `Knobs of ${id}`;
+      knobsTitle.textContent = withSae ? `Knobs of ${id}` : `History of ${id}`;
       knobsHelp.textContent =
         "Each knob is a labelled SAE neuron active for this user; find any other by concept above. Right boosts the concept (strength 0 = unchanged to 1 = it dominates), left suppresses it. Click an item to see why it is there.";
       markCurrent(id);
@@ -410,6 +423,18 @@ export function mountUserView(root: HTMLElement): UserView {
         setRow(ensureKnob(j, null), v);
       }
       await rerankNow();
+    },
+    withoutSae(note: string) {
+      withSae = false;
+      // style too: .knobs and .row set their own display, which the hidden attribute does not override
+      for (const el of [finder.root, knobs, resetRow, newUserRow, knobsHelp]) {
+        el.hidden = true;
+        el.style.display = "none";
+      }
+      knobsTitle.textContent = state.user ? `History of ${state.user}` : "History";
+      noSaeNote.textContent = `No knobs: ${note}.`;
+      noSaeNote.hidden = false;
+      if (state.user) void rerankNow(); // re-render the list without "why" buttons
     },
     async explain(item) {
       recs
