@@ -12,11 +12,15 @@
  *   <- { type: "stop" }  closes the server and exits.
  * It exits by itself when the parent goes away or after MAX_LIFETIME_S, so it can never linger.
  *
- *   bench/load-server.ts <source> [workers]
+ *   bench/load-server.ts <source> [workers] [ann dir] [ann expansion_search]
+ *
+ * With an ANN directory (run sources only) every process serves its top-n lists through that usearch
+ * index, built there on first use (src/index/ann-serving.ts, as `reclens serve --ann`).
  */
 import cluster from "node:cluster";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
+import { attachAnnIndex } from "../src/index/ann-serving.js";
 import { startServer } from "../src/serve/api.js";
 import { serveReplica, startReplicaSet } from "../src/serve/cluster.js";
 import { loadWorkspace } from "../src/serve/run-loader.js";
@@ -30,6 +34,18 @@ const HOST = "127.0.0.1";
 
 const source = process.argv[2] ?? "synth";
 const workers = Number(process.argv[3] ?? 1);
+const annDir = process.argv[4] || process.env.RECLENS_BENCH_ANN || "";
+const annEf = Number(process.argv[5] || process.env.RECLENS_BENCH_ANN_EF || 0);
+
+/** Attaches the ANN index when one was asked for, and says so. */
+function withAnn(ws: Workspace): Workspace {
+  if (!annDir) return ws;
+  const a = attachAnnIndex(ws.model, annDir, annEf > 0 ? { expansionSearch: annEf } : {});
+  console.error(
+    `load-server: ANN ${a.built ? "built" : "opened"} in ${annDir} (${a.items} items, expansion_search ${a.expansionSearch}, ${a.seconds.toFixed(1)} s)`,
+  );
+  return ws;
+}
 /** Environment variable handing the run directory to the replicas. */
 const RUN_ENV = "RECLENS_BENCH_RUN";
 if (!process.send)
@@ -60,7 +76,7 @@ if (cluster.isWorker) {
   // A replica: load the run the primary names and serve it on the shared port.
   const dir = process.env[RUN_ENV];
   if (!dir) throw new Error(`load-server replica: ${RUN_ENV} is not set`);
-  await serveReplica(await loadWorkspace(dir), { host: HOST, port: 0, webRoot: null });
+  await serveReplica(withAnn(await loadWorkspace(dir)), { host: HOST, port: 0, webRoot: null });
 } else {
   await primary();
 }
@@ -75,7 +91,7 @@ async function primary(): Promise<void> {
   let ws: Workspace;
   let label: string;
   if (runDir) {
-    ws = await loadWorkspace(runDir);
+    ws = withAnn(await loadWorkspace(runDir));
     label = `${ws.dataset.name} (${source.startsWith("synthrun:") ? source : basename(runDir)})`;
   } else {
     const data = await benchDataset(source);
@@ -84,7 +100,15 @@ async function primary(): Promise<void> {
   }
   const server =
     workers > 1
-      ? await startReplicaSet({ workers, host: HOST, port: 0, env: { [RUN_ENV]: runDir as string } })
+      ? await startReplicaSet({
+          workers,
+          host: HOST,
+          port: 0,
+          env: {
+            [RUN_ENV]: runDir as string,
+            ...(annDir ? { RECLENS_BENCH_ANN: annDir, RECLENS_BENCH_ANN_EF: String(annEf) } : {}),
+          },
+        })
       : await startServer(ws, { host: HOST, port: 0, webRoot: null });
   const data = ws.dataset;
   const live = Array.from({ length: ws.sae.dSae }, (_, j) => j).filter((j) => ws.neurons.firingCount[j] > 0);

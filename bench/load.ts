@@ -38,6 +38,10 @@ interface Options {
   sample: number;
   connections: number;
   workers: number;
+  /** usearch index directory: serve top-n lists through HNSW (`reclens serve --ann`); "" = exact. */
+  ann: string;
+  /** expansion_search of the ANN index (0: the index's default). */
+  annEf: number;
   /** Endpoints kept from the mix (all when empty). */
   only: string[];
   write: boolean;
@@ -54,6 +58,8 @@ function parseArgs(argv: string[]): Options {
     sample: 5,
     connections: 8,
     workers: 1,
+    ann: "",
+    annEf: 0,
     only: [],
     write: false,
     source: "synth",
@@ -74,6 +80,8 @@ function parseArgs(argv: string[]): Options {
     else if (a === "--sample") o.sample = num(++k, a, 0.5, 60);
     else if (a === "--connections") o.connections = Math.round(num(++k, a, 1, 64));
     else if (a === "--workers") o.workers = Math.round(num(++k, a, 1, 16));
+    else if (a === "--ann") o.ann = argv[++k] ?? "";
+    else if (a === "--ann-ef") o.annEf = Math.round(num(++k, a, 1, 4096));
     else if (a === "--only") o.only = (argv[++k] ?? "").split(/,(?! )/).map((x) => x.trim());
     else if (a.startsWith("--")) throw new Error(`unknown option ${a}`);
     else o.source = a;
@@ -389,7 +397,7 @@ async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const child: ChildProcess = fork(
     new URL("./load-server.ts", import.meta.url).pathname,
-    [o.source, String(o.workers)],
+    [o.source, String(o.workers), o.ann, String(o.annEf)],
     {
       execArgv: ["--import", "tsx", "--expose-gc"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],

@@ -1,0 +1,65 @@
+/**
+ * RecSAE table: nested-quality figures of SAE directories (each written by `reclens sae train --run`
+ * or `sae sweep`), grouped by model run and k, mean over the SAE seeds with the per-seed range.
+ *
+ *   npx tsx bench/recsae-table.ts <sae dir> [<sae dir> ...]
+ *
+ * Reads each directory's manifest.json (config.run, config.model, config.sae.k, seed, metrics) and
+ * prints one markdown row per (run, k): seeds, HR@10 and NDCG@10 kept, RBO, Kendall tau, FVE, L0 and
+ * the dead share of the training rows.
+ */
+import { readFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+
+interface SaeManifest {
+  readonly seed: number;
+  readonly config: { readonly run: string; readonly model: string; readonly sae: { readonly k?: number } };
+  readonly metrics: Record<string, number>;
+}
+
+const COLUMNS: readonly [string, string][] = [
+  ["kept HR@10", "test/kept/hr@10"],
+  ["kept NDCG@10", "test/kept/ndcg@10"],
+  ["RBO", "test/rbo"],
+  ["Kendall tau", "test/kendallTau"],
+  ["FVE", "test/fve"],
+  ["L0", "test/l0"],
+  ["train dead", "train/deadFraction"],
+];
+
+const dirs = process.argv.slice(2);
+if (dirs.length === 0) {
+  console.error("usage: npx tsx bench/recsae-table.ts <sae dir> [<sae dir> ...]");
+  process.exit(2);
+}
+
+const groups = new Map<string, { run: string; model: string; k: number; rows: SaeManifest[] }>();
+for (const dir of dirs) {
+  const path = join(dir, "manifest.json");
+  const m = JSON.parse(readFileSync(path, "utf8")) as SaeManifest;
+  const k = m.config.sae.k;
+  if (k === undefined) throw new Error(`${path}: config.sae.k is missing (not a TopK SAE)`);
+  const run = basename(resolve(dir, m.config.run)) || basename(dirname(resolve(dir)));
+  const key = `${run}\u0000${k}`;
+  const g = groups.get(key) ?? { run, model: m.config.model, k, rows: [] };
+  g.rows.push(m);
+  groups.set(key, g);
+}
+
+const fmt = (v: number, key: string) => (key.endsWith("l0") ? v.toFixed(1) : v.toFixed(3));
+const cell = (rows: readonly SaeManifest[], key: string): string => {
+  const vs = rows.map((r) => r.metrics[key]).filter((v): v is number => Number.isFinite(v));
+  if (vs.length === 0) return "-";
+  const mean = vs.reduce((a, b) => a + b, 0) / vs.length;
+  if (vs.length === 1) return fmt(mean, key);
+  return `${fmt(mean, key)} (${fmt(Math.min(...vs), key)}-${fmt(Math.max(...vs), key)})`;
+};
+
+console.log(`| run | model | k | SAE seeds | ${COLUMNS.map(([h]) => h).join(" | ")} |`);
+console.log(`|${"---|".repeat(4 + COLUMNS.length)}`);
+const sorted = [...groups.values()].sort((a, b) => a.run.localeCompare(b.run) || b.k - a.k);
+for (const g of sorted) {
+  const seeds = g.rows.map((r) => r.seed).sort((a, b) => a - b);
+  const cells = COLUMNS.map(([, key]) => cell(g.rows, key));
+  console.log(`| ${g.run} | ${g.model} | ${g.k} | ${seeds.join(", ")} | ${cells.join(" | ")} |`);
+}
