@@ -12,7 +12,8 @@
  * sgemv + selection), RSS growth with items, and heap growth with cached users.
  * ann: builds (1 thread; or reopens, memory-mapped) the HNSW index of the catalogue in [dir] and
  * reports build time (wall and CPU), memory, query p50/p99 (wall and CPU) and recall@20 against
- * the exact index for a few expansion_search values.
+ * the exact index for a few expansion_search values. The graph's degree and build beam come from
+ * RECLENS_BENCH_M and RECLENS_BENCH_EF_ADD (defaults: the index's, 16 and 128).
  */
 import { existsSync, statSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -240,6 +241,13 @@ function catalogue(n: number, kind: string, seed: number): Matrix {
 
 const cpuMs = (c: NodeJS.CpuUsage): number => (c.user + c.system) / 1000;
 
+/** HNSW graph settings of a build from RECLENS_BENCH_M / RECLENS_BENCH_EF_ADD (index defaults when unset). */
+function graphOptions(): { connectivity?: number; expansionAdd?: number } {
+  const m = Number(process.env.RECLENS_BENCH_M ?? 0);
+  const efAdd = Number(process.env.RECLENS_BENCH_EF_ADD ?? 0);
+  return { ...(m > 0 ? { connectivity: m } : {}), ...(efAdd > 0 ? { expansionAdd: efAdd } : {}) };
+}
+
 async function annBench(n: number, kind: string, dir: string, efs: number[]): Promise<void> {
   const a = catalogue(n, kind, n);
   const bias = null;
@@ -250,7 +258,7 @@ async function annBench(n: number, kind: string, dir: string, efs: number[]): Pr
   if (!existsSync(`${dir}/reclens-index.json`)) {
     const t0 = performance.now();
     const c0 = process.cpuUsage();
-    UsearchItemIndex.build(dir, a, bias, { threads: 1 });
+    UsearchItemIndex.build(dir, a, bias, { threads: 1, ...graphOptions() });
     const cpu = cpuMs(process.cpuUsage(c0)) / 1000;
     const rssBuilt = process.memoryUsage().rss - rss0;
     build = `build ${((performance.now() - t0) / 1000).toFixed(0)} s wall, ${cpu.toFixed(0)} s CPU (1 thread), RSS +${mb(rssBuilt)} MB after the build`;
