@@ -42,6 +42,15 @@ export const ConceptKnobSchema = z
     representative: z.number().int().min(-1),
     unique: z.number().int().min(-1),
     direction: z.array(WeightedNeuronSchema).max(64),
+    /**
+     * How `direction` was made when it was fitted to the concept's items (pipeline/fitted-directions.ts:
+     * the non-negative code shift whose decoded score change best matches the concept's items, with
+     * the fit's R^2); absent: the selective neurons of concept-knobs.ts.
+     */
+    directionFit: z
+      .object({ method: z.literal("fitted"), r2: z.number() })
+      .strict()
+      .optional(),
     /** Tag groups (family "tag group", concepts/tag-groups.ts): the member tags, most used first. */
     members: z.array(z.string().min(1)).max(256).optional(),
   })

@@ -140,7 +140,8 @@ function resolveConcept(
     if (m === "unique") alt(c.unique, "unique mapping");
   }
   for (const n of labelled) alt(n, "labelled with the concept");
-  if (mapping !== "direction") for (const d of c.direction) alt(d.neuron, "selective for the concept");
+  const inDirection = c.directionFit ? "in the concept's fitted direction" : "selective for the concept";
+  if (mapping !== "direction") for (const d of c.direction) alt(d.neuron, inDirection);
   for (const other of found.slice(1)) {
     const j = other.representative >= 0 ? other.representative : other.unique;
     if (j >= 0) alt(j, `${other.kind} "${other.name}" (write "${other.kind}:${other.name}")`);
@@ -212,7 +213,8 @@ export function closeMatches(doc: LabelsDoc, text: string, k = 5): string[] {
  * 1. a neuron id, "1724" or "#1724" (range-checked);
  * 2. a concept name ("Horror", case-insensitive; "genre:Horror" picks the family) mapped by `mapping`:
  *    "representative" (default; argmax_n M n->t), "unique" (argmax_n M t->n) or "direction" (the
- *    neurons selective for the concept, weights summing to 1), from labels.json's concept index; older
+ *    concept's direction, weights summing to 1: fitted to its items, fitted-directions.ts, or the
+ *    neurons selective for it), from labels.json's concept index; older
  *    files without one use the neurons labelled with the concept (the strongest for a single neuron);
  * 3. a display label, exactly (several: the highest excess purity, then the lowest id);
  * 4. a concept name containing the text (the shortest such name), else labels containing it.

@@ -35,6 +35,7 @@ import { sequenceLabelRun, type SequenceLabelResult } from "./sequence-label.js"
 import type { ModelRunContext } from "./run-context.js";
 import { conceptsDirOf, loadRunSae } from "./sae-ref.js";
 import { firingRates } from "./sae-metrics.js";
+import { FITTED_MAX_DIM, withFittedDirections } from "./fitted-directions.js";
 import { DEFAULT_TAG_GROUPS, type TagGroupOptions } from "../concepts/tag-groups.js";
 
 /** Options of {@link labelRun}. */
@@ -64,6 +65,11 @@ export interface LabelRunOptions {
    * activations, concept labeller, firing rates), then the LLM calls one by one.
    */
   readonly progress?: ProgressOptions;
+  /**
+   * Fit each concept's direction to its items through the model (default true; fitted-directions.ts);
+   * false keeps the selective neurons of concept-knobs.ts.
+   */
+  readonly fittedDirections?: boolean;
 }
 
 /** What {@link labelRun} produced. */
@@ -232,6 +238,10 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
   if (Object.keys(doc.labels).length === 0)
     throw nothingLabelled(ctx, sae.dSae, labeller.activity.live.length, minSupport);
   doc = { ...doc, concepts: conceptKnobs(labeller, { minSupport }) };
+  // concept directions fitted to the concepts' items through this model (issue 18, part 5); not
+  // for sequential models (not measured) nor wide representations (EASE: d = items, a d x d system)
+  if (opts.fittedDirections !== false && !ctx.model.sequential && ctx.model.dim <= FITTED_MAX_DIM)
+    doc = { ...doc, concepts: withFittedDirections(ctx, sae, z, doc.concepts ?? [], minSupport) };
   writeLabels(labelsFile, doc);
   const labelQualityReport = labelQuality(doc, labeller.activity.live, labeller.top, labeller.families);
   const files: Record<string, string> = { labels: labelsFile, ...sequences?.files };

@@ -210,6 +210,17 @@ describe("labelling", () => {
     expect(md).toContain("| genre | Noir |");
   });
 
+  it("fits every planted genre's direction to its items (issue 18 part 5): weights sum to 1, R^2 recorded", () => {
+    const genres = (labelled.doc.concepts ?? []).filter((c) => c.kind === "genre");
+    expect(genres.length).toBe(planted.truth.conceptNames.length);
+    for (const c of genres) {
+      expect(c.directionFit?.method, c.name).toBe("fitted");
+      expect(c.directionFit?.r2 ?? 0, c.name).toBeGreaterThan(0.2);
+      expect(c.direction.length).toBeLessThanOrEqual(64);
+      expect(c.direction.reduce((s, d) => s + d.weight, 0)).toBeCloseTo(1, 5);
+    }
+  });
+
   it("keeps a hand-set label when labelling again, and lists/shows neurons", async () => {
     const j = labelled.labeller.activity.live[0];
     setLabelInFile(labelsPath(ctx.layout.concepts), j, "My knob");

@@ -195,7 +195,18 @@ function directionsHash(dirs: readonly CodeDirection[]): string {
   return createHash("sha256").update(JSON.stringify(dirs)).digest("hex").slice(0, 16);
 }
 
-/** Calibration over directions: pair q is shifted along dirs[q] (see calibrateStrength). */
+/**
+ * Amounts the direction calibration measures: 0 and 2^(e/2) for e = -16..10 (1/256 .. 32). Wider than
+ * the single-neuron grid (up to 8): a direction fitted to a concept's items (fitted-directions.ts)
+ * spreads over up to 64 latents and, through MultVAE's saturating decoder, had not replaced 90% of the
+ * list by amount 8, which cut its frontier short (docs/quality.md, issue 18 part 5).
+ */
+export const DIRECTION_AMOUNTS: readonly number[] = [
+  0,
+  ...Array.from({ length: 27 }, (_, q) => 2 ** ((q - 16) / 2)),
+];
+
+/** Calibration over directions: pair q is shifted along dirs[q] (see calibrateStrength; default amounts DIRECTION_AMOUNTS). */
 export function calibrateDirections(
   model: Recommender,
   sae: Sae,
@@ -208,7 +219,7 @@ export function calibrateDirections(
     sae,
     part,
     Int32Array.from(dirs, (_, q) => q),
-    { ...opts, target: (p) => dirs[p.neuron] },
+    { amounts: DIRECTION_AMOUNTS, ...opts, target: (p) => dirs[p.neuron] },
   );
 }
 
@@ -235,7 +246,14 @@ export function ensureStrengthScales(
     const raw = JSON.parse(readFileSync(path, "utf8")) as { version?: unknown };
     if (raw.version === 2) {
       const c = checkCalibration(raw, path) as StoredDirectionCalibration;
-      if (c.saeFingerprint === loaded.fingerprint && c.directionsHash === hash && c.k === 20)
+      const lastAmount = c.curve[c.curve.length - 1]?.amount;
+      // a table measured on an older, narrower grid of amounts is measured again
+      if (
+        c.saeFingerprint === loaded.fingerprint &&
+        c.directionsHash === hash &&
+        c.k === 20 &&
+        lastAmount === DIRECTION_AMOUNTS[DIRECTION_AMOUNTS.length - 1]
+      )
         return { neuron, direction: c };
     }
   }

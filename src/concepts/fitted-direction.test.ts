@@ -1,0 +1,168 @@
+import { describe, expect, it } from "vitest";
+import { Matrix } from "../tensor/matrix.js";
+import { Rng } from "../tensor/rng.js";
+import { fitDirection, nnlsFactored, responseSystem, type ItemResponse } from "./fitted-direction.js";
+
+/** 3 items, d = 2, Jacobian rows e_0, e_1, 0; `basis` rows given. */
+function tiny(basis: number[][], neurons: number[]): ItemResponse {
+  return {
+    neurons: Int32Array.from(neurons),
+    basis: new Matrix(basis.length, 2, Float32Array.from(basis.flat())),
+    jacobian: new Matrix(3, 2, Float32Array.from([1, 0, 0, 1, 0, 0])),
+  };
+}
+
+describe("nnlsFactored", () => {
+  it("solves a 2x2 system whose unconstrained optimum is feasible, and clips a negative one", () => {
+    // R = I, M = Q = [[2, 1], [1, 2]], b = [3, 3]: w = [1, 1]
+    const eye = Float64Array.from([1, 0, 0, 1]);
+    const q = Float64Array.from([2, 1, 1, 2]);
+    const nnlsGram = (qq: Float64Array, b: Float64Array, n: number, lambda: number): Float64Array =>
+      nnlsFactored(eye, qq, b, n, 2, lambda);
+    const w = nnlsGram(q, Float64Array.from([3, 3]), 2, 0);
+    expect(w[0]).toBeCloseTo(1, 8);
+    expect(w[1]).toBeCloseTo(1, 8);
+    // b = [3, -3]: unconstrained [3, -3]; with w >= 0, w1 = 0 and w0 = 3/2
+    const c = nnlsGram(q, Float64Array.from([3, -3]), 2, 0);
+    expect(c[0]).toBeCloseTo(1.5, 8);
+    expect(c[1]).toBe(0);
+    // ridge lambda 1: (Q + I) w = b -> [[3, 1], [1, 3]] w = [4, 4] -> w = [1, 1]
+    const r = nnlsGram(q, Float64Array.from([4, 4]), 2, 1);
+    expect(r[0]).toBeCloseTo(1, 8);
+    expect(r[1]).toBeCloseTo(1, 8);
+  });
+});
+
+describe("fitDirection: hand-computed least squares", () => {
+  it("an indicator in the span is matched exactly (R^2 1)", () => {
+    // y = [1, 0, 0] = J e_0 exactly: latent 5 (basis e_0) alone
+    const sys = responseSystem(
+      tiny(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [5, 7],
+      ),
+      [1, 1, 1],
+    );
+    const f = fitDirection(sys, [1, 0, 0], { ridge: 0 });
+    expect(f.direction).toEqual([{ neuron: 5, weight: 1 }]);
+    expect(f.r2).toBeCloseTo(1, 8);
+  });
+
+  it("non-negativity binds: y = [1, 0, 1] needs -e_1; with only e_0, e_1 the fit is w = (1/2, 0), R^2 1/4", () => {
+    // centred, uniform weights: M = [[2, -1], [-1, 2]] / 9, m = [1, -2] / 9; unconstrained w = (0, -1);
+    // with w >= 0: w = (m_0 / M_00, 0) = (1/2, 0); var(y) = 2/9, residual = 2/9 - 2(1/2)(1/9) + (1/4)(2/9) = 1.5/9
+    const sys = responseSystem(
+      tiny(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [5, 7],
+      ),
+      [1, 1, 1],
+    );
+    expect(Array.from(sys.metric, (v) => v * 9)).toEqual([
+      expect.closeTo(2, 6),
+      expect.closeTo(-1, 6),
+      expect.closeTo(-1, 6),
+      expect.closeTo(2, 6),
+    ]);
+    const f = fitDirection(sys, [1, 0, 1], { ridge: 0 });
+    expect(f.direction).toEqual([{ neuron: 5, weight: 1 }]);
+    expect(f.r2).toBeCloseTo(0.25, 8);
+    // a third latent whose decoder row is -e_1 makes it exact
+    const more = responseSystem(
+      tiny(
+        [
+          [1, 0],
+          [0, 1],
+          [0, -1],
+        ],
+        [5, 7, 9],
+      ),
+      [1, 1, 1],
+    );
+    const g = fitDirection(more, [1, 0, 1], { ridge: 0 });
+    expect(g.direction).toEqual([{ neuron: 9, weight: 1 }]);
+    expect(g.r2).toBeCloseTo(1, 8);
+  });
+
+  it("item weights: an item of weight 0 does not count", () => {
+    // weights (1, 1, 0): only items 0 and 1; y = [1, 0, 5] is matched by e_0 on them (R^2 1)
+    const sys = responseSystem(
+      tiny(
+        [
+          [1, 0],
+          [0, 1],
+        ],
+        [5, 7],
+      ),
+      [1, 1, 0],
+    );
+    const f = fitDirection(sys, [1, 0, 5], { ridge: 0 });
+    expect(f.direction).toEqual([{ neuron: 5, weight: 1 }]);
+    expect(f.r2).toBeCloseTo(1, 8);
+  });
+});
+
+describe("fitDirection: planted directions", () => {
+  // 60 items, d = 8, 6 latents with random decoder rows; y = J R^T w* + 3 for a known w* >= 0
+  const items = 60;
+  const d = 8;
+  const n = 6;
+  const rng = new Rng(3);
+  const jacobian = new Matrix(items, d);
+  rng.fillNormal(jacobian.data, 0, 1);
+  const basis = new Matrix(n, d);
+  rng.fillNormal(basis.data, 0, 1);
+  const resp: ItemResponse = { neurons: Int32Array.from([10, 11, 12, 13, 14, 15]), basis, jacobian };
+  const planted = (w: number[]): Float64Array => {
+    const y = new Float64Array(items);
+    for (let i = 0; i < items; i++) {
+      let s = 3;
+      for (let p = 0; p < n; p++) {
+        let dot = 0;
+        for (let a = 0; a < d; a++) dot += jacobian.data[i * d + a] * basis.data[p * d + a];
+        s += w[p] * dot;
+      }
+      y[i] = s;
+    }
+    return y;
+  };
+  const pop = Array.from({ length: items }, (_, i) => 1 + (i % 5));
+
+  it("recovers w* (weights scaled to sum 1) with R^2 1, whatever the item weights", () => {
+    const y = planted([0, 0.6, 0, 0, 1.4, 0]);
+    for (const weights of [new Array(items).fill(1), pop]) {
+      const f = fitDirection(responseSystem(resp, weights), y, { ridge: 0, sweeps: 5000, tol: 1e-12 });
+      expect(f.direction.map((x) => x.neuron)).toEqual([11, 14]);
+      expect(f.direction[0].weight).toBeCloseTo(0.3, 5);
+      expect(f.direction[1].weight).toBeCloseTo(0.7, 5);
+      expect(f.r2).toBeCloseTo(1, 6);
+    }
+  });
+
+  it("maxNeurons keeps the heaviest contributions and refits on them", () => {
+    const y = planted([0.2, 0, 0, 1.5, 0, 0.3]);
+    const f = fitDirection(responseSystem(resp, pop), y, {
+      ridge: 0,
+      maxNeurons: 1,
+      sweeps: 5000,
+      tol: 1e-12,
+    });
+    expect(f.direction).toEqual([{ neuron: 13, weight: 1 }]);
+    expect(f.r2).toBeGreaterThan(0);
+    expect(f.r2).toBeLessThan(1);
+  });
+
+  it("rejects bad shapes and options with the field in the message", () => {
+    const sys = responseSystem(resp, pop);
+    expect(() => fitDirection(sys, [1, 0])).toThrow(/indicator has 2 entries for 60 items/);
+    expect(() => fitDirection(sys, planted([1, 0, 0, 0, 0, 0]), { maxNeurons: 65 })).toThrow(/maxNeurons/);
+    expect(() => responseSystem(resp, new Array(items).fill(0))).toThrow(/all 0/);
+    expect(() => responseSystem(resp, [-1, ...new Array(items - 1).fill(1)])).toThrow(/item weight 0 is -1/);
+  });
+});
