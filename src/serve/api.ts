@@ -13,6 +13,7 @@ import { registerPanelRoutes } from "./routes/panel.js";
 import { registerRunPlotRoutes } from "./routes/run-plots.js";
 import { registerUserRoutes } from "./routes/users.js";
 import { defaultWebRoot, registerStaticRoutes } from "./static-files.js";
+import { workspaceScales } from "./strength.js";
 import { hasSae, type ServedWorkspace, type Workspace } from "./workspace.js";
 
 /** Default port of `reclens serve`. */
@@ -101,7 +102,10 @@ export function createServer(ws: ServedWorkspace, opts: ServerOptions = {}): Fas
   if (hasSae(ws)) for (const register of SAE_ROUTE_GROUPS) register(app, ws);
   else registerNoSaeRoutes(app, ws);
   registerStaticRoutes(app, opts.webRoot === null ? undefined : (opts.webRoot ?? defaultWebRoot()));
-  servingIndexOf(ws.model); // the item index is built here, not by the first request (2-10 s at 100k items)
+  // Built (or read) here rather than by the first request: the item index (2-10 s at 100k items) and
+  // the steering calibration (measured once per SAE, then read from beside it; tens of seconds at 100k).
+  servingIndexOf(ws.model);
+  if (hasSae(ws)) workspaceScales(ws);
   return app;
 }
 
