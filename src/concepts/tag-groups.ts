@@ -16,7 +16,7 @@ import { Csr } from "../tensor/csr.js";
  * Only groups of two or more tags become concepts (a one-tag group is the tag itself). A group is
  * named after its most used member (the member tag on most items).
  *
- * Defaults (Jaccard 0.3, containment 0.7), checked on lastfm-2k's 1,000 tags (docs/quality.md,
+ * Defaults (Jaccard 0.3, containment 0.7), checked on lastfm-2k's 1,000 tags (docs/quality-knobs.md,
  * "Tag-group concepts"): the synonym pairs Arviv et al. group by hand pass (brazilian/brasil 0.45 /
  * 0.78, punk/punk rock 0.36 / 0.75, hip-hop/hip hop 0.30 / 0.74, electronic/electronica 0.30 / 0.79),
  * while distinct styles that merely co-occur do not (rock/alternative 0.34 / 0.57, classic rock/70s

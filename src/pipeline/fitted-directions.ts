@@ -168,7 +168,7 @@ export const ANCHOR_USERS = 2048;
  * The labels' concept knobs with each `direction` replaced by its fitted direction (labelling time,
  * `reclens label`): fitted over the latents firing on >= minSupport items of `z`, linearised at the
  * mean representation of the first {@link ANCHOR_USERS} training users, items weighted by the square
- * root of their training popularity (the settings measured in docs/quality.md, issue 18 part 5). Each replaced knob gets
+ * root of their training popularity (the settings measured in docs/quality-knobs.md, issue 18 part 5). Each replaced knob gets
  * `directionFit` (method "fitted" and the fit's R^2); a concept without a fitted direction keeps the
  * selective one of concept-knobs.ts.
  */

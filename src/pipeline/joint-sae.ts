@@ -28,7 +28,7 @@ import { firingRates } from "./sae-metrics.js";
  * Settings of one joint SAE over both towers of a two-tower model (Arviv et al. 2025): ReLU,
  * embedding MSE + beta x prediction MSE + KL sparsity. The paper uses 22 latents over 20-d ML-1M
  * embeddings (70 over 100-d Last.FM); the defaults here are the setting measured to keep top-30 RBO
- * >= 0.8 on ML-1M MF (docs/quality.md, "Monosemanticity4Rec"): 64 latents, per-sample input
+ * >= 0.8 on ML-1M MF (docs/quality-monosemanticity4rec.md, "Monosemanticity4Rec"): 64 latents, per-sample input
  * normalisation, 32 users per step with their top-30 items, KL 0.01, 20 epochs.
  */
 export const JointSaeSettingsSchema = z

@@ -47,7 +47,7 @@ export interface RecommendRunOptions {
   readonly clamp?: readonly string[];
   /**
    * How concept names in the specs map to neurons (see knobs.ts); default representative, except for
-   * boosts under the shift operator, which default to direction (measured best, docs/quality.md).
+   * boosts under the shift operator, which default to direction (measured best, docs/quality-knobs.md).
    */
   readonly mapping?: KnobMapping;
   /** How boosts act (default "shift", calibrated; "blend": Knots to Knobs, alpha = strength). */

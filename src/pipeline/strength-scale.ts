@@ -113,7 +113,7 @@ export type SteeringOperator = "shift" | "blend";
 /** The operators, default first. */
 export const STEERING_OPERATORS: readonly SteeringOperator[] = ["shift", "blend"];
 
-/** The serving default (measured in docs/quality.md, issue 18). */
+/** The serving default (measured in docs/quality-knobs.md, issue 18). */
 export const DEFAULT_STEERING_OPERATOR: SteeringOperator = "shift";
 
 /**
@@ -199,7 +199,7 @@ function directionsHash(dirs: readonly CodeDirection[]): string {
  * Amounts the direction calibration measures: 0 and 2^(e/2) for e = -16..10 (1/256 .. 32). Wider than
  * the single-neuron grid (up to 8): a direction fitted to a concept's items (fitted-directions.ts)
  * spreads over up to 64 latents and, through MultVAE's saturating decoder, had not replaced 90% of the
- * list by amount 8, which cut its frontier short (docs/quality.md, issue 18 part 5).
+ * list by amount 8, which cut its frontier short (docs/quality-knobs.md, issue 18 part 5).
  */
 export const DIRECTION_AMOUNTS: readonly number[] = [
   0,

@@ -66,7 +66,7 @@ export interface PersonalOptions {
   readonly mix?: number;
 }
 
-/** Default personal options (chosen on ML-1M ELSA validation, docs/quality.md). */
+/** Default personal options (chosen on ML-1M ELSA validation, docs/quality-knobs.md). */
 export const DEFAULT_PERSONAL: PersonalOptions = { pool: 100, m: 10, knob: "direction", mix: 0.5 };
 
 /** Means over the users at one strength of one operator. */

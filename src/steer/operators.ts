@@ -10,7 +10,7 @@ import { Matrix } from "../tensor/matrix.js";
  *   SAE's metadata-free calibration (calibration.ts);
  * - "knob": re-ranking by the knob's own items, metadata-free: the user's scores min-max normalised
  *   over their unseen items plus strength times the neuron's item activation scaled to [0, 1]
- *   ({@link knobWeights}, {@link rerankScores}); measured weaker than "shift" (docs/quality.md);
+ *   ({@link knobWeights}, {@link rerankScores}); measured weaker than "shift" (docs/quality-knobs.md);
  * - "rerank": metadata re-ranking reference, the same with the segment's 0/1 indicator in place of
  *   the neuron's activations; it needs item metadata at serving time, so it is the reference to
  *   approach, not a competitor;
@@ -36,7 +36,7 @@ export const OPERATOR_NAMES: readonly OperatorName[] = [
 ];
 
 /**
- * reclens's default steering operator (chosen by the frontier measurements in docs/quality.md): the
+ * reclens's default steering operator (chosen by the frontier measurements in docs/quality-knobs.md): the
  * calibrated shift along the concept's direction, what `reclens recommend --boost` and the API serve.
  */
 export const DEFAULT_OPERATOR: OperatorName = "direction";
