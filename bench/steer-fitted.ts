@@ -4,9 +4,10 @@
  * own metadata-free calibration over all its concept directions (every family, as serving does),
  * measured on the validation users; the labels' direction uses the stored one.
  *
- *   RECLENS_THREADS=1 npx tsx bench/steer-fitted.ts <run> <family> [validation|test] [ridge:max:pow[:anchor[:sweeps]] ...]
+ *   RECLENS_THREADS=1 npx tsx bench/steer-fitted.ts <run> <family> [validation|test] [ridge:max:pow[:anchor[:sweeps[:solver]]] ...]
  *
- * anchor: "train" (default, mean training representation) or "zero". Prints one line per operator:
+ * anchor: "train" (default, mean training representation) or "zero"; solver: "as" (active set, the
+ * default) or "cd" (coordinate descent with `sweeps` sweeps, the first solver). Prints one line per operator:
  * best segment share at Recall kept >= 0.9, ratio to rerank's, dominance over k2k, the frontier.
  */
 import { DEFAULT_MIN_SUPPORT } from "../src/concepts/activations.js";
@@ -63,8 +64,11 @@ async function main(): Promise<void> {
   for (const op of ["k2k", "direction", "rerank"] as const)
     line(op === "direction" ? "direction (labels)" : op, frontierOf(base, op));
   for (const v of variantArgs.length > 0 ? variantArgs : ["0.001:32:1"]) {
-    const [ridge, max, pow, anchor = "train", sweeps = "500"] = v.split(":");
+    const [ridge, max, pow, anchor = "train", sweeps = "500", solver = "as"] = v.split(":");
+    if (solver !== "as" && solver !== "cd")
+      throw new Error(`variant ${v}: solver must be as or cd, got ${solver}`);
     const t1 = performance.now();
+    const c1 = process.cpuUsage();
     const anchorRows = anchor === "zero" ? new Matrix(1, reps.cols) : reps;
     const fitted = fittedConceptDirections(
       ctx.model,
@@ -75,7 +79,12 @@ async function main(): Promise<void> {
       ctx.dataset.concepts,
       {
         popularityPower: Number(pow),
-        fit: { ridge: Number(ridge), maxNeurons: Number(max), sweeps: Number(sweeps) },
+        fit: {
+          ridge: Number(ridge),
+          maxNeurons: Number(max),
+          sweeps: Number(sweeps),
+          solver: solver === "cd" ? "coordinate" : "active-set",
+        },
       },
     );
     const dirs = new Map<number, CodeDirection>();
@@ -89,6 +98,7 @@ async function main(): Promise<void> {
     }
     const all = [...fitted.values()].map((f) => f.direction).filter((d) => d.length > 1);
     const t2 = performance.now();
+    const fitCpu = process.cpuUsage(c1);
     const cal = calibrateDirections(ctx.model, loaded.sae, calPart, all, { k: 20 }); // DIRECTION_AMOUNTS
     const r = evaluateOperators(ctx.model, loaded.sae, part, family.matrix, tagToNeuron, {
       operators: ["direction"],
@@ -98,12 +108,12 @@ async function main(): Promise<void> {
     line(`fitted ${v}`, frontierOf(r, "direction"));
     const sizes = [...dirs.values()].map((d) => d.length);
     console.log(
-      `  ${family.kind}: ${dirs.size} directions, neurons ${Math.min(...sizes)}-${Math.max(...sizes)}, R2 ${Math.min(...r2).toFixed(2)}-${Math.max(...r2).toFixed(2)} (median ${r2.sort((a, b) => a - b)[r2.length >> 1].toFixed(2)}); amounts ${cal.table
+      `  ${family.kind}: ${dirs.size} directions, neurons ${Math.min(...sizes)}-${Math.max(...sizes)}, R2 ${Math.min(...r2).toFixed(2)}-${Math.max(...r2).toFixed(2)} (median ${r2.sort((a, b) => a - b)[r2.length >> 1].toFixed(3)}, mean ${(r2.reduce((a, b) => a + b, 0) / r2.length).toFixed(4)}); amounts ${cal.table
         .filter((_, q) => q % 5 === 0)
         .map((t) => t.amount.toPrecision(3))
         .join(
           " ",
-        )}; fit ${((t2 - t1) / 1000).toFixed(1)} s, calibrate+eval ${((performance.now() - t2) / 1000).toFixed(1)} s`,
+        )}; fit ${((t2 - t1) / 1000).toFixed(1)} s (${((fitCpu.user + fitCpu.system) / 1e6).toFixed(1)} s CPU), calibrate+eval ${((performance.now() - t2) / 1000).toFixed(1)} s`,
     );
   }
   console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);

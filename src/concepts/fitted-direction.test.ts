@@ -166,3 +166,62 @@ describe("fitDirection: planted directions", () => {
     expect(() => responseSystem(resp, [-1, ...new Array(items - 1).fill(1)])).toThrow(/item weight 0 is -1/);
   });
 });
+
+describe("fitDirection: the active-set solver against coordinate descent", () => {
+  it("same optimum (weights and R^2) on a random problem with near-duplicate latents; capped, the exact optimum on its support", () => {
+    // 80 items, d = 10, 40 latents (4 per dimension: strongly correlated decoder rows), random 0/1 concept
+    const items = 80;
+    const d = 10;
+    const n = 40;
+    const rng = new Rng(21);
+    const jacobian = new Matrix(items, d);
+    rng.fillNormal(jacobian.data, 0, 1);
+    const basis = new Matrix(n, d);
+    rng.fillNormal(basis.data, 0, 1);
+    const resp: ItemResponse = {
+      neurons: Int32Array.from({ length: n }, (_, p) => 100 + p),
+      basis,
+      jacobian,
+    };
+    const sys = responseSystem(
+      resp,
+      Array.from({ length: items }, (_, i) => Math.sqrt(1 + (i % 7))),
+    );
+    const y = Array.from({ length: items }, () => (rng.uniform() < 0.3 ? 1 : 0));
+    const slowOpts = { solver: "coordinate", sweeps: 200000, tol: 1e-13 } as const;
+    // uncapped (support < 64): both solvers reach the one optimum
+    const fast = fitDirection(sys, y, { ridge: 1e-3, maxNeurons: 64 });
+    const slow = fitDirection(sys, y, { ridge: 1e-3, maxNeurons: 64, ...slowOpts });
+    expect(fast.direction.map((x) => x.neuron)).toEqual(slow.direction.map((x) => x.neuron));
+    fast.direction.forEach((x, i) => expect(x.weight).toBeCloseTo(slow.direction[i].weight, 6));
+    expect(fast.r2).toBeCloseTo(slow.r2, 8);
+    expect(fast.direction.length).toBeGreaterThan(4);
+    // capped at 4: the active set stops on its path; its weights are the exact optimum over its 4
+    // latents (coordinate descent restricted to them agrees), and its R^2 is below the uncapped one
+    const capped = fitDirection(sys, y, { ridge: 1e-3, maxNeurons: 4 });
+    expect(capped.direction).toHaveLength(4);
+    const support = capped.direction.map((x) => x.neuron - 100);
+    const only = responseSystem(
+      {
+        neurons: Int32Array.from(support, (p) => 100 + p),
+        basis: new Matrix(4, d, Float32Array.from(support.flatMap((p) => Array.from(basis.row(p))))),
+        jacobian,
+      },
+      Array.from({ length: items }, (_, i) => Math.sqrt(1 + (i % 7))),
+    );
+    // lambda is relative to the mean diagonal of Q: rescale the ridge to keep the same absolute lambda
+    const meanDiag = (s: typeof sys): number => s.diag.reduce((a, v) => a + v, 0) / s.n;
+    const refit = fitDirection(only, y, {
+      ridge: (1e-3 * meanDiag(sys)) / meanDiag(only),
+      maxNeurons: 4,
+      ...slowOpts,
+    });
+    capped.direction.forEach((x, i) => {
+      expect(refit.direction[i].neuron).toBe(x.neuron);
+      expect(x.weight).toBeCloseTo(refit.direction[i].weight, 6);
+    });
+    expect(capped.r2).toBeCloseTo(refit.r2, 8);
+    expect(capped.r2).toBeLessThan(fast.r2);
+    expect(() => fitDirection(sys, y, { solver: "newton" as "coordinate" })).toThrow(/solver must be/);
+  });
+});
