@@ -13,13 +13,17 @@
  * ann: builds (1 thread; or reopens, memory-mapped) the HNSW index of the catalogue in [dir] and
  * reports build time (wall and CPU), memory, query p50/p99 (wall and CPU) and recall@20 against
  * the exact index for a few expansion_search values. The graph's degree and build beam come from
- * RECLENS_BENCH_M and RECLENS_BENCH_EF_ADD (defaults: the index's, 16 and 128).
+ * RECLENS_BENCH_M and RECLENS_BENCH_EF_ADD (defaults: the index's, 16 and 128). The catalogue
+ * `run:<dir>` takes a run's own item vectors and bias (e.g. bench/load.ts's synthrun), so the recall
+ * of the index that run is served through can be measured.
  */
 import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { loadavg } from "node:os";
 import { ExactItemIndex } from "../src/index/exact.js";
 import { readAnnMeta, UsearchItemIndex } from "../src/index/usearch.js";
 import { servingIndexOf } from "../src/index/serving.js";
+import { loadModel } from "../src/models/index.js";
 import type { Recommender, UserBatch } from "../src/models/types.js";
 import { topNUnseen } from "../src/nested/nested-rank.js";
 import { NestedRecommender } from "../src/nested/nested.js";
@@ -223,6 +227,13 @@ async function exactBench(sizes: number[]): Promise<void> {
  * partitioning) or "clustered" (1000 Gaussian centres, items = centre + 0.5 x noise of the same
  * scale, norms spread by a log-normal popularity factor: closer to trained item embeddings).
  */
+/** The item vectors (and bias) a served run's exact index scores with: `run:<dir>` catalogues. */
+function runCatalogue(dir: string): { items: Matrix; bias: Float32Array | null } {
+  const serving = servingIndexOf(loadModel(join(dir, "model")));
+  if (!serving) throw new RangeError(`${dir}: the model has no linear decoder, so no item index`);
+  return { items: serving.view.index.items, bias: serving.view.index.bias };
+}
+
 function catalogue(n: number, kind: string, seed: number): Matrix {
   if (kind === "gauss") return itemMatrix(n, seed);
   if (kind !== "clustered") throw new RangeError(`catalogue must be gauss or clustered, got ${kind}`);
@@ -249,8 +260,10 @@ function graphOptions(): { connectivity?: number; expansionAdd?: number } {
 }
 
 async function annBench(n: number, kind: string, dir: string, efs: number[]): Promise<void> {
-  const a = catalogue(n, kind, n);
-  const bias = null;
+  const fromRun = kind.startsWith("run:") ? runCatalogue(kind.slice(4)) : null;
+  const a = fromRun ? fromRun.items : catalogue(n, kind, n);
+  const bias = fromRun ? fromRun.bias : null;
+  n = a.rows;
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const rss0 = process.memoryUsage().rss;
@@ -265,7 +278,7 @@ async function annBench(n: number, kind: string, dir: string, efs: number[]): Pr
   }
   const meta = readAnnMeta(dir);
   const fileMb = mb(statSync(`${dir}/${meta.file}`).size);
-  const exact = new ExactItemIndex(a);
+  const exact = new ExactItemIndex(a, bias);
   const rng = new Rng(77);
   const queries = Array.from({ length: 300 }, () => {
     // queries look like user vectors: sums of a few item vectors plus noise
