@@ -105,8 +105,21 @@ export function createServer(ws: ServedWorkspace, opts: ServerOptions = {}): Fas
   // Built (or read) here rather than by the first request: the item index (2-10 s at 100k items) and
   // the steering calibration (measured once per SAE, then read from beside it; tens of seconds at 100k).
   servingIndexOf(ws.model);
-  if (hasSae(ws)) workspaceScales(ws);
+  if (hasSae(ws)) warmSteeringCalibration(ws);
   return app;
+}
+
+/**
+ * Measures (or reads) the steering calibration before the first request. Best effort: an SAE that
+ * cannot be calibrated (no neuron fires on enough items, weights only in memory) still serves every
+ * route that does not steer, and a steered request reports the same error then.
+ */
+function warmSteeringCalibration(ws: Workspace): void {
+  try {
+    workspaceScales(ws);
+  } catch {
+    // left to the first steered request, which raises it to the client
+  }
 }
 
 /** A listening server. */
