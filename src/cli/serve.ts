@@ -48,6 +48,16 @@ export function registerServe(program: Command): void {
     )
     .option("--ann-expansion <n>", "HNSW search beam (expansion_search) for --ann", positiveIntArg)
     .option(
+      "--ann-connectivity <n>",
+      "HNSW graph degree when --ann builds the index (default 16; 32 near 1M items, docs/scale.md)",
+      positiveIntArg,
+    )
+    .option(
+      "--ann-expansion-add <n>",
+      "HNSW build beam (expansion_add) when --ann builds the index (default 128; 256 with degree 32)",
+      positiveIntArg,
+    )
+    .option(
       "--workers <n>",
       "replica processes sharing the port (node:cluster), each loading the run read-only",
       positiveIntArg,
@@ -61,6 +71,8 @@ export function registerServe(program: Command): void {
         port: number;
         ann?: string;
         annExpansion?: number;
+        annConnectivity?: number;
+        annExpansionAdd?: number;
         workers: number;
       }) => {
         if (o.workers > 1 && !isReplica()) {
@@ -74,11 +86,11 @@ export function registerServe(program: Command): void {
         const ws = await loadServedWorkspace(o.run, o.sae ? { saeDir: o.sae } : {});
         if (!hasSae(ws)) console.log(`${noSaeMessage(ws)} (serving the model alone)`);
         if (o.ann) {
-          const a = attachAnnIndex(
-            ws.model,
-            o.ann,
-            o.annExpansion ? { expansionSearch: o.annExpansion } : {},
-          );
+          const a = attachAnnIndex(ws.model, o.ann, {
+            ...(o.annExpansion ? { expansionSearch: o.annExpansion } : {}),
+            ...(o.annConnectivity ? { connectivity: o.annConnectivity } : {}),
+            ...(o.annExpansionAdd ? { expansionAdd: o.annExpansionAdd } : {}),
+          });
           console.log(
             `ANN index ${a.dir}: ${a.built ? "built" : "opened"} in ${a.seconds.toFixed(1)} s, ${a.items} items, expansion_search ${a.expansionSearch}`,
           );

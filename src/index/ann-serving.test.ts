@@ -14,6 +14,7 @@ import { recommend } from "../steer/recommend.js";
 import { Rng } from "../tensor/rng.js";
 import { attachAnnIndex } from "./ann-serving.js";
 import { servingIndexOf } from "./serving.js";
+import { readAnnMeta } from "./usearch.js";
 
 const ITEMS = 60;
 const DIM = 8;
@@ -44,8 +45,10 @@ describe("serving through the usearch ANN index", () => {
       // ELSA's "- x" on the user's own items (excludeSeen false) and MF's item bias included.
       const model = models.get(name) as Recommender;
       const dir = join(root, name);
-      const first = attachAnnIndex(model, dir, { expansionSearch: ITEMS });
+      const graph = { connectivity: 8, expansionAdd: 32 }; // as `serve --ann-connectivity/--ann-expansion-add`
+      const first = attachAnnIndex(model, dir, { expansionSearch: ITEMS, ...graph });
       expect(first.built).toBe(true);
+      expect(readAnnMeta(dir)).toMatchObject(graph);
       expect(first.items).toBe(ITEMS);
       const again = attachAnnIndex(model, dir, { expansionSearch: ITEMS });
       expect(again.built).toBe(false); // reopened by a memory-mapped view
