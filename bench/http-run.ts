@@ -24,7 +24,7 @@ import { openModelRun, RUN_DATASET_FILE } from "../src/pipeline/run-context.js";
 import { resolveSplitSettings } from "../src/pipeline/run-split.js";
 import { trainSaeOnRun } from "../src/pipeline/sae-run.js";
 import { writeFileAtomic } from "../src/store/atomic.js";
-import { createManifest, dataFingerprint, runLayout, writeManifest } from "../src/store/manifest.js";
+import { createManifest, manifestData, runLayout, writeManifest } from "../src/store/manifest.js";
 import { tensorFromMatrix } from "../src/store/safetensors.js";
 import { Matrix } from "../src/tensor/matrix.js";
 import { Rng } from "../src/tensor/rng.js";
@@ -124,14 +124,7 @@ export async function ensureHttpRun(
         },
         ks: [20],
       },
-      data: {
-        name: dataset.name,
-        source: dataset.source,
-        hash: dataFingerprint(dataset.matrix),
-        users: dataset.matrix.rows,
-        items: dataset.matrix.cols,
-        interactions: dataset.matrix.nnz,
-      },
+      data: manifestData(dataset),
       metrics: {},
     }),
   );

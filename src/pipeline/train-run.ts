@@ -5,6 +5,7 @@ import type { RankingReport } from "../eval/ranking.js";
 import {
   createManifest,
   dataFingerprint,
+  manifestData,
   readManifest,
   runLayout,
   writeManifest,
@@ -125,8 +126,9 @@ export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResul
     patience,
     ...(intents ? { intents: intents.dir } : {}),
   };
+  const dataHash = dataFingerprint(dataset.matrix);
   const fit = await model.fit(parts.train, {
-    checkpoint: modelCheckpoint(o.out, { ...identity, data: dataFingerprint(dataset.matrix) }, o),
+    checkpoint: modelCheckpoint(o.out, { ...identity, data: dataHash }, o),
     rng: new Rng(o.seed),
     ...(parts.trainSequences ? { sequences: parts.trainSequences } : {}),
     ...(hasValidation
@@ -155,14 +157,7 @@ export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResul
         : { earlyStopping: null },
       ks,
     },
-    data: {
-      name: dataset.name,
-      source: dataset.source,
-      hash: dataFingerprint(dataset.matrix),
-      users: dataset.matrix.rows,
-      items: dataset.matrix.cols,
-      interactions: dataset.matrix.nnz,
-    },
+    data: manifestData(dataset, dataHash),
     metrics: {
       "fit/seconds": fit.seconds,
       "fit/epochs": fit.epochsRun,

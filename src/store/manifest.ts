@@ -102,6 +102,22 @@ export function dataFingerprint(matrix: Csr): string {
   return h.digest("hex");
 }
 
+/** The manifest's `data` block of a dataset (name, source, fingerprint, sizes); `hash` when already computed. */
+export function manifestData(
+  dataset: { readonly name: string; readonly source: string; readonly matrix: Csr },
+  hash = dataFingerprint(dataset.matrix),
+): Manifest["data"] {
+  const m = dataset.matrix;
+  return {
+    name: dataset.name,
+    source: dataset.source,
+    hash,
+    users: m.rows,
+    items: m.cols,
+    interactions: m.nnz,
+  };
+}
+
 /** Validates and writes `<root>/manifest.json` atomically; returns the path. */
 export function writeManifest(root: string, manifest: Manifest): string {
   const valid = parseWith(ManifestSchema, manifest, "manifest");
