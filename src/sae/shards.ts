@@ -1,9 +1,10 @@
 import { closeSync, openSync, readSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
-import type { AsyncBuffer, FileMetaData, SchemaTree } from "hyparquet";
+import type { AsyncBuffer, FileMetaData } from "hyparquet";
 import { BadInput, NotFound } from "../errors.js";
 import { parseNpyHeader } from "../store/npy.js";
+import { isFloatList } from "../store/parquet-embeddings.js";
 
 /**
  * One shard of embeddings on disk, read a slice at a time so that a set of shards larger than
@@ -103,15 +104,6 @@ class NpyShard implements Shard {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
   }
-}
-
-function isFloatList(node: SchemaTree): boolean {
-  const e = node.element;
-  const listy = e.converted_type === "LIST" || e.logical_type?.type === "LIST";
-  if (!listy || node.children.length !== 1) return false;
-  const rep = node.children[0];
-  const leaf = rep.children.length === 1 ? rep.children[0] : rep;
-  return leaf.children.length === 0 && (leaf.element.type === "FLOAT" || leaf.element.type === "DOUBLE");
 }
 
 /** Parquet shard: reads go row group by row group (hyparquet decodes whole pages of a group). */

@@ -22,7 +22,7 @@ const FLOATS = new Set(["FLOAT", "DOUBLE"]);
 const ID_TYPES = new Set(["BYTE_ARRAY", "INT32", "INT64", "FIXED_LEN_BYTE_ARRAY"]);
 
 /** Whether a top-level column is a (fixed-size) list of floats: LIST > repeated group > float leaf. */
-function isFloatList(node: SchemaTree): boolean {
+export function isFloatList(node: SchemaTree): boolean {
   const e = node.element;
   const listy = e.converted_type === "LIST" || e.logical_type?.type === "LIST";
   if (!listy || node.children.length !== 1) return false;
