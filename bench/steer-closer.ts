@@ -10,29 +10,26 @@
  * and the frontier (strength: kept/share).
  */
 import { DEFAULT_MIN_SUPPORT, eligibleNeurons, neuronActivity } from "../src/concepts/activations.js";
-import { readRunLabels } from "../src/pipeline/run-labels.js";
-import { openModelRun } from "../src/pipeline/run-context.js";
-import { loadRunSae } from "../src/pipeline/sae-ref.js";
-import { runItemActivations } from "../src/pipeline/run-labels.js";
-import { pickFamily, tfidfMappings } from "../src/pipeline/steer-eval-run.js";
 import { ensureCalibration, frontierOf, personalTarget } from "../src/pipeline/steer-operators-run.js";
 import { calibrateStrength, type StrengthCalibration } from "../src/steer/calibration.js";
 import { evaluateOperators, type PersonalOptions } from "../src/steer/operators-eval.js";
 import { bestShareAtKept, dominates } from "../src/steer/operators-frontier.js";
+import { openSteerBench } from "./steer-bench-run.js";
 import type { CodeDirection } from "../src/steer/personal.js";
 
 async function main(): Promise<void> {
   const [run, fam, which = "validation", ...variantArgs] = process.argv.slice(2);
-  const ctx = await openModelRun(run);
-  const loaded = loadRunSae(ctx);
-  const z = runItemActivations(ctx, loaded);
-  const doc = readRunLabels(ctx, loaded);
-  const family = pickFamily(ctx.dataset.concepts, fam);
-  const tagToNeuron = tfidfMappings(z, family, DEFAULT_MIN_SUPPORT)[1].tagToNeuron;
-  const dirs = new Map<number, CodeDirection>();
-  for (const c of doc.concepts ?? [])
-    if (c.kind === family.kind && c.direction.length > 0) dirs.set(c.index, c.direction);
-  const part = which === "test" ? ctx.split.test : ctx.split.validation;
+  const {
+    ctx,
+    loaded,
+    z,
+    doc,
+    family,
+    tagToNeuron,
+    labelDirs: dirs,
+    part,
+    calPart,
+  } = await openSteerBench(run, fam, which);
   const t0 = performance.now();
   const shiftCal = ensureCalibration(ctx, loaded, z, DEFAULT_MIN_SUPPORT, 20).calibration;
   // calibration knobs as ensureCalibration picks them (64 eligible neurons, evenly spread)
@@ -40,7 +37,6 @@ async function main(): Promise<void> {
   eligibleNeurons(neuronActivity(z).support, DEFAULT_MIN_SUPPORT).forEach((ok, j) => ok && live.push(j));
   const stride = Math.max(1, Math.floor(live.length / 64));
   const knobs = Int32Array.from(live.filter((_, q) => q % stride === 0).slice(0, 64));
-  const calPart = ctx.split.validation;
   // direction: pairs over every concept direction of every family (metadata-free at serving)
   const allDirs = (doc.concepts ?? []).filter((c) => c.direction.length > 0).map((c) => c.direction);
   const dirCal = calibrateStrength(

@@ -13,33 +13,24 @@
 import { DEFAULT_MIN_SUPPORT } from "../src/concepts/activations.js";
 import { fittedConceptDirections } from "../src/pipeline/fitted-directions.js";
 import { trainingRepresentations } from "../src/pipeline/representations.js";
-import { openModelRun } from "../src/pipeline/run-context.js";
-import { readRunLabels, runItemActivations } from "../src/pipeline/run-labels.js";
-import { loadRunSae } from "../src/pipeline/sae-ref.js";
-import { pickFamily, tfidfMappings } from "../src/pipeline/steer-eval-run.js";
 import { ensureCalibration, frontierOf } from "../src/pipeline/steer-operators-run.js";
 import { calibrateDirections, ensureStrengthScales } from "../src/pipeline/strength-scale.js";
 import { evaluateOperators } from "../src/steer/operators-eval.js";
 import { bestShareAtKept, dominates } from "../src/steer/operators-frontier.js";
+import { openSteerBench } from "./steer-bench-run.js";
 import type { CodeDirection } from "../src/steer/personal.js";
 import { Matrix } from "../src/tensor/matrix.js";
 
 async function main(): Promise<void> {
   const [run, fam, which = "validation", ...variantArgs] = process.argv.slice(2);
-  const ctx = await openModelRun(run);
-  const loaded = loadRunSae(ctx);
-  const z = runItemActivations(ctx, loaded);
-  const doc = readRunLabels(ctx, loaded);
-  const family = pickFamily(ctx.dataset.concepts, fam);
-  const tagToNeuron = tfidfMappings(z, family, DEFAULT_MIN_SUPPORT)[1].tagToNeuron;
-  const part = which === "test" ? ctx.split.test : ctx.split.validation;
-  const calPart = ctx.split.validation;
+  const { ctx, loaded, z, doc, family, tagToNeuron, labelDirs, part, calPart } = await openSteerBench(
+    run,
+    fam,
+    which,
+  );
   const t0 = performance.now();
   const shiftCal = ensureCalibration(ctx, loaded, z, DEFAULT_MIN_SUPPORT, 20).calibration;
   const scales = ensureStrengthScales(ctx, loaded, doc, () => z);
-  const labelDirs = new Map<number, CodeDirection>();
-  for (const c of doc.concepts ?? [])
-    if (c.kind === family.kind && c.direction.length > 0) labelDirs.set(c.index, c.direction);
   const reps = trainingRepresentations(ctx.model, ctx.split.train);
   const base = evaluateOperators(ctx.model, loaded.sae, part, family.matrix, tagToNeuron, {
     operators: ["k2k", "direction", "rerank"],
