@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadSae } from "../sae/io.js";
@@ -7,10 +6,11 @@ import { encodeNpyMatrix } from "../store/npy.js";
 import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
 import { reclens } from "./test-utils/reclens.js";
+import { fixtureDir } from "../data/test-utils/fixtures.js";
 
 describe("reclens sae train --shards", () => {
   it("streams .npy shards through a bounded buffer and writes an SAE directory", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "reclens-shards-cli-"));
+    const dir = fixtureDir({}, "reclens-shards-cli-");
     for (let i = 0; i < 3; i++) {
       const m = new Matrix(100, 8);
       new Rng(i).fillNormal(m.data, 0, 1);

@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parquetWriteFile } from "hyparquet-writer";
 import { describe, expect, it } from "vitest";
@@ -13,6 +12,7 @@ import { SparseAutoencoder } from "./model.js";
 import { listShardFiles, openShards } from "./shards.js";
 import { initialiseFromShards, streamedBatches } from "./stream.js";
 import { trainSae } from "./trainer.js";
+import { fixtureDir } from "../data/test-utils/fixtures.js";
 
 const losses: LossConfig = {
   l2: { weight: 1 },
@@ -28,7 +28,7 @@ function data(rows: number, cols: number, seed: number): Matrix {
 
 /** Writes `m` as shards of the given sizes (.npy or Parquet with 7-row groups); returns the dir. */
 function writeShards(m: Matrix, sizes: number[], kind: "npy" | "parquet"): string {
-  const dir = mkdtempSync(join(tmpdir(), "reclens-shards-"));
+  const dir = fixtureDir({}, "reclens-shards-");
   let at = 0;
   sizes.forEach((n, i) => {
     const part = new Matrix(n, m.cols, m.data.slice(at * m.cols, (at + n) * m.cols));
@@ -140,7 +140,7 @@ describe("streaming SAE training over shards", () => {
   });
 
   it("rejects bad shards with the file named", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "reclens-shards-"));
+    const dir = fixtureDir({}, "reclens-shards-");
     expect(() => listShardFiles(join(dir, "*.npy"))).toThrow(
       `--shards ${join(dir, "*.npy")}: no .npy or .parquet shard files`,
     );

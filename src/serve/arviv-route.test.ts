@@ -194,7 +194,7 @@ describe("GET /api/purity/arviv", () => {
   });
 
   it("answers 503 with a clear message when the server was not started on a run directory", async () => {
-    const fx = await serveFixture(join(mkdtempSync(join(tmpdir(), "reclens-arviv-")), "labels.json"));
+    const fx = await serveFixture(join(dir, "labels-2.json"));
     const bare = await startServer(fx.ws, { port: 0, webRoot: null });
     try {
       const r = await request<ErrorBody>(`${bare.url}/api/purity/arviv`);

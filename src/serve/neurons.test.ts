@@ -1,5 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readLabels } from "../concepts/labels.js";
@@ -11,13 +9,14 @@ import type { ErrorBody } from "./http-errors.js";
 import type { NeuronDetail, NeuronSummary } from "./neuron-views.js";
 import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
 import { request, sendJson } from "./test-utils/http.js";
+import { fixtureDir } from "../data/test-utils/fixtures.js";
 
 let fx: ServeFixture;
 let server: RunningServer;
 let labelsFile: string;
 
 beforeAll(async () => {
-  labelsFile = join(mkdtempSync(join(tmpdir(), "reclens-serve-")), "concepts", "labels.json");
+  labelsFile = join(fixtureDir({}, "reclens-serve-"), "concepts", "labels.json");
   fx = await serveFixture(labelsFile);
   server = await startServer(fx.ws, { port: 0, webRoot: null });
 });

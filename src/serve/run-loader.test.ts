@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { emptyLabels, labelsPath, writeLabels } from "../concepts/labels.js";
@@ -14,12 +13,13 @@ import { startServer } from "./api.js";
 import { loadWorkspace } from "./run-loader.js";
 import { recommendForUser } from "./steering.js";
 import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
+import { fixtureDir } from "../data/test-utils/fixtures.js";
 
 let fx: ServeFixture;
 
 /** Writes the fixture as a run directory in the documented layout; returns its path. */
 async function writeRun(): Promise<string> {
-  const root = mkdtempSync(join(tmpdir(), "reclens-run-"));
+  const root = fixtureDir({}, "reclens-run-");
   const layout = runLayout(root);
   const d = fx.world.dataset;
   writeManifest(

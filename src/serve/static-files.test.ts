@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Csr } from "../tensor/csr.js";
@@ -8,6 +7,7 @@ import { PANEL_CSP, readStaticFiles } from "./static-files.js";
 import { serveFixture, type ServeFixture } from "./test-utils/fixture.js";
 import { evenSample, userBatches } from "./user-batches.js";
 import { steeringParams } from "./web/src/api.js";
+import { fixtureDir } from "../data/test-utils/fixtures.js";
 
 let fx: ServeFixture;
 beforeAll(async () => {
@@ -15,7 +15,7 @@ beforeAll(async () => {
 });
 
 function panelDir(): string {
-  const root = mkdtempSync(join(tmpdir(), "reclens-web-"));
+  const root = fixtureDir({}, "reclens-web-");
   mkdirSync(join(root, "assets"));
   writeFileSync(join(root, "index.html"), "<!doctype html><title>panel</title>");
   writeFileSync(join(root, "assets", "app-1.js"), "console.log(1)");
