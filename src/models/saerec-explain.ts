@@ -127,7 +127,13 @@ export function explainSaerec(
       : random
         ? it.publicIds.filter((x) => !exclude.has(x))
         : publicIntents(it.stats.df, it.priors.confidence, c.publicK, exclude);
-  const settings = { personalK: c.personalK, publicK: c.publicK, random, branches: it.branches };
+  const settings = {
+    personalK: c.personalK,
+    publicK: c.publicK,
+    personalWindow: c.personalWindow,
+    random,
+    branches: it.branches,
+  };
   const slotter = new IntentSlotter(it.priors, it.stats.idf, pub, settings, exclude);
   const personal = new Int32Array(c.personalK).fill(-1);
   if (sequence.length > 0 && it.branches.includes("personal"))
@@ -139,7 +145,7 @@ export function explainSaerec(
       c.personalK,
       random ? "random" : "retrieved",
       personal,
-      exclude,
+      { exclude, window: c.personalWindow },
     );
   const inputs = slotter.rowsInputs(personal, 1);
   const t = Tape.inference();

@@ -128,12 +128,23 @@ function mix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Options of `personalSlots`. */
+export interface PersonalOptions {
+  /** Intents never picked (switched off). */
+  readonly exclude?: ReadonlySet<number>;
+  /**
+   * Recency window: position t sums the activations of its last `window` items only,
+   * s[t - window + 1..t]; 0 (the default, the paper's retrieval) sums the whole prefix.
+   */
+  readonly window?: number;
+}
+
 /**
  * Personal intents of every requested position of one sequence, written to `out` (count x k, -1 for
  * empty slots). Position t uses the prefix s[0..t] (the items the model has seen there, never a
- * later one):
+ * later one), or its last `window` items when a recency window is set:
  *
- *   tf_t(c) = sum over items i in s[0..t] of act(i, c);   score = tf_t(c) * idf(c)
+ *   tf_t(c) = sum over items i in the window of act(i, c);   score = tf_t(c) * idf(c)
  *
  * and keeps the k best intents with a positive score (ties to the lower index), best first; intents
  * in `exclude` are never picked. At a sequence's last position this is the user's history, as the
@@ -148,8 +159,11 @@ export function personalSlots(
   k: number,
   mode: PersonalMode,
   out: Int32Array,
-  exclude?: ReadonlySet<number>,
+  options: PersonalOptions = {},
 ): void {
+  const { exclude, window = 0 } = options;
+  if (!(Number.isInteger(window) && window >= 0))
+    throw new RangeError(`personalSlots: window must be a non-negative integer, got ${window}`);
   out.fill(-1, 0, req.count * k);
   const end = req.from + req.count;
   if (mode === "random") {
@@ -163,18 +177,31 @@ export function personalSlots(
     return;
   }
   const tf = new Float64Array(acts.cols);
+  // Items of the window activating each intent: an intent leaves the window exactly when this
+  // reaches 0 (tf itself may keep a rounding residue after the subtraction).
+  const live = new Int32Array(acts.cols);
   const score = new Float64Array(acts.cols);
   const touched: number[] = [];
-  for (let t = 0; t < end; t++) {
-    const idx = acts.rowIndices(seq[t]);
-    const val = acts.rowValues(seq[t]);
+  const isTouched = new Uint8Array(acts.cols);
+  const add = (item: number, sign: 1 | -1): void => {
+    const idx = acts.rowIndices(item);
+    const val = acts.rowValues(item);
     for (let p = 0; p < idx.length; p++) {
+      if (!(val[p] > 0)) continue;
       const c = idx[p];
-      if (tf[c] === 0 && val[p] > 0) touched.push(c);
-      tf[c] += val[p];
+      if (!isTouched[c]) {
+        isTouched[c] = 1;
+        touched.push(c);
+      }
+      tf[c] += sign * val[p];
+      live[c] += sign;
     }
+  };
+  for (let t = 0; t < end; t++) {
+    add(seq[t], 1);
+    if (window > 0 && t >= window) add(seq[t - window], -1);
     if (t < req.from) continue;
-    for (const c of touched) score[c] = exclude?.has(c) ? 0 : tf[c] * idf[c];
+    for (const c of touched) score[c] = exclude?.has(c) || live[c] === 0 ? 0 : tf[c] * idf[c];
     out.set(topPositive(score, touched, k), (t - req.from) * k);
   }
 }

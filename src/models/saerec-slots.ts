@@ -7,6 +7,8 @@ import type { PackedSequences } from "./sequence-batch.js";
 export interface SlotSettings {
   readonly personalK: number;
   readonly publicK: number;
+  /** Recency window of the personal retrieval (0: the whole prefix); see `personalSlots`. */
+  readonly personalWindow: number;
   /** The random-intents ablation: hashed personal intents instead of retrieved ones. */
   readonly random: boolean;
   readonly branches: readonly Branch[];
@@ -58,16 +60,10 @@ export class IntentSlotter {
 
   private personal(seq: Int32Array, from: number, count: number, out: Int32Array): void {
     const mode = this.s.random ? "random" : "retrieved";
-    personalSlots(
-      seq,
-      { from, count },
-      this.priors.activations,
-      this.idf,
-      this.s.personalK,
-      mode,
-      out,
-      this.exclude,
-    );
+    personalSlots(seq, { from, count }, this.priors.activations, this.idf, this.s.personalK, mode, out, {
+      exclude: this.exclude,
+      window: this.s.personalWindow,
+    });
   }
 
   /** Slots of a packed training batch (rows predict the next item), from the training cache. */

@@ -45,8 +45,27 @@ describe("intent retrieval", () => {
     // t=2: {0: 3, 1: 1, 2: 3} scores 3, 3, 1.5 -> tie 0/1 -> [0, 1].
     expect(Array.from(out)).toEqual([0, -1, 2, 0, 0, 1]);
     const last = new Int32Array(2);
-    personalSlots(seq, { from: 2, count: 1 }, acts, idf, 2, "retrieved", last, new Set([0]));
+    personalSlots(seq, { from: 2, count: 1 }, acts, idf, 2, "retrieved", last, { exclude: new Set([0]) });
     expect(Array.from(last)).toEqual([1, 2]); // intent 0 switched off: the next best fills in
+  });
+
+  it("a recency window sums only the last items of each prefix, by hand", () => {
+    const idf = Float32Array.of(1, 3, 0.5);
+    const seq = Int32Array.of(1, 0, 2, 3);
+    const out = new Int32Array(4 * 2);
+    personalSlots(seq, { from: 0, count: 4 }, acts, idf, 2, "retrieved", out, { window: 2 });
+    // t=0 {1}: tf {0: 2, 1: 1} scores 2, 3 -> [1, 0]; t=1 {1, 0}: {0: 3, 1: 1} scores 3, 3 -> [0, 1];
+    // t=2 {0, 2}: {0: 1, 2: 3} (intent 1 left) scores 1, 1.5 -> [2, 0]; t=3 {2, 3}: {2: 3} -> [2, -1].
+    expect(Array.from(out)).toEqual([1, 0, 0, 1, 2, 0, 2, -1]);
+    const whole = new Int32Array(2);
+    personalSlots(seq, { from: 3, count: 1 }, acts, idf, 2, "retrieved", whole);
+    expect(Array.from(whole)).toEqual([0, 1]); // the whole prefix: {0: 3, 1: 1, 2: 3} scores 3, 3, 1.5
+    const wide = new Int32Array(2);
+    personalSlots(seq, { from: 3, count: 1 }, acts, idf, 2, "retrieved", wide, { window: 4 });
+    expect(Array.from(wide)).toEqual([0, 1]); // a window as long as the sequence is the whole prefix
+    expect(() =>
+      personalSlots(seq, { from: 0, count: 1 }, acts, idf, 2, "retrieved", wide, { window: 1.5 }),
+    ).toThrow("window must be a non-negative integer, got 1.5");
   });
 
   it("public intents rank document frequency x confidence", () => {

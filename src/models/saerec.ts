@@ -54,6 +54,11 @@ export const SaeRecConfigSchema = z
     fusion: z.enum(["add", "concat", "gate"]).default("add"),
     /** Personal intents per user (and position). */
     personalK: z.number().int().min(1).max(256).default(5),
+    /**
+     * Personal retrieval's recency window: the last N items of the prefix (0: the whole prefix,
+     * as the paper).
+     */
+    personalWindow: z.number().int().min(0).max(100000).default(0),
     /** Public intents (the same for every user). */
     publicK: z.number().int().min(1).max(256).default(5),
     ...sasrecTrainingFields,
@@ -157,6 +162,7 @@ export class SaeRec extends BaseRecommender<SaeRecConfig> {
     return new IntentSlotter(this.priors as IntentPriors, (this.stats as IntentStats).idf, this.publicIds, {
       personalK: c.personalK,
       publicK: c.publicK,
+      personalWindow: c.personalWindow,
       random: c.intents === "random",
       branches: this.branches,
     });
