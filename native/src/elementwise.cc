@@ -8,6 +8,7 @@
 #include "args.h"
 #include "ops.h"
 #include "pool.h"
+#include "vexp.h"
 
 namespace reclens {
 namespace {
@@ -22,6 +23,30 @@ RECLENS_HOT void mulRange(const float* x, const float* y, float* out, size_t b, 
 
 RECLENS_HOT void reluRange(const float* x, float* out, size_t b, size_t e) {
   for (size_t t = b; t < e; ++t) out[t] = x[t] > 0.0f ? x[t] : 0.0f;
+}
+
+constexpr float kSqrt2OverPi = 0.7978845608028654f;
+constexpr float kGeluC = 0.044715f;
+
+// tanh(z) = 1 - 2 / (1 + e^{2z}) through the vectorisable exp: +-1 in the tails (e^{2z} = inf or 0).
+inline float vtanh(float z) { return 1.0f - 2.0f / (1.0f + vexp(2.0f * z)); }
+
+RECLENS_HOT void geluRange(const float* x, float* out, float* th, size_t b, size_t e) {
+  for (size_t t = b; t < e; ++t) {
+    const float v = x[t];
+    const float h = vtanh(kSqrt2OverPi * (v + kGeluC * v * v * v));
+    th[t] = h;
+    out[t] = 0.5f * v * (1.0f + h);
+  }
+}
+
+RECLENS_HOT void geluGradRange(const float* x, const float* th, const float* g, float* gx, size_t b, size_t e) {
+  for (size_t t = b; t < e; ++t) {
+    const float v = x[t];
+    const float h = th[t];
+    const float d = 0.5f * (1.0f + h) + 0.5f * v * (1.0f - h * h) * kSqrt2OverPi * (1.0f + 3.0f * kGeluC * v * v);
+    gx[t] += g[t] * d;
+  }
 }
 
 RECLENS_HOT void addRowVectorRows(const float* a, const float* v, float* out, size_t cols, size_t r0, size_t r1) {
@@ -128,6 +153,38 @@ Napi::Value Relu(const Napi::CallbackInfo& info) {
   View<float> out = arrayArg<float>(info, 1, op, "out");
   requireLength(env, out, x.length, op, "out");
   parallelFor(x.length, static_cast<double>(x.length), [&](size_t b, size_t e) { reluRange(x.data, out.data, b, e); });
+  return env.Undefined();
+}
+
+// gelu(x, out, th): out = GELU(x) (tanh approximation), th = the inner tanh (kept for geluGrad).
+Napi::Value Gelu(const Napi::CallbackInfo& info) {
+  const char* op = "gelu";
+  requireArgs(info, 3, op);
+  Napi::Env env = info.Env();
+  View<float> x = arrayArg<float>(info, 0, op, "x");
+  View<float> out = arrayArg<float>(info, 1, op, "out");
+  View<float> th = arrayArg<float>(info, 2, op, "tanh");
+  requireLength(env, out, x.length, op, "out");
+  requireLength(env, th, x.length, op, "tanh");
+  parallelFor(x.length, 20.0 * static_cast<double>(x.length),
+              [&](size_t b, size_t e) { geluRange(x.data, out.data, th.data, b, e); });
+  return env.Undefined();
+}
+
+// geluGrad(x, th, g, gx): gx += g * GELU'(x), th from gelu.
+Napi::Value GeluGrad(const Napi::CallbackInfo& info) {
+  const char* op = "geluGrad";
+  requireArgs(info, 4, op);
+  Napi::Env env = info.Env();
+  View<float> x = arrayArg<float>(info, 0, op, "x");
+  View<float> th = arrayArg<float>(info, 1, op, "tanh");
+  View<float> g = arrayArg<float>(info, 2, op, "g");
+  View<float> gx = arrayArg<float>(info, 3, op, "gx");
+  requireLength(env, th, x.length, op, "tanh");
+  requireLength(env, g, x.length, op, "g");
+  requireLength(env, gx, x.length, op, "gx");
+  parallelFor(x.length, 10.0 * static_cast<double>(x.length),
+              [&](size_t b, size_t e) { geluGradRange(x.data, th.data, g.data, gx.data, b, e); });
   return env.Undefined();
 }
 
@@ -303,6 +360,8 @@ void registerElementwise(Napi::Env env, Napi::Object exports) {
   exports.Set("axpby", Napi::Function::New(env, Axpby, "axpby"));
   exports.Set("mul", Napi::Function::New(env, Mul, "mul"));
   exports.Set("relu", Napi::Function::New(env, Relu, "relu"));
+  exports.Set("gelu", Napi::Function::New(env, Gelu, "gelu"));
+  exports.Set("geluGrad", Napi::Function::New(env, GeluGrad, "geluGrad"));
   exports.Set("addRowVector", Napi::Function::New(env, AddRowVector, "addRowVector"));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate, "adamUpdate"));
   exports.Set("reduceRows", Napi::Function::New(env, ReduceRows, "reduceRows"));

@@ -4,9 +4,6 @@ import { commitContribution, contributionBuffer, gradOf } from "./grad.js";
 import type { Recorder } from "./recorder.js";
 import { asVariable, type Input, type Variable } from "./variable.js";
 
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const GELU_C = 0.044715;
-
 /** Numerically stable logistic function. */
 export function sigmoidScalar(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
@@ -77,26 +74,14 @@ export function sigmoid(r: Recorder, xIn: Input): Variable {
 
 /**
  * GELU, tanh approximation (Hendrycks & Gimpel; as in BERT/GPT-2):
- * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), through `kernels().gelu` / `geluGrad` (the inner
+ * tanh is kept from the forward pass for the backward one).
  */
 export function gelu(r: Recorder, xIn: Input): Variable {
   const x = asVariable(xIn);
-  const y = new Matrix(x.rows, x.cols);
-  const xv = x.value.data;
-  const th = new Float32Array(xv.length);
-  for (let t = 0; t < xv.length; t++) {
-    const v = xv[t];
-    th[t] = Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
-    y.data[t] = 0.5 * v * (1 + th[t]);
-  }
-  return r.record(y, [x], (g) => {
-    const gx = gradOf(x).data;
-    for (let t = 0; t < gx.length; t++) {
-      const v = xv[t];
-      const d = 0.5 * (1 + th[t]) + 0.5 * v * (1 - th[t] * th[t]) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
-      gx[t] += g.data[t] * d;
-    }
-  });
+  const th = new Float32Array(x.value.size);
+  const y = kernels().gelu(x.value, th);
+  return r.record(y, [x], (g) => kernels().geluGrad(x.value, th, g, gradOf(x)));
 }
 
 /** softplus(x) = log(1 + e^x), computed stably as max(x, 0) + log1p(e^-|x|); gradient sigmoid(x). */

@@ -81,6 +81,26 @@ describe.skipIf(!load.ok)(title, () => {
         expectWithin(B.mul(x, y).data, R.mul(x, y).data, 0, 0, 0, "mul");
         expectWithin(B.addRowVector(x, v).data, R.addRowVector(x, v).data, 0, 0, 0, "addRowVector");
         expectWithin(B.relu(x).data, R.relu(x).data, 0, 0, 0, "relu");
+        // GELU on x spread to [-12, 12] plus the tails and zero; native tanh goes through exp.
+        const gx = x.clone();
+        gx.data.forEach((t, i) => (gx.data[i] = 4 * t));
+        gx.data.set([0, -30, 30, -1e-6].slice(0, gx.size));
+        const [thB, thR] = [new Float32Array(gx.size), new Float32Array(gx.size)];
+        const geluR = R.gelu(gx, thR);
+        const scale = gx.data.map((t) => Math.abs(t) + 1e-6);
+        expectWithin(B.gelu(gx, thB).data, geluR.data, scale, 1e-6, 0, "gelu");
+        expectWithin(thB, thR, 1, 2e-7, 0, "gelu tanh");
+        const [gB, gR] = [y.clone(), y.clone()];
+        B.geluGrad(gx, thR, x, gB);
+        R.geluGrad(gx, thR, x, gR);
+        expectWithin(
+          gB.data,
+          gR.data,
+          x.data.map((t, i) => Math.abs(t) * 1.2 + Math.abs(y.data[i])),
+          1e-6,
+          0,
+          "geluGrad",
+        );
         const ax = absMatrix(x);
         expectWithin(B.sumRows(x), R.sumRows(x), R.sumRows(ax), 1e-6, 0, "sumRows");
         expectWithin(B.sumCols(x), R.sumCols(x), R.sumCols(ax), 1e-6, 0, "sumCols");

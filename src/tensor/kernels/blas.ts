@@ -4,6 +4,7 @@ import {
   checkTopK,
   gemmShape,
   gemvShape,
+  geluShapes,
   outMatrix,
   vectorAlong,
   outVector,
@@ -194,6 +195,20 @@ export const blasKernels: Kernels = {
     const c = outMatrix("relu", out, a.rows, a.cols);
     native().relu(a.data, c.data);
     return c;
+  },
+
+  gelu(a, tanh, out) {
+    if (a.size < SMALL) return referenceKernels.gelu(a, tanh, out);
+    const c = outMatrix("gelu", out, a.rows, a.cols);
+    geluShapes("gelu", a, tanh);
+    native().gelu(a.data, c.data, tanh);
+    return c;
+  },
+
+  geluGrad(a, tanh, g, gx) {
+    if (a.size < SMALL) return referenceKernels.geluGrad(a, tanh, g, gx);
+    geluShapes("geluGrad", a, tanh, g, gx);
+    native().geluGrad(a.data, tanh, g.data, gx.data);
   },
 
   sumRows(a, out) {

@@ -48,15 +48,23 @@ export function outVector(op: string, out: Float32Array | undefined, n: number):
   return out;
 }
 
-/** Throws naming the kernel and both shapes unless x and y have the same shape. */
 /** Throws unless `v` has one entry per row (`along` "rows") or per column ("cols") of `a`. */
 export function vectorAlong(op: string, a: Matrix, v: ArrayLike<number>, along: "rows" | "cols"): void {
   if (v.length !== (along === "rows" ? a.rows : a.cols))
     throw new RangeError(`${op}: shape mismatch ${a.shape} vs vector of ${v.length}`);
 }
 
+/** Throws naming the kernel and both shapes unless x and y have the same shape. */
 export function sameShape(op: string, x: Matrix, y: Matrix): void {
   assertShape(x.rows === y.rows && x.cols === y.cols, op, x, y);
+}
+
+/** Throws unless `tanh` has one entry per element of `a`, and `g`, `gx` (when given) have a's shape. */
+export function geluShapes(op: string, a: Matrix, tanh: Float32Array, g?: Matrix, gx?: Matrix): void {
+  if (tanh.length !== a.size)
+    throw new RangeError(`${op}: tanh buffer of ${tanh.length} for a ${a.shape} input`);
+  if (g) sameShape(op, a, g);
+  if (gx) sameShape(op, a, gx);
 }
 
 /** Throws unless `a` is square. */

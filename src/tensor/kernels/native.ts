@@ -133,6 +133,8 @@ export interface NativeAddon {
   axpby(alpha: number, x: Float32Array, beta: number, y: Float32Array, out: Float32Array): void;
   mul(x: Float32Array, y: Float32Array, out: Float32Array): void;
   relu(x: Float32Array, out: Float32Array): void;
+  gelu(x: Float32Array, out: Float32Array, tanh: Float32Array): void;
+  geluGrad(x: Float32Array, tanh: Float32Array, g: Float32Array, gx: Float32Array): void;
   addRowVector(a: Float32Array, rows: number, cols: number, v: Float32Array, out: Float32Array): void;
   adamUpdate(
     param: Float32Array,

@@ -4,6 +4,7 @@ import {
   checkTopK,
   gemmShape,
   gemvShape,
+  geluShapes,
   outMatrix,
   vectorAlong,
   outVector,
@@ -13,6 +14,9 @@ import {
   checkSddmm,
 } from "./checks.js";
 import type { AdamStep, Kernels, TopK } from "./types.js";
+
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
 
 /**
  * Cholesky factor L (lower, row-major, float64) of an SPD matrix, reading only its lower triangle;
@@ -312,6 +316,29 @@ export const referenceKernels: Kernels = {
     const c = outMatrix("relu", out, a.rows, a.cols);
     for (let t = 0; t < a.data.length; t++) c.data[t] = a.data[t] > 0 ? a.data[t] : 0;
     return c;
+  },
+
+  gelu(a, tanh, out) {
+    const c = outMatrix("gelu", out, a.rows, a.cols);
+    geluShapes("gelu", a, tanh);
+    const x = a.data;
+    for (let t = 0; t < x.length; t++) {
+      const v = x[t];
+      tanh[t] = Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
+      c.data[t] = 0.5 * v * (1 + tanh[t]);
+    }
+    return c;
+  },
+
+  geluGrad(a, tanh, g, gx) {
+    geluShapes("geluGrad", a, tanh, g, gx);
+    const x = a.data;
+    for (let t = 0; t < x.length; t++) {
+      const v = x[t];
+      const h = tanh[t];
+      const d = 0.5 * (1 + h) + 0.5 * v * (1 - h * h) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
+      gx.data[t] += g.data[t] * d;
+    }
   },
 
   sumRows(a, out) {

@@ -99,6 +99,13 @@ export interface Kernels {
   addRowVector(a: Matrix, v: Float32Array, out?: Matrix): Matrix;
   /** out = max(a, 0). */
   relu(a: Matrix, out?: Matrix): Matrix;
+  /**
+   * out = GELU(a), tanh approximation 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))); `tanh`
+   * (a.size) receives the inner tanh of every element, which `geluGrad` reuses.
+   */
+  gelu(a: Matrix, tanh: Float32Array, out?: Matrix): Matrix;
+  /** gx += g * GELU'(a) elementwise, with `tanh` as written by `gelu(a, tanh)`. */
+  geluGrad(a: Matrix, tanh: Float32Array, g: Matrix, gx: Matrix): void;
 
   /** Sum of each row (length rows). */
   sumRows(a: Matrix, out?: Float32Array): Float32Array;
