@@ -2,6 +2,7 @@ import { PromotionAccumulator, type PromotedUserRow } from "../pipeline/promotio
 import { steeringOps } from "../pipeline/steering.js";
 import { recommend } from "../steer/index.js";
 import { describeItem, type ItemView } from "./item-view.js";
+import { PreviewQueue } from "./preview-queue.js";
 import { labelOf, type NeuronLabelView } from "./steering.js";
 import { requestSteering } from "./strength.js";
 import { evenSample, userBatches } from "./user-batches.js";
@@ -59,15 +60,19 @@ export interface ReachOptions {
 /** Resolves on a later turn of the event loop (after pending I/O callbacks: setImmediate). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Reach computations run one at a time (a queue), so concurrent previews never multiply the load. */
-let reachQueue: Promise<unknown> = Promise.resolve();
+/** Previews queued or running at most; a preview past that answers 503 at once (see PreviewQueue). */
+export const MAX_QUEUED_PREVIEWS = 4;
+
+/** Reach and promotion previews share one queue: one runs at a time, at most 4 are held. */
+const previews = new PreviewQueue(MAX_QUEUED_PREVIEWS);
 
 /**
  * Boosts neuron j at `strength` (0..1, the scale of a boost in the recommendation route, bound to
  * the same operator and calibration through requestSteering, so a user's list here is the one
  * GET /api/users/:id/recommendations?boost=#j:strength gives) for (a sample of) every user and
  * reports who it reaches. The work is cut into slices of about `sliceMs` (or of `sliceUsers` users)
- * with a turn of the event loop between slices, and previews are queued one at a time, so other
+ * with a turn of the event loop between slices, and previews are queued one at a time (Unavailable,
+ * 503, when MAX_QUEUED_PREVIEWS are already held), so other
  * requests (GET /api/health, a user's list) are answered between slices instead of waiting for the
  * whole preview (it used to block the server for 1.6-2.0 s on ml-latest-small; 7 s at 100k items).
  * The numbers do not depend on the slicing.
@@ -80,9 +85,7 @@ export function neuronReach(
   limit: number,
   opts: ReachOptions = {},
 ): Promise<ReachView> {
-  const run = reachQueue.then(() => computeReach(ws, j, strength, n, limit, opts));
-  reachQueue = run.catch(() => undefined);
-  return run;
+  return previews.run(`neuron ${j} reach`, () => computeReach(ws, j, strength, n, limit, opts));
 }
 
 async function computeReach(
@@ -184,7 +187,8 @@ export interface PromotionView extends NeuronLabelView {
  * Item promotion preview through the promotion service (src/pipeline/promotion.ts, shared with
  * `reclens promote`): raise neuron `neuron` by `strength` in the item's SAE code and report the users
  * who would newly receive it in their top-n. Unavailable (503) when the model has no item vectors.
- * Computed in slices of PROMOTE_SLICE_USERS users with a turn of the event loop between them.
+ * Computed in slices of PROMOTE_SLICE_USERS users with a turn of the event loop between them, in
+ * the same queue as reach previews (Unavailable, 503, when it is full).
  */
 export function promotionPreview(
   ws: Workspace,
@@ -197,7 +201,7 @@ export function promotionPreview(
   const req = { item, neuron, strengths: [strength], n };
   // Checked here, synchronously, so a bad request throws to the caller (the route names body fields).
   const acc = new PromotionAccumulator(ws.model, ws.sae, req);
-  return promote(ws, acc, item, neuron, strength, n, limit);
+  return previews.run(`item ${item} promotion`, () => promote(ws, acc, item, neuron, strength, n, limit));
 }
 
 async function promote(
