@@ -15,6 +15,11 @@ export interface AnnAttachment {
   readonly seconds: number;
 }
 
+/** Whether `dir` already holds a built index (attachAnnIndex then opens it instead of building). */
+export function annIndexExists(dir: string): boolean {
+  return existsSync(join(dir, ANN_META));
+}
+
 /**
  * Serves `model`'s top-n lists (unsteered and steered) through the usearch ANN index in `dir`:
  * opened by a memory-mapped view when `dir` holds one for the model's item vectors, built there
@@ -31,7 +36,7 @@ export function attachAnnIndex(model: Recommender, dir: string, opts: AnnIndexOp
     );
   const t0 = performance.now();
   const { items, bias } = serving.view.index;
-  const built = !existsSync(join(dir, ANN_META));
+  const built = !annIndexExists(dir);
   const ann = built
     ? UsearchItemIndex.build(dir, items, bias, opts)
     : UsearchItemIndex.open(dir, items, bias, opts);

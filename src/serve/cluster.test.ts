@@ -57,12 +57,14 @@ async function fromBoth(base: string, path: string): Promise<Map<string, Record<
 }
 
 describe("reclens serve --workers 2", () => {
-  it("runs two replicas on one port that answer identically and share label edits", async () => {
+  it("runs two replicas on one port that answer identically, share label edits and one ANN index", async () => {
     const planted = await plantedSaeRun(root);
     const run = planted.ctx.dir;
+    const ann = join(root, "ann");
     const child = spawn(
       process.execPath,
-      ["--import", "tsx", "src/cli/index.ts", "serve", "--run", run, "--port", "0", "--workers", "2"],
+      // prettier-ignore
+      ["--import", "tsx", "src/cli/index.ts", "serve", "--run", run, "--port", "0", "--workers", "2", "--ann", ann],
       {
         cwd: process.cwd(),
         env: { ...process.env, RECLENS_THREADS: "1" },
@@ -82,6 +84,11 @@ describe("reclens serve --workers 2", () => {
       });
       child.on("exit", (code) => reject(new Error(`serve exited (code ${code}): ${err}`)));
     });
+
+    // The missing ANN index is built once, by the primary; both replicas open that one.
+    expect(out.match(/ANN index .*: built in/g)).toHaveLength(1);
+    expect(out.match(/ANN index .*: opened in/g)).toHaveLength(2);
+    expect(out.indexOf("built in")).toBeLessThan(out.indexOf("opened in"));
 
     const user = planted.ctx.dataset.users[3];
     const recs = await fromBoth(base, `/api/users/${user}/recommendations?n=10&boost=%231:0.4`);
