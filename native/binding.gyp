@@ -20,6 +20,7 @@
         "src/sparse.cc",
         "src/rows.cc",
         "src/elementwise.cc",
+        "src/layernorm.cc",
         "src/pool.cc",
         "src/sae.cc",
         "src/lapack-inplace.cc"

@@ -12,6 +12,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   reclens::registerSparse(env, exports);
   reclens::registerRows(env, exports);
   reclens::registerElementwise(env, exports);
+  reclens::registerLayerNorm(env, exports);
   reclens::registerSae(env, exports);
   reclens::registerLapackInPlace(env, exports);
   return exports;

@@ -34,6 +34,11 @@ struct TypedArrayKind<float> {
   static constexpr const char* name = "Float32Array";
 };
 template <>
+struct TypedArrayKind<double> {
+  static constexpr napi_typedarray_type type = napi_float64_array;
+  static constexpr const char* name = "Float64Array";
+};
+template <>
 struct TypedArrayKind<int32_t> {
   static constexpr napi_typedarray_type type = napi_int32_array;
   static constexpr const char* name = "Int32Array";

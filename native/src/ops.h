@@ -19,6 +19,7 @@ void registerLapack(Napi::Env env, Napi::Object exports);
 void registerSparse(Napi::Env env, Napi::Object exports);
 void registerRows(Napi::Env env, Napi::Object exports);
 void registerElementwise(Napi::Env env, Napi::Object exports);
+void registerLayerNorm(Napi::Env env, Napi::Object exports);
 void registerSae(Napi::Env env, Napi::Object exports);
 void registerLapackInPlace(Napi::Env env, Napi::Object exports);
 

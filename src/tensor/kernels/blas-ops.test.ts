@@ -101,6 +101,25 @@ describe.skipIf(!load.ok)(title, () => {
           0,
           "geluGrad",
         );
+        // Layer norm: forward outputs and the accumulated input gradient (rows shifted and scaled
+        // so that mean and variance matter).
+        const lx = x.clone();
+        lx.data.forEach((t, i) => (lx.data[i] = 3 + 5 * t * (1 + (Math.floor(i / cols) % 3))));
+        const [gain, bias] = [randomMatrix(rng, 1, cols).data, randomMatrix(rng, 1, cols).data];
+        const ln = [0, 1].map(() => ({
+          y: new Matrix(rows, cols),
+          h: new Matrix(rows, cols),
+          rstd: new Float64Array(rows),
+          dx: y.clone(),
+        }));
+        B.layerNormRows(lx, gain, bias, 1e-5, ln[0].y, ln[0].h, ln[0].rstd);
+        R.layerNormRows(lx, gain, bias, 1e-5, ln[1].y, ln[1].h, ln[1].rstd);
+        expectWithin(ln[0].h.data, ln[1].h.data, 1, 1e-6, 0, "layerNorm xhat");
+        expectWithin(ln[0].y.data, ln[1].y.data, 1, 2e-6, 0, "layerNorm y");
+        expectWithin(ln[0].rstd, ln[1].rstd, ln[1].rstd, 1e-12, 0, "layerNorm rstd");
+        B.layerNormRowsGrad(x, gain, ln[1].h, ln[1].rstd, ln[0].dx);
+        R.layerNormRowsGrad(x, gain, ln[1].h, ln[1].rstd, ln[1].dx);
+        expectWithin(ln[0].dx.data, ln[1].dx.data, 1, 1e-6, 0, "layerNorm dx");
         const ax = absMatrix(x);
         expectWithin(B.sumRows(x), R.sumRows(x), R.sumRows(ax), 1e-6, 0, "sumRows");
         expectWithin(B.sumCols(x), R.sumCols(x), R.sumCols(ax), 1e-6, 0, "sumCols");

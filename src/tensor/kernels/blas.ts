@@ -5,6 +5,7 @@ import {
   gemmShape,
   gemvShape,
   geluShapes,
+  layerNormShapes,
   outMatrix,
   vectorAlong,
   outVector,
@@ -209,6 +210,18 @@ export const blasKernels: Kernels = {
     if (a.size < SMALL) return referenceKernels.geluGrad(a, tanh, g, gx);
     geluShapes("geluGrad", a, tanh, g, gx);
     native().geluGrad(a.data, tanh, g.data, gx.data);
+  },
+
+  layerNormRows(x, gain, bias, eps, y, xhat, rstd) {
+    if (x.size < SMALL) return referenceKernels.layerNormRows(x, gain, bias, eps, y, xhat, rstd);
+    layerNormShapes("layerNormRows", x, gain, rstd, [y, xhat], bias);
+    native().layerNormRows(x.data, x.rows, x.cols, gain, bias, eps, y.data, xhat.data, rstd);
+  },
+
+  layerNormRowsGrad(dy, gain, xhat, rstd, dx) {
+    if (dy.size < SMALL) return referenceKernels.layerNormRowsGrad(dy, gain, xhat, rstd, dx);
+    layerNormShapes("layerNormRowsGrad", dy, gain, rstd, [xhat, dx]);
+    native().layerNormRowsGrad(dy.data, dy.rows, dy.cols, gain, xhat.data, rstd, dx.data);
   },
 
   sumRows(a, out) {

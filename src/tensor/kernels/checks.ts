@@ -59,6 +59,21 @@ export function sameShape(op: string, x: Matrix, y: Matrix): void {
   assertShape(x.rows === y.rows && x.cols === y.cols, op, x, y);
 }
 
+/** Throws unless every layerNormRows / layerNormRowsGrad operand agrees with x's shape. */
+export function layerNormShapes(
+  op: string,
+  x: Matrix,
+  gain: Float32Array,
+  rstd: Float64Array,
+  others: readonly Matrix[],
+  bias?: Float32Array,
+): void {
+  if (gain.length !== x.cols || (bias && bias.length !== x.cols))
+    throw new RangeError(`${op}: gain/bias of ${gain.length}/${bias?.length ?? gain.length} for ${x.shape}`);
+  if (rstd.length !== x.rows) throw new RangeError(`${op}: rstd of ${rstd.length} for ${x.shape}`);
+  for (const m of others) sameShape(op, x, m);
+}
+
 /** Throws unless `tanh` has one entry per element of `a`, and `g`, `gx` (when given) have a's shape. */
 export function geluShapes(op: string, a: Matrix, tanh: Float32Array, g?: Matrix, gx?: Matrix): void {
   if (tanh.length !== a.size)

@@ -134,6 +134,26 @@ export interface NativeAddon {
   mul(x: Float32Array, y: Float32Array, out: Float32Array): void;
   relu(x: Float32Array, out: Float32Array): void;
   gelu(x: Float32Array, out: Float32Array, tanh: Float32Array): void;
+  layerNormRows(
+    x: Float32Array,
+    rows: number,
+    cols: number,
+    gain: Float32Array,
+    bias: Float32Array,
+    eps: number,
+    y: Float32Array,
+    xhat: Float32Array,
+    rstd: Float64Array,
+  ): void;
+  layerNormRowsGrad(
+    dy: Float32Array,
+    rows: number,
+    cols: number,
+    gain: Float32Array,
+    xhat: Float32Array,
+    rstd: Float64Array,
+    dx: Float32Array,
+  ): void;
   geluGrad(x: Float32Array, tanh: Float32Array, g: Float32Array, gx: Float32Array): void;
   addRowVector(a: Float32Array, rows: number, cols: number, v: Float32Array, out: Float32Array): void;
   adamUpdate(

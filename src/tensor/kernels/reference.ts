@@ -5,6 +5,7 @@ import {
   gemmShape,
   gemvShape,
   geluShapes,
+  layerNormShapes,
   outMatrix,
   vectorAlong,
   outVector,
@@ -338,6 +339,47 @@ export const referenceKernels: Kernels = {
       const h = tanh[t];
       const d = 0.5 * (1 + h) + 0.5 * v * (1 - h * h) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
       gx.data[t] += g.data[t] * d;
+    }
+  },
+
+  layerNormRows(x, gain, bias, eps, y, xhat, rstd) {
+    layerNormShapes("layerNormRows", x, gain, rstd, [y, xhat], bias);
+    const { rows, cols } = x;
+    const xv = x.data;
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols;
+      let mean = 0;
+      for (let j = 0; j < cols; j++) mean += xv[o + j];
+      mean /= cols;
+      let v = 0;
+      for (let j = 0; j < cols; j++) v += (xv[o + j] - mean) ** 2;
+      const rs = 1 / Math.sqrt(v / cols + eps);
+      rstd[i] = rs;
+      for (let j = 0; j < cols; j++) {
+        const h = (xv[o + j] - mean) * rs;
+        xhat.data[o + j] = h;
+        y.data[o + j] = h * gain[j] + bias[j];
+      }
+    }
+  },
+
+  layerNormRowsGrad(dy, gain, xhat, rstd, dx) {
+    layerNormShapes("layerNormRowsGrad", dy, gain, rstd, [xhat, dx]);
+    const { rows, cols } = dy;
+    const g = dy.data;
+    const h = xhat.data;
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols;
+      let s1 = 0;
+      let s2 = 0;
+      for (let j = 0; j < cols; j++) {
+        const d = g[o + j] * gain[j];
+        s1 += d;
+        s2 += d * h[o + j];
+      }
+      s1 /= cols;
+      s2 /= cols;
+      for (let j = 0; j < cols; j++) dx.data[o + j] += rstd[i] * (g[o + j] * gain[j] - s1 - h[o + j] * s2);
     }
   },
 

@@ -106,6 +106,25 @@ export interface Kernels {
   gelu(a: Matrix, tanh: Float32Array, out?: Matrix): Matrix;
   /** gx += g * GELU'(a) elementwise, with `tanh` as written by `gelu(a, tanh)`. */
   geluGrad(a: Matrix, tanh: Float32Array, g: Matrix, gx: Matrix): void;
+  /**
+   * Layer normalisation of each row of x (statistics in float64, biased variance): xhat = (x - mean)
+   * / sqrt(var + eps), y = xhat * gain + bias; writes y, xhat and each row's 1 / sqrt(var + eps) into
+   * `rstd` (rows). gain and bias have x.cols entries.
+   */
+  layerNormRows(
+    x: Matrix,
+    gain: Float32Array,
+    bias: Float32Array,
+    eps: number,
+    y: Matrix,
+    xhat: Matrix,
+    rstd: Float64Array,
+  ): void;
+  /**
+   * dx += the gradient of layerNormRows' input for output gradient dy: per row
+   * rstd (dy gain - mean(dy gain) - xhat mean(dy gain xhat)), with xhat and rstd from the forward pass.
+   */
+  layerNormRowsGrad(dy: Matrix, gain: Float32Array, xhat: Matrix, rstd: Float64Array, dx: Matrix): void;
 
   /** Sum of each row (length rows). */
   sumRows(a: Matrix, out?: Float32Array): Float32Array;
