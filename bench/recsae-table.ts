@@ -2,14 +2,16 @@
  * RecSAE table: nested-quality figures of SAE directories (each written by `reclens sae train --run`
  * or `sae sweep`), grouped by model run and k, mean over the SAE seeds with the per-seed range.
  *
- *   npx tsx bench/recsae-table.ts <sae dir> [<sae dir> ...]
+ *   npx tsx bench/recsae-table.ts [--svg <file>] <sae dir> [<sae dir> ...]
  *
  * Reads each directory's manifest.json (config.run, config.model, config.sae.k, seed, metrics) and
  * prints one markdown row per (run, k): seeds, HR@10 and NDCG@10 kept, RBO, Kendall tau, FVE, L0 and
- * the dead share of the training rows.
+ * the dead share of the training rows. `--svg` also draws NDCG@10 kept against k, one line per model
+ * run (mean over the SAE seeds), the RecSAE sweep's kept-quality vs sparsity chart across families.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { lineChartSvg } from "../src/plot/line.js";
 
 interface SaeManifest {
   readonly seed: number;
@@ -27,9 +29,12 @@ const COLUMNS: readonly [string, string][] = [
   ["train dead", "train/deadFraction"],
 ];
 
-const dirs = process.argv.slice(2);
-if (dirs.length === 0) {
-  console.error("usage: npx tsx bench/recsae-table.ts <sae dir> [<sae dir> ...]");
+const args = process.argv.slice(2);
+const svgAt = args.indexOf("--svg");
+const svg = svgAt >= 0 ? args.splice(svgAt, 2)[1] : undefined;
+const dirs = args;
+if (dirs.length === 0 || (svgAt >= 0 && !svg)) {
+  console.error("usage: npx tsx bench/recsae-table.ts [--svg <file>] <sae dir> [<sae dir> ...]");
   process.exit(2);
 }
 
@@ -62,4 +67,23 @@ for (const g of sorted) {
   const seeds = g.rows.map((r) => r.seed).sort((a, b) => a - b);
   const cells = COLUMNS.map(([, key]) => cell(g.rows, key));
   console.log(`| ${g.run} | ${g.model} | ${g.k} | ${seeds.join(", ")} | ${cells.join(" | ")} |`);
+}
+
+if (svg) {
+  const mean = (rows: readonly SaeManifest[], key: string): number =>
+    rows.reduce((a, r) => a + r.metrics[key], 0) / rows.length;
+  const byRun = new Map<string, [number, number][]>();
+  for (const g of [...groups.values()].sort((a, b) => a.k - b.k)) {
+    const name = `${g.model} (${g.run})`;
+    byRun.set(name, [...(byRun.get(name) ?? []), [g.k, mean(g.rows, "test/kept/ndcg@10")]]);
+  }
+  const chart = lineChartSvg({
+    title: "NDCG@10 kept by the nested SAE vs k (TopK, width 16x)",
+    xLabel: "k (active latents)",
+    yLabel: "NDCG@10 kept",
+    series: [...byRun].map(([name, points]) => ({ name, points })),
+    legend: "right",
+  });
+  writeFileSync(svg, chart);
+  console.log(`wrote ${svg}`);
 }
