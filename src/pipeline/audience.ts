@@ -16,7 +16,9 @@ import type { Csr } from "../tensor/csr.js";
  * symphonic metal}; Hardcore, Pop, Trance, Reggae, Rock, Electronic, Folk, Country likewise) and the
  * ML-1M compounds (`Golden-Age` = released before 1970, `90's Drama`, `90's Comedy`, `90's Action`,
  * `80's Comedy` = genre and decade together). A bare `metal` still means the single tag (tags come
- * first); write `style:metal` for the paper's group. An item carries a genre/decade/other flag when its row stores a
+ * first); write `style:metal` for the paper's group. Runs also add the labeller's tag families
+ * (src/pipeline/intervention-env.ts `interventionDataset`): `tag group:<name>` (synonym groups) and
+ * `broad tag:<head> (all)` (a tag and its compound sub-tags), so a neuron's label concept resolves. An item carries a genre/decade/other flag when its row stores a
  * non-zero there; it carries a **tag** only when the tag is among its {@link TOP_TAGS} most-applied
  * tags (the rule of Arviv et al.'s public code for Last.FM styles), so a stray tag does not count.
  *

@@ -1,5 +1,6 @@
 import type { LabelsDoc } from "../concepts/labels.js";
-import type { Dataset } from "../data/types.js";
+import { withTagGroups } from "../concepts/tag-groups.js";
+import type { Dataset, ItemConcepts } from "../data/types.js";
 import { BadInput } from "../errors.js";
 import type { Recommender } from "../models/types.js";
 import type { Sae } from "../sae/types.js";
@@ -27,19 +28,32 @@ export interface InterventionEnv {
 const conceptCache = new WeakMap<ModelRunContext, Dataset>();
 
 /**
- * The run's dataset with the Arviv concepts added (Last.FM styles when the data folder holds
- * user_taggedartists.dat, else ML-1M genres + era compounds when the data has genres and years);
- * the plain dataset when neither applies. Computed once per run context.
+ * `dataset` with the concept families interventions resolve besides its own: the tag groups and
+ * broad tags the labeller builds from a "tag" family (src/concepts/tag-groups.ts, so a label's
+ * concept such as `tag group:hip-hop` or `broad tag:metal (all)` is also an audience or a concept to
+ * suppress), and Arviv et al.'s family when `arviv` is given.
+ */
+export function interventionDataset(dataset: Dataset, arviv?: ItemConcepts): Dataset {
+  const out = { ...dataset, concepts: withTagGroups(dataset.concepts) };
+  return arviv ? withArvivConcepts(out, arviv) : out;
+}
+
+/**
+ * The run's dataset with the intervention families of {@link interventionDataset}: tag groups, and
+ * the Arviv concepts (Last.FM styles when the data folder holds user_taggedartists.dat, else ML-1M
+ * genres + era compounds when the data has genres and years) when they apply. Computed once per run
+ * context.
  */
 export function runConceptDataset(ctx: ModelRunContext): Dataset {
   const hit = conceptCache.get(ctx);
   if (hit) return hit;
-  let out = ctx.dataset;
+  let arviv: ItemConcepts | undefined;
   try {
-    out = withArvivConcepts(ctx.dataset, arvivConceptsOf(ctx));
+    arviv = arvivConceptsOf(ctx);
   } catch (err) {
     if (!(err instanceof BadInput)) throw err;
   }
+  const out = interventionDataset(ctx.dataset, arviv);
   conceptCache.set(ctx, out);
   return out;
 }

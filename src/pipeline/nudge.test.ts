@@ -8,6 +8,7 @@ import { Csr } from "../tensor/csr.js";
 import { Matrix } from "../tensor/matrix.js";
 import { resolveAudience, resolveConcept, withArvivConcepts } from "./audience.js";
 import { nudgeGroup } from "./nudge.js";
+import { interventionDataset } from "./intervention-env.js";
 
 /** A linear two-tower stand-in: fixed user vectors (by model id), scores z M^T. */
 function linearModel(m: number[][], users: number[][]): Recommender {
@@ -205,5 +206,16 @@ describe("one concept parser: Arviv concepts beside the dataset's", () => {
     expect(() => withArvivConcepts(tiny, { ...arviv, matrix: Csr.fromTriplets(3, 3, [], []) })).toThrow(
       /3 concept rows for 4 items/,
     );
+  });
+
+  it("the labeller's tag groups and broad tags resolve too: `broad tag:metal (all)` is metal and power metal", () => {
+    const full = interventionDataset(tiny, arviv);
+    expect(full.concepts.map((c) => c.kind)).toEqual(["tag", "broad tag", "arviv"]);
+    expect(Array.from(resolveConcept(full, "broad tag:metal (all)").items)).toEqual([1, 1, 0, 0]);
+    expect(resolveConcept(full, "metal (all)").family).toBe("broad tag");
+    expect(resolveConcept(full, "metal").family).toBe("tag"); // a bare tag is still the single tag
+    expect(resolveConcept(full, "style:Metal").family).toBe("arviv");
+    expect(interventionDataset(tiny).concepts.map((c) => c.kind)).toEqual(["tag", "broad tag"]);
+    expect(() => resolveConcept(tiny, "broad tag:metal (all)")).toThrow(/no concept family of tiny has/);
   });
 });
