@@ -175,11 +175,64 @@ Napi::Value SoftmaxRows(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// causalSoftmax(P, n): in place over an n x n block, row i becomes the softmax of its entries j <= i
+// and 0 beyond (causal attention weights).
+Napi::Value CausalSoftmax(const Napi::CallbackInfo& info) {
+  const char* op = "causalSoftmax";
+  requireArgs(info, 2, op);
+  Napi::Env env = info.Env();
+  View<float> p = arrayArg<float>(info, 0, op, "P");
+  size_t n = sizeArg(info, 1, op, "n");
+  requireLength(env, p, n * n, op, "P");
+  for (size_t i = 0; i < n; ++i) {
+    float* x = p.data + i * n;
+    const float mx = rowMax(x, i + 1);
+    const double s = expSum(x, i + 1, mx, x);
+    scaleInPlace(x, i + 1, static_cast<float>(1.0 / s));
+    std::fill(x + i + 1, x + n, 0.0f);
+  }
+  return env.Undefined();
+}
+
+// causalSoftmaxGrad(dP, P, D, n, drop, keep, scale): in place, dP (the gradient of the weights
+// used, D = dropped P when `drop`, else P) becomes the gradient of the scores: for j <= i
+// g_j = (drop ? (D_j != 0 ? dP_j keep : 0) : dP_j), dS_j = P_j (g_j - sum_l g_l P_l) scale; 0 beyond.
+Napi::Value CausalSoftmaxGrad(const Napi::CallbackInfo& info) {
+  const char* op = "causalSoftmaxGrad";
+  requireArgs(info, 7, op);
+  Napi::Env env = info.Env();
+  View<float> dp = arrayArg<float>(info, 0, op, "dP");
+  View<float> p = arrayArg<float>(info, 1, op, "P");
+  View<float> d = arrayArg<float>(info, 2, op, "D");
+  size_t n = sizeArg(info, 3, op, "n");
+  bool drop = boolArg(info, 4, op, "drop");
+  const float keep = static_cast<float>(numberArg(info, 5, op, "keep"));
+  const double scale = numberArg(info, 6, op, "scale");
+  requireLength(env, dp, n * n, op, "dP");
+  requireLength(env, p, n * n, op, "P");
+  requireLength(env, d, n * n, op, "D");
+  for (size_t i = 0; i < n; ++i) {
+    float* g = dp.data + i * n;
+    const float* pr = p.data + i * n;
+    if (drop) {
+      const float* dr = d.data + i * n;
+      for (size_t j = 0; j <= i; ++j) g[j] = dr[j] != 0.0f ? g[j] * keep : 0.0f;
+    }
+    double dot = 0;
+    for (size_t j = 0; j <= i; ++j) dot += static_cast<double>(g[j]) * pr[j];
+    for (size_t j = 0; j <= i; ++j) g[j] = static_cast<float>(pr[j] * (g[j] - dot) * scale);
+    std::fill(g + i + 1, g + n, 0.0f);
+  }
+  return env.Undefined();
+}
+
 }  // namespace
 
 void registerRows(Napi::Env env, Napi::Object exports) {
   exports.Set("rowTopK", Napi::Function::New(env, RowTopK, "rowTopK"));
   exports.Set("softmaxRows", Napi::Function::New(env, SoftmaxRows, "softmaxRows"));
+  exports.Set("causalSoftmax", Napi::Function::New(env, CausalSoftmax, "causalSoftmax"));
+  exports.Set("causalSoftmaxGrad", Napi::Function::New(env, CausalSoftmaxGrad, "causalSoftmaxGrad"));
 }
 
 }  // namespace reclens

@@ -153,21 +153,8 @@ export function causalAttention(
       if (n === 0) continue;
       const P = square(probs, off, n);
       K.gemm(false, true, scale, rowsOf(qh[c], o, n), rowsOf(kh[c], o, n), 0, P);
+      K.causalSoftmax(P);
       const pd = P.data;
-      for (let i = 0; i < n; i++) {
-        const ro = i * n;
-        let mx = -Infinity;
-        for (let j = 0; j <= i; j++) if (pd[ro + j] > mx) mx = pd[ro + j];
-        let sum = 0;
-        for (let j = 0; j <= i; j++) {
-          const e = Math.exp(pd[ro + j] - mx);
-          pd[ro + j] = e;
-          sum += e;
-        }
-        const inv = 1 / sum;
-        for (let j = 0; j <= i; j++) pd[ro + j] *= inv;
-        for (let j = i + 1; j < n; j++) pd[ro + j] = 0;
-      }
       let PD = P;
       if (drop) {
         PD = square(dropped, off, n);
@@ -210,17 +197,7 @@ export function causalAttention(
         if (!dq && !dkx) continue;
         const dP = square(dBuf, 0, n);
         K.gemm(false, true, 1, gs, rowsOf(vh[c], o, n), 0, dP);
-        const dp = dP.data;
-        const pv = P.data;
-        const pdv = PD.data;
-        for (let i = 0; i < n; i++) {
-          const ro = i * n;
-          if (drop) for (let j = 0; j <= i; j++) dp[ro + j] = pdv[ro + j] !== 0 ? dp[ro + j] * keep : 0;
-          let dot = 0;
-          for (let j = 0; j <= i; j++) dot += dp[ro + j] * pv[ro + j];
-          for (let j = 0; j <= i; j++) dp[ro + j] = pv[ro + j] * (dp[ro + j] - dot) * scale;
-          for (let j = i + 1; j < n; j++) dp[ro + j] = 0;
-        }
+        K.causalSoftmaxGrad(dP, P, drop ? PD : null, keep, scale);
         if (dq) K.gemm(false, false, 1, dP, rowsOf(kh[c], o, n), 1, rowsOf(dq, o, n));
         if (dkx) K.gemm(true, false, 1, dP, rowsOf(qh[c], o, n), 1, rowsOf(dkx, o, n));
       }

@@ -64,6 +64,31 @@ describe.skipIf(!load.ok)(title, () => {
       B.softmaxRows(inPlace, inPlace);
       expectSameValues(inPlace.data, sm.data, "softmax in place");
     });
+
+    for (const n of [20, 50, 200]) {
+      it(`causal softmax and its gradient, ${n} x ${n} (with and without a dropout mask)`, () => {
+        const scores = randomMatrix(rng, n, n);
+        for (let t = 0; t < scores.size; t++) scores.data[t] *= 4;
+        scores.data[n + 1] = 300; // row 1: one dominant entry
+        const [pb, pr] = [scores.clone(), scores.clone()];
+        B.causalSoftmax(pb);
+        R.causalSoftmax(pr);
+        expectWithin(pb.data, pr.data, pr.data, 1e-5, 1e-9, "causal softmax");
+        expect(pb.data[n - 1]).toBe(0); // row 0 attends to position 0 only
+        expect(pb.data[0]).toBe(1);
+        const upstream = randomMatrix(rng, n, n);
+        const mask = pr.clone();
+        mask.data.forEach((v, t) => (mask.data[t] = t % 3 === 0 ? 0 : v * 2));
+        for (const dropped of [null, mask]) {
+          const [gb, gr] = [upstream.clone(), upstream.clone()];
+          B.causalSoftmaxGrad(gb, pr, dropped, 2, 0.125);
+          R.causalSoftmaxGrad(gr, pr, dropped, 2, 0.125);
+          const scale = pr.data.map((v) => v * 2);
+          expectWithin(gb.data, gr.data, scale, 2e-6, 1e-9, `causal softmax grad, mask ${dropped !== null}`);
+          expect(gb.data[1]).toBe(0);
+        }
+      });
+    }
   });
 
   describe("elementwise ops and reductions: small (JS path), mid (native) and large (native, threaded)", () => {

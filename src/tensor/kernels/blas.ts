@@ -2,6 +2,7 @@ import { Matrix, assertShape } from "../matrix.js";
 import {
   checkAdam,
   checkTopK,
+  causalShapes,
   gemmShape,
   gemvShape,
   geluShapes,
@@ -210,6 +211,18 @@ export const blasKernels: Kernels = {
     if (a.size < SMALL) return referenceKernels.geluGrad(a, tanh, g, gx);
     geluShapes("geluGrad", a, tanh, g, gx);
     native().geluGrad(a.data, tanh, g.data, gx.data);
+  },
+
+  causalSoftmax(p) {
+    if (p.size < SMALL) return referenceKernels.causalSoftmax(p);
+    causalShapes("causalSoftmax", p, []);
+    native().causalSoftmax(p.data, p.rows);
+  },
+
+  causalSoftmaxGrad(dp, p, dropped, keep, scale) {
+    if (p.size < SMALL) return referenceKernels.causalSoftmaxGrad(dp, p, dropped, keep, scale);
+    causalShapes("causalSoftmaxGrad", p, [dp, dropped]);
+    native().causalSoftmaxGrad(dp.data, p.data, (dropped ?? p).data, p.rows, dropped !== null, keep, scale);
   },
 
   layerNormRows(x, gain, bias, eps, y, xhat, rstd) {

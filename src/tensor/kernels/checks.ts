@@ -59,6 +59,12 @@ export function sameShape(op: string, x: Matrix, y: Matrix): void {
   assertShape(x.rows === y.rows && x.cols === y.cols, op, x, y);
 }
 
+/** Throws unless every causal-softmax operand is the same square block. */
+export function causalShapes(op: string, p: Matrix, others: readonly (Matrix | null)[]): void {
+  requireSquare(op, p);
+  for (const m of others) if (m) sameShape(op, p, m);
+}
+
 /** Throws unless every layerNormRows / layerNormRowsGrad operand agrees with x's shape. */
 export function layerNormShapes(
   op: string,

@@ -130,6 +130,16 @@ export interface NativeAddon {
     values: Float32Array,
   ): void;
   softmaxRows(a: Float32Array, rows: number, cols: number, out: Float32Array, log: boolean): void;
+  causalSoftmax(p: Float32Array, n: number): void;
+  causalSoftmaxGrad(
+    dp: Float32Array,
+    p: Float32Array,
+    dropped: Float32Array,
+    n: number,
+    drop: boolean,
+    keep: number,
+    scale: number,
+  ): void;
   axpby(alpha: number, x: Float32Array, beta: number, y: Float32Array, out: Float32Array): void;
   mul(x: Float32Array, y: Float32Array, out: Float32Array): void;
   relu(x: Float32Array, out: Float32Array): void;

@@ -2,6 +2,7 @@ import { Matrix, assertShape } from "../matrix.js";
 import {
   checkAdam,
   checkTopK,
+  causalShapes,
   gemmShape,
   gemvShape,
   geluShapes,
@@ -339,6 +340,42 @@ export const referenceKernels: Kernels = {
       const h = tanh[t];
       const d = 0.5 * (1 + h) + 0.5 * v * (1 - h * h) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
       gx.data[t] += g.data[t] * d;
+    }
+  },
+
+  causalSoftmax(p) {
+    causalShapes("causalSoftmax", p, []);
+    const n = p.rows;
+    const pd = p.data;
+    for (let i = 0; i < n; i++) {
+      const ro = i * n;
+      let mx = -Infinity;
+      for (let j = 0; j <= i; j++) if (pd[ro + j] > mx) mx = pd[ro + j];
+      let sum = 0;
+      for (let j = 0; j <= i; j++) {
+        const e = Math.exp(pd[ro + j] - mx);
+        pd[ro + j] = e;
+        sum += e;
+      }
+      const inv = 1 / sum;
+      for (let j = 0; j <= i; j++) pd[ro + j] *= inv;
+      for (let j = i + 1; j < n; j++) pd[ro + j] = 0;
+    }
+  },
+
+  causalSoftmaxGrad(dp, p, dropped, keep, scale) {
+    causalShapes("causalSoftmaxGrad", p, [dp, dropped]);
+    const n = p.rows;
+    const g = dp.data;
+    const pv = p.data;
+    const dv = dropped?.data;
+    for (let i = 0; i < n; i++) {
+      const ro = i * n;
+      if (dv) for (let j = 0; j <= i; j++) g[ro + j] = dv[ro + j] !== 0 ? g[ro + j] * keep : 0;
+      let dot = 0;
+      for (let j = 0; j <= i; j++) dot += g[ro + j] * pv[ro + j];
+      for (let j = 0; j <= i; j++) g[ro + j] = pv[ro + j] * (g[ro + j] - dot) * scale;
+      for (let j = i + 1; j < n; j++) g[ro + j] = 0;
     }
   },
 

@@ -88,6 +88,17 @@ export interface Kernels {
   rowTopK(a: Matrix, k: number): TopK;
   /** Row-wise softmax (numerically stable). */
   softmaxRows(a: Matrix, out?: Matrix): Matrix;
+  /**
+   * In place on a square block of attention scores: row i becomes the softmax of its entries
+   * j <= i, and 0 beyond (causal attention weights).
+   */
+  causalSoftmax(p: Matrix): void;
+  /**
+   * In place: `dp` (gradient of the attention weights that were used: `dropped` when dropout ran,
+   * else p) becomes the gradient of the scores. Per row i, for j <= i: g_j = dropped_j != 0 ?
+   * dp_j keep : 0 (dropout) or dp_j, then dp_j = p_j (g_j - sum_l g_l p_l) scale; 0 beyond i.
+   */
+  causalSoftmaxGrad(dp: Matrix, p: Matrix, dropped: Matrix | null, keep: number, scale: number): void;
   /** Row-wise log-softmax (numerically stable). */
   logSoftmaxRows(a: Matrix, out?: Matrix): Matrix;
 
