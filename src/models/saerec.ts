@@ -194,7 +194,7 @@ export class SaeRec extends BaseRecommender<SaeRecConfig> {
     const list = [...paramSpecs(train.cols, c), ...extra].map((s) => p[s.name]);
     const opt = new Adam(
       [{ params: [p.item], weightDecay: c.l2 }, { params: list.filter((v) => v !== p.item) }],
-      { lr: c.lr, beta2: 0.98 },
+      { lr: c.lr, beta2: c.beta2 },
     );
     const slotter = branches.length > 0 ? this.slotter() : undefined;
     const cache = slotter?.trainingCache(seqs);

@@ -25,9 +25,14 @@ export const sasrecBackboneFields = {
   variant: z.enum(["kang", "s3rec"]).default("kang"),
 };
 
-/** Training fields of SASRec and SAERec (Adam, betas 0.9 / 0.98); spread last into the `z.object`. */
+/** Training fields of SASRec and SAERec (Adam, beta1 0.9); spread last into the `z.object`. */
 export const sasrecTrainingFields = {
   epochs: z.number().int().min(1).default(200),
+  /**
+   * Adam's second-moment decay: 0.98 as the PyTorch port of Kang & McAuley; the S3-Rec code base
+   * behind the published CoSeRec/ICSRec rows uses PyTorch's default 0.999.
+   */
+  beta2: z.number().gt(0).lt(1).default(0.98),
   /** Sequences per update. */
   batchSize: z.number().int().min(1).default(128),
   lr: z.number().positive().finite().default(1e-3),

@@ -57,7 +57,7 @@ export type SasRecConfig = z.infer<typeof SasRecConfigSchema>;
  * at every position. Sequences are packed without padding rows (equivalent to left padding with
  * masked keys). Probing site: the hidden state of a sequence's last position after the final layer
  * norm; `decode(z) = z E^T` with the item table E shared with the input embedding. Trained with
- * Adam (betas 0.9, 0.98 as the PyTorch port).
+ * Adam (beta1 0.9, beta2 `beta2`: 0.98 as the PyTorch port).
  */
 export class SasRec extends BaseRecommender<SasRecConfig> {
   readonly name = "sasrec";
@@ -90,7 +90,7 @@ export class SasRec extends BaseRecommender<SasRecConfig> {
     const list = paramSpecs(train.cols, c).map((s) => p[s.name]);
     const opt = new Adam(
       [{ params: [p.item], weightDecay: c.l2 }, { params: list.filter((v) => v !== p.item) }],
-      { lr: c.lr, beta2: 0.98 },
+      { lr: c.lr, beta2: c.beta2 },
     );
     const sampler = new SequenceNegatives(train.cols);
     return runSequenceEpochs({
