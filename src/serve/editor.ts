@@ -72,9 +72,9 @@ const previews = new PreviewQueue(MAX_QUEUED_PREVIEWS);
  * GET /api/users/:id/recommendations?boost=#j:strength gives) for (a sample of) every user and
  * reports who it reaches. The work is cut into slices of about `sliceMs` (or of `sliceUsers` users)
  * with a turn of the event loop between slices, and previews are queued one at a time (Unavailable,
- * 503, when MAX_QUEUED_PREVIEWS are already held), so other
- * requests (GET /api/health, a user's list) are answered between slices instead of waiting for the
- * whole preview (it used to block the server for 1.6-2.0 s on ml-latest-small; 7 s at 100k items).
+ * 503, when MAX_QUEUED_PREVIEWS are already held), so other requests (GET /api/health, a user's
+ * list) are answered between slices instead of waiting for the whole preview (it used to block the
+ * server for 1.6-2.0 s on ml-latest-small; 7 s at 100k items).
  * The numbers do not depend on the slicing.
  */
 export function neuronReach(
