@@ -4,7 +4,9 @@ import { isReplica, serveReplica, startReplicaSet } from "../serve/cluster.js";
 import { loadServedWorkspace } from "../serve/run-loader.js";
 import { noSaeMessage } from "../serve/routes/no-sae.js";
 import { DEFAULT_PORT, startServer, type RunningServer } from "../serve/api.js";
+import { loadModel } from "../models/index.js";
 import type { Recommender } from "../models/types.js";
+import { runLayout } from "../store/manifest.js";
 import { hasSae, type ServedWorkspace } from "../serve/workspace.js";
 import { portArg, positiveIntArg } from "./args.js";
 
@@ -77,10 +79,10 @@ export function registerServe(program: Command): void {
         workers: number;
       }) => {
         if (o.workers > 1 && !isReplica()) {
-          // A missing index is built once, here, so that the replicas open it instead of each
-          // building its own (minutes of CPU per replica at 1M items).
-          if (o.ann && !annIndexExists(o.ann))
-            attachAnn((await loadServedWorkspace(o.run, saeOf(o))).model, o);
+          // A missing index is built once, here, from the run's model alone (no data or SAE), so
+          // that the replicas open it instead of each building its own (minutes of CPU per replica
+          // at 1M items).
+          if (o.ann && !annIndexExists(o.ann)) attachAnn(loadModel(runLayout(o.run).model), o);
           const set = await startReplicaSet({ workers: o.workers, host: o.host, port: o.port });
           console.log(
             `control panel: ${set.url}/  (API under ${set.url}/api; ${set.workers} replica processes; Ctrl-C stops)`,
@@ -88,16 +90,13 @@ export function registerServe(program: Command): void {
           await untilStopped(() => set.close());
           return;
         }
-        const ws = await loadServedWorkspace(o.run, saeOf(o));
+        const ws = await loadServedWorkspace(o.run, o.sae ? { saeDir: o.sae } : {});
         if (!hasSae(ws)) console.log(`${noSaeMessage(ws)} (serving the model alone)`);
         if (o.ann) attachAnn(ws.model, o);
         await serveWorkspace(ws, o.host, o.port);
       },
     );
 }
-
-/** The SAE option of loadServedWorkspace. */
-const saeOf = (o: { sae?: string }): { saeDir?: string } => (o.sae ? { saeDir: o.sae } : {});
 
 /** Opens (or builds) the --ann index for `model` and says which and how long it took. */
 function attachAnn(
