@@ -275,6 +275,10 @@ export function fitDirection(
   if (!(Number.isInteger(o.maxNeurons) && o.maxNeurons >= 1 && o.maxNeurons <= 64))
     throw new RangeError(`fitDirection: maxNeurons must be an integer in [1, 64], got ${o.maxNeurons}`);
   if (!(o.ridge >= 0)) throw new RangeError(`fitDirection: ridge must be >= 0, got ${o.ridge}`);
+  if (o.solver !== "active-set" && o.solver !== "coordinate")
+    throw new RangeError(
+      `fitDirection: solver must be "active-set" or "coordinate", got ${String(o.solver)}`,
+    );
   // m = J_c^T Omega y (centring y is implied: the columns of J_c^T Omega sum to 0 over items)
   const m = new Float64Array(d);
   for (let a = 0; a < d; a++) {
@@ -291,10 +295,6 @@ export function fitDirection(
   let trace = 0;
   for (let p = 0; p < n; p++) trace += sys.diag[p];
   const lambda = n > 0 ? (o.ridge * trace) / n : 0;
-  if (o.solver !== "active-set" && o.solver !== "coordinate")
-    throw new RangeError(
-      `fitDirection: solver must be "active-set" or "coordinate", got ${String(o.solver)}`,
-    );
   const solve = (active?: readonly number[]): Float64Array =>
     o.solver === "active-set"
       ? nnlsActiveSet(systemGram(sys), b, lambda, {

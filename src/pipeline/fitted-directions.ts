@@ -143,17 +143,20 @@ export function fittedConceptDirections(
       throw new RangeError(
         `fittedConceptDirections: family "${fam.kind}" has ${fam.matrix.rows} items, the model scores ${items}`,
       );
-    const cols = fam.matrix.cols;
-    const indicators = Array.from({ length: cols }, () => new Float64Array(items));
+    // indicators of the wanted concepts only (a tag family can hold thousands of concepts)
+    const indicators = new Map<number, Float64Array>();
+    for (let t = 0; t < fam.matrix.cols; t++)
+      if (!opts.wanted || opts.wanted(fam.kind, t)) indicators.set(t, new Float64Array(items));
     for (let i = 0; i < items; i++)
-      for (let p = fam.matrix.indptr[i]; p < fam.matrix.indptr[i + 1]; p++)
-        if (fam.matrix.values[p] !== 0) indicators[fam.matrix.indices[p]][i] = 1;
-    indicators.forEach((y, t) => {
-      if (opts.wanted && !opts.wanted(fam.kind, t)) return;
-      if (!y.some((v) => v !== 0)) return;
+      for (let p = fam.matrix.indptr[i]; p < fam.matrix.indptr[i + 1]; p++) {
+        const y = fam.matrix.values[p] !== 0 ? indicators.get(fam.matrix.indices[p]) : undefined;
+        if (y) y[i] = 1;
+      }
+    for (const [t, y] of indicators) {
+      if (!y.some((v) => v !== 0)) continue;
       const f = fitDirection(sys, y, opts.fit ?? {});
       if (f.direction.length > 0) out.set(`${fam.kind}\u0000${t}`, f);
-    });
+    }
   }
   return out;
 }
