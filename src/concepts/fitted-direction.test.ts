@@ -12,6 +12,28 @@ function tiny(basis: number[][], neurons: number[]): ItemResponse {
   };
 }
 
+/** The system of latents 5 and 7 with decoder rows e_0 and e_1 under the given item weights. */
+const eyeSystem = (weights: number[]) =>
+  responseSystem(
+    tiny(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      [5, 7],
+    ),
+    weights,
+  );
+
+/** items x d Jacobian, then n x d decoder rows, N(0, 1) from `rng`; latents first, first + 1, ... */
+function randomResponse(rng: Rng, items: number, d: number, n: number, first: number): ItemResponse {
+  const jacobian = new Matrix(items, d);
+  rng.fillNormal(jacobian.data, 0, 1);
+  const basis = new Matrix(n, d);
+  rng.fillNormal(basis.data, 0, 1);
+  return { neurons: Int32Array.from({ length: n }, (_, p) => first + p), basis, jacobian };
+}
+
 describe("nnlsFactored", () => {
   it("solves a 2x2 system whose unconstrained optimum is feasible, and clips a negative one", () => {
     // R = I, M = Q = [[2, 1], [1, 2]], b = [3, 3]: w = [1, 1]
@@ -36,16 +58,7 @@ describe("nnlsFactored", () => {
 describe("fitDirection: hand-computed least squares", () => {
   it("an indicator in the span is matched exactly (R^2 1)", () => {
     // y = [1, 0, 0] = J e_0 exactly: latent 5 (basis e_0) alone
-    const sys = responseSystem(
-      tiny(
-        [
-          [1, 0],
-          [0, 1],
-        ],
-        [5, 7],
-      ),
-      [1, 1, 1],
-    );
+    const sys = eyeSystem([1, 1, 1]);
     const f = fitDirection(sys, [1, 0, 0], { ridge: 0 });
     expect(f.direction).toEqual([{ neuron: 5, weight: 1 }]);
     expect(f.r2).toBeCloseTo(1, 8);
@@ -54,16 +67,7 @@ describe("fitDirection: hand-computed least squares", () => {
   it("non-negativity binds: y = [1, 0, 1] needs -e_1; with only e_0, e_1 the fit is w = (1/2, 0), R^2 1/4", () => {
     // centred, uniform weights: M = [[2, -1], [-1, 2]] / 9, m = [1, -2] / 9; unconstrained w = (0, -1);
     // with w >= 0: w = (m_0 / M_00, 0) = (1/2, 0); var(y) = 2/9, residual = 2/9 - 2(1/2)(1/9) + (1/4)(2/9) = 1.5/9
-    const sys = responseSystem(
-      tiny(
-        [
-          [1, 0],
-          [0, 1],
-        ],
-        [5, 7],
-      ),
-      [1, 1, 1],
-    );
+    const sys = eyeSystem([1, 1, 1]);
     expect(Array.from(sys.metric, (v) => v * 9)).toEqual([
       expect.closeTo(2, 6),
       expect.closeTo(-1, 6),
@@ -92,16 +96,7 @@ describe("fitDirection: hand-computed least squares", () => {
 
   it("item weights: an item of weight 0 does not count", () => {
     // weights (1, 1, 0): only items 0 and 1; y = [1, 0, 5] is matched by e_0 on them (R^2 1)
-    const sys = responseSystem(
-      tiny(
-        [
-          [1, 0],
-          [0, 1],
-        ],
-        [5, 7],
-      ),
-      [1, 1, 0],
-    );
+    const sys = eyeSystem([1, 1, 0]);
     const f = fitDirection(sys, [1, 0, 5], { ridge: 0 });
     expect(f.direction).toEqual([{ neuron: 5, weight: 1 }]);
     expect(f.r2).toBeCloseTo(1, 8);
@@ -113,12 +108,8 @@ describe("fitDirection: planted directions", () => {
   const items = 60;
   const d = 8;
   const n = 6;
-  const rng = new Rng(3);
-  const jacobian = new Matrix(items, d);
-  rng.fillNormal(jacobian.data, 0, 1);
-  const basis = new Matrix(n, d);
-  rng.fillNormal(basis.data, 0, 1);
-  const resp: ItemResponse = { neurons: Int32Array.from([10, 11, 12, 13, 14, 15]), basis, jacobian };
+  const resp = randomResponse(new Rng(3), items, d, n, 10);
+  const { jacobian, basis } = resp;
   const planted = (w: number[]): Float64Array => {
     const y = new Float64Array(items);
     for (let i = 0; i < items; i++) {
@@ -174,15 +165,8 @@ describe("fitDirection: the active-set solver against coordinate descent", () =>
     const d = 10;
     const n = 40;
     const rng = new Rng(21);
-    const jacobian = new Matrix(items, d);
-    rng.fillNormal(jacobian.data, 0, 1);
-    const basis = new Matrix(n, d);
-    rng.fillNormal(basis.data, 0, 1);
-    const resp: ItemResponse = {
-      neurons: Int32Array.from({ length: n }, (_, p) => 100 + p),
-      basis,
-      jacobian,
-    };
+    const resp = randomResponse(rng, items, d, n, 100);
+    const { jacobian, basis } = resp;
     const sys = responseSystem(
       resp,
       Array.from({ length: items }, (_, i) => Math.sqrt(1 + (i % 7))),
