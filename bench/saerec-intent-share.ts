@@ -12,9 +12,12 @@
  * means (and medians) over the users, spread evenly over the test users.
  */
 import { timeOrderedItems } from "../src/data/splits/index.js";
+import { targetRanks } from "../src/eval/fullRank.js";
 import { explainSaerec } from "../src/models/saerec-explain.js";
 import { SaeRec } from "../src/models/saerec.js";
+import { topNUnseen } from "../src/nested/nested-rank.js";
 import { openModelRun } from "../src/pipeline/run-context.js";
+import { Matrix } from "../src/tensor/matrix.js";
 
 const args = process.argv.slice(2);
 const at = args.indexOf("--users");
@@ -35,17 +38,16 @@ const testUsers = Array.from(ctx.split.test.users);
 const step = Math.max(1, Math.floor(testUsers.length / wanted));
 const picked = testUsers.filter((_, q) => q % step === 0).slice(0, wanted);
 
-/** Indices of the n largest of `score` among items not flagged in `seen` (ties to the lower index). */
-function topN(score: Float64Array, seen: Uint8Array, n: number): number[] {
-  const order = all.filter((i) => !seen[i]).sort((a, b) => score[b] - score[a] || a - b);
-  return Array.from(order.subarray(0, n));
+/** The 10 best items by `score` among those not flagged in `seen` (rowTopK's tie rule). */
+function top10(score: Float32Array, seen: Uint8Array): number[] {
+  const row = new Matrix(
+    1,
+    nItems,
+    Float32Array.from(score, (v, i) => (seen[i] ? -Infinity : v)),
+  );
+  const lists = topNUnseen(row, null, 10);
+  return Array.from(lists.indices.subarray(0, lists.lengths[0]));
 }
-const rankOf = (score: Float64Array, seen: Uint8Array, item: number): number => {
-  let r = 1;
-  for (let i = 0; i < nItems; i++)
-    if (!seen[i] && i !== item && (score[i] > score[item] || (score[i] === score[item] && i < item))) r++;
-  return r;
-};
 const variance = (x: Float64Array): number => {
   let m = 0;
   for (const v of x) m += v;
@@ -68,7 +70,7 @@ for (const u of picked) {
   const ex = explainSaerec(model, input, { items: all });
   const seq = new Float64Array(nItems);
   const intents = new Float64Array(nItems);
-  const score = new Float64Array(nItems);
+  const score = new Float32Array(nItems);
   for (const it of ex.items) {
     seq[it.item] = it.sequence + it.bias;
     let s = 0;
@@ -92,12 +94,13 @@ for (const u of picked) {
   corrs.push(cov / nItems / Math.sqrt(vs * vi));
   const seen = new Uint8Array(nItems);
   for (const i of input) seen[i] = 1;
-  const a = topN(score, seen, 10);
-  const b = new Set(topN(seq, seen, 10));
+  const withoutIntents = Float32Array.from(seq);
+  const a = top10(score, seen);
+  const b = new Set(top10(withoutIntents, seen));
   overlaps.push(a.filter((i) => b.has(i)).length / 10);
   if (!seen[target]) {
-    const r1 = rankOf(score, seen, target);
-    const r0 = rankOf(seq, seen, target);
+    const r1 = targetRanks(score, [target], seen)[0];
+    const r0 = targetRanks(withoutIntents, [target], seen)[0];
     if (r1 !== r0) rankChanged++;
     if (r1 <= 10) hitsWith++;
     if (r0 <= 10) hitsWithout++;
