@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
-import { fitDirection, nnlsFactored, responseSystem, type ItemResponse } from "./fitted-direction.js";
+import {
+  fitDirection,
+  nnlsFactored,
+  representationShift,
+  responseSystem,
+  type ItemResponse,
+} from "./fitted-direction.js";
 
 /** 3 items, d = 2, Jacobian rows e_0, e_1, 0; `basis` rows given. */
 function tiny(basis: number[][], neurons: number[]): ItemResponse {
@@ -207,5 +213,99 @@ describe("fitDirection: the active-set solver against coordinate descent", () =>
     expect(capped.r2).toBeCloseTo(refit.r2, 8);
     expect(capped.r2).toBeLessThan(fast.r2);
     expect(() => fitDirection(sys, y, { solver: "newton" as "coordinate" })).toThrow(/solver must be/);
+  });
+});
+
+describe("representationShift: the ceiling of every fitted direction", () => {
+  it("y = [1, 0, 1] on J = (e_0, e_1, 0): v = -e_1 with R^2 1, where the non-negative fit over e_0, e_1 had 1/4", () => {
+    const r = representationShift(eyeSystem([1, 1, 1]), [1, 0, 1]);
+    expect(r.vector[0]).toBeCloseTo(0, 6);
+    expect(r.vector[1]).toBeCloseTo(-1, 6);
+    expect(r.r2).toBeCloseTo(1, 6);
+  });
+
+  it("4 items, J = (e_0, e_1, 0, 0), y = [0, 0, 1, 0]: v = (-1/2, -1/2), R^2 1/3 (by hand)", () => {
+    // centred, uniform: M = [[3, -1], [-1, 3]] / 16, m = (-1, -1) / 16 -> v = (-1/2, -1/2);
+    // explained m.v = 1/16 of the variance 3/16
+    const sys = responseSystem(
+      {
+        neurons: Int32Array.from([0]),
+        basis: new Matrix(1, 2, Float32Array.from([1, 0])),
+        jacobian: new Matrix(4, 2, Float32Array.from([1, 0, 0, 1, 0, 0, 0, 0])),
+      },
+      [1, 1, 1, 1],
+    );
+    const r = representationShift(sys, [0, 0, 1, 0]);
+    expect(r.vector[0]).toBeCloseTo(-0.5, 6);
+    expect(r.vector[1]).toBeCloseTo(-0.5, 6);
+    expect(r.r2).toBeCloseTo(1 / 3, 6);
+  });
+
+  it("equals weighted least squares with an intercept, bounds fitDirection, and is reached by +-e_j latents", () => {
+    const rng = new Rng(11);
+    const items = 40;
+    const d = 3;
+    const y = Float64Array.from({ length: items }, () => (rng.uniform() < 0.3 ? 1 : 0));
+    const weights = Array.from({ length: items }, () => 0.5 + rng.uniform());
+    const resp = randomResponse(rng, items, d, 5, 0);
+    const random = responseSystem(resp, weights);
+    const ceiling = representationShift(random, y);
+    // reference: normal equations of y ~ c + J v in item space (X = [1 | J], weights w), by elimination
+    const k = d + 1;
+    const a = Array.from({ length: k }, () => new Float64Array(k + 1));
+    for (let i = 0; i < items; i++) {
+      const x = [1, ...Array.from({ length: d }, (_, j) => resp.jacobian.data[i * d + j])];
+      for (let r = 0; r < k; r++) {
+        for (let c = 0; c < k; c++) a[r][c] += weights[i] * x[r] * x[c];
+        a[r][k] += weights[i] * x[r] * y[i];
+      }
+    }
+    for (let p = 0; p < k; p++)
+      for (let r = 0; r < k; r++) {
+        if (r === p) continue;
+        const f = a[r][p] / a[p][p];
+        for (let c = p; c <= k; c++) a[r][c] -= f * a[p][c];
+      }
+    const beta = a.map((row, r) => row[k] / row[r]);
+    for (let j = 0; j < d; j++) expect(ceiling.vector[j]).toBeCloseTo(beta[j + 1], 5);
+    let wsum = 0;
+    let ymean = 0;
+    for (let i = 0; i < items; i++) {
+      wsum += weights[i];
+      ymean += weights[i] * y[i];
+    }
+    ymean /= wsum;
+    let sst = 0;
+    let sse = 0;
+    for (let i = 0; i < items; i++) {
+      let fit = beta[0];
+      for (let j = 0; j < d; j++) fit += beta[j + 1] * resp.jacobian.data[i * d + j];
+      sst += weights[i] * (y[i] - ymean) ** 2;
+      sse += weights[i] * (y[i] - fit) ** 2;
+    }
+    expect(ceiling.r2).toBeCloseTo(1 - sse / sst, 6);
+    // five random non-negative latents cannot do better
+    expect(fitDirection(random, y, { ridge: 0 }).r2).toBeLessThanOrEqual(ceiling.r2 + 1e-9);
+    // latents +-e_j reach every v: the non-negative fit then attains the ceiling
+    const signedBasis = new Matrix(2 * d, d);
+    for (let j = 0; j < d; j++) {
+      signedBasis.data[j * d + j] = 1;
+      signedBasis.data[(d + j) * d + j] = -1;
+    }
+    const signed = responseSystem(
+      {
+        neurons: Int32Array.from({ length: 2 * d }, (_, p) => p),
+        basis: signedBasis,
+        jacobian: resp.jacobian,
+      },
+      weights,
+    );
+    expect(fitDirection(signed, y, { ridge: 0, maxNeurons: 2 * d }).r2).toBeCloseTo(ceiling.r2, 6);
+  });
+
+  it("rejects an indicator of the wrong length", () => {
+    expect(() => representationShift(eyeSystem([1, 1, 1]), [1, 0])).toThrow(
+      /indicator has 2 entries for 3 items/,
+    );
   });
 });

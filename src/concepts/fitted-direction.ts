@@ -342,3 +342,63 @@ export function fitDirection(
   direction.sort((x, y) => x.neuron - y.neuron);
   return { direction, r2 };
 }
+
+/** The best shift of the representation itself for one concept: {@link representationShift}. */
+export interface RepresentationShift {
+  /** v (d values): the representation change whose score change J v best matches the indicator. */
+  readonly vector: Float64Array;
+  /** Its R^2, on the same weighted, centred scale as {@link FittedDirection.r2}. */
+  readonly r2: number;
+}
+
+/**
+ * The ceiling of {@link fitDirection} for any SAE: the unconstrained weighted least-squares direction
+ * v = M^-1 m in the d-dimensional representation space (any sign, no latents), with the same item
+ * weights and centring (M = J_c^T Omega J_c, m = J_c^T Omega y). Every code shift moves the
+ * representation by some v, so no fitted direction, of any width or number of neurons, has a larger
+ * R^2. M is factored by Cholesky with a jitter of 1e-10 x its mean diagonal (M is singular when the
+ * Jacobian has fewer than d independent columns). Throws on a wrong indicator length.
+ */
+export function representationShift(sys: ResponseSystem, indicator: ArrayLike<number>): RepresentationShift {
+  const { d } = sys;
+  const items = sys.weights.length;
+  if (indicator.length !== items)
+    throw new RangeError(`representationShift: indicator has ${indicator.length} entries for ${items} items`);
+  const m = new Float64Array(d);
+  for (let a = 0; a < d; a++) {
+    let s = 0;
+    for (let i = 0; i < items; i++) s += sys.project[a * items + i] * indicator[i];
+    m[a] = s;
+  }
+  let trace = 0;
+  for (let a = 0; a < d; a++) trace += sys.metric[a * d + a];
+  const jitter = (1e-10 * trace) / d;
+  // Cholesky M + jitter I = L L^T, then v = L^-T L^-1 m
+  const l = new Float64Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = sys.metric[i * d + j] + (i === j ? jitter : 0);
+      for (let k = 0; k < j; k++) s -= l[i * d + k] * l[j * d + k];
+      l[i * d + j] = i === j ? Math.sqrt(Math.max(s, jitter)) : s / l[j * d + j];
+    }
+  const u = new Float64Array(d);
+  for (let i = 0; i < d; i++) {
+    let s = m[i];
+    for (let k = 0; k < i; k++) s -= l[i * d + k] * u[k];
+    u[i] = s / l[i * d + i];
+  }
+  const vector = new Float64Array(d);
+  for (let i = d - 1; i >= 0; i--) {
+    let s = u[i];
+    for (let k = i + 1; k < d; k++) s -= l[k * d + i] * vector[k];
+    vector[i] = s / l[i * d + i];
+  }
+  let mean = 0;
+  for (let i = 0; i < items; i++) mean += sys.weights[i] * indicator[i];
+  let variance = 0;
+  for (let i = 0; i < items; i++) variance += sys.weights[i] * (indicator[i] - mean) ** 2;
+  // at the least-squares optimum the explained part is m^T v = |u|^2
+  let explained = 0;
+  for (let a = 0; a < d; a++) explained += m[a] * vector[a];
+  return { vector, r2: variance > 0 ? explained / variance : 0 };
+}
