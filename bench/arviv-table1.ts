@@ -18,73 +18,7 @@ import {
 } from "../src/pipeline/arviv-protocol.js";
 import { jointSaeData } from "../src/pipeline/joint-sae.js";
 import { openModelRun } from "../src/pipeline/run-context.js";
-
-type Triple = readonly [number, number, number] | null;
-/** Paper values (monosemanticity4rec-arviv.txt, Table 1); popularity in percent. */
-const PAPER: Record<string, Record<string, Triple>> = {
-  "ml1m-mf": {
-    "Children's": [0.9, 0.9, 0.88],
-    Drama: [1, 1, 0.98],
-    Action: [0.9, 0.65, 0.6],
-    Adventure: [0.8, 0.8, 0.7],
-    Animation: [0.4, 0.38, 0.48],
-    Comedy: [1, 1, 1],
-    Horror: [1, 1, 1],
-    Romance: [1, 0.85, 0.74],
-    "Sci-Fi": [1, 1, 1],
-    Thriller: [0.8, 0.9, 0.8],
-    Crime: [0.8, 0.75, 0.52],
-    "Golden-Age": [1, 1, 0.98],
-    "90's Drama": [0.9, 0.85, 0.76],
-    "90's Comedy": [1, 0.95, 0.78],
-    "90's Action": [1, 1, 0.94],
-    "80's Comedy": null,
-    Popularity: [4.35, 6.3, 6.34],
-  },
-  "ml1m-ncf": {
-    "Children's": [1, 1, 0.98],
-    Drama: [0.8, 0.7, 0.65],
-    Action: null,
-    Adventure: null,
-    Animation: [1, 0.95, 0.76],
-    Comedy: [0.9, 0.75, 0.66],
-    Horror: [0.9, 0.95, 0.96],
-    Romance: [0.9, 0.85, 0.72],
-    "Sci-Fi": [0.7, 0.75, 0.64],
-    Thriller: [0.8, 0.8, 0.62],
-    Crime: [0.5, 0.45, 0.48],
-    "Golden-Age": [0.8, 0.8, 0.8],
-    "90's Drama": [1, 0.95, 0.86],
-    "90's Comedy": [1, 1, 0.92],
-    "90's Action": [1, 1, 0.98],
-    "80's Comedy": [1, 0.95, 0.86],
-    Popularity: [1.04, 3.2, 3.73],
-  },
-  "lastfm-mf": {
-    Electronic: [1, 0.9, 0.82],
-    Metal: [1, 1, 0.92],
-    Folk: [0.9, 0.85, 0.68],
-    Trance: [1, 0.95, 0.72],
-    Country: [1, 0.9, 0.56],
-    Hardcore: [0.95, 0.95, 0.96],
-    Reggae: [1, 0.9, 0.6],
-    Pop: [0.8, 0.7, 0.68],
-    Rock: [1, 0.95, 0.92],
-    Popularity: [2.49, 3.8, 5.49],
-  },
-  "lastfm-ncf": {
-    Electronic: [1, 1, 0.76],
-    Metal: [1, 0.95, 0.82],
-    Folk: [1, 0.95, 0.76],
-    Trance: null,
-    Country: [1, 0.75, 0.4],
-    Hardcore: [0.9, 0.85, 0.68],
-    Reggae: null,
-    Pop: [0.9, 0.9, 0.7],
-    Rock: [1, 0.8, 0.78],
-    Popularity: [0.46, 0.74, 4.4],
-  },
-};
+import { ARVIV_PAPER as PAPER } from "./arviv-paper.js";
 
 const { values } = parseArgs({
   options: {
