@@ -11,17 +11,21 @@
  *
  *   RECLENS_THREADS=1 npx tsx bench/steer-ceiling.ts <run> <family> [validation|test]
  */
-import { DEFAULT_MIN_SUPPORT, eligibleNeurons, neuronActivity } from "../src/concepts/activations.js";
-import { fitDirection, representationShift, responseSystem } from "../src/concepts/fitted-direction.js";
+import { DEFAULT_MIN_SUPPORT } from "../src/concepts/activations.js";
+import { fitDirection, representationShift } from "../src/concepts/fitted-direction.js";
 import { partBatch } from "../src/models/types.js";
 import { topNItems, topNUnseen } from "../src/nested/nested-rank.js";
-import { FITTED_DEFAULTS, itemResponse } from "../src/pipeline/fitted-directions.js";
-import { ENCODE_BATCH, encodeRows } from "../src/pipeline/representations.js";
+import {
+  anchorRepresentations,
+  conceptIndicators,
+  conceptResponseSystem,
+  FITTED_DEFAULTS,
+} from "../src/pipeline/fitted-directions.js";
 import { ensureCalibration, frontierOf } from "../src/pipeline/steer-operators-run.js";
 import { ensureStrengthScales } from "../src/pipeline/strength-scale.js";
-import { evaluateOperators } from "../src/steer/operators-eval.js";
+import { evaluateOperators, listRecallShare } from "../src/steer/operators-eval.js";
 import { bestShareAtKept, type FrontierPoint } from "../src/steer/operators-frontier.js";
-import { itemsWithTag, targetSegments } from "../src/steer/tags.js";
+import { targetSegments } from "../src/steer/tags.js";
 import { Matrix } from "../src/tensor/matrix.js";
 import { openSteerBench } from "./steer-bench-run.js";
 
@@ -36,38 +40,16 @@ async function main(): Promise<void> {
   if (!run || !fam) throw new Error("usage: steer-ceiling.ts <run> <family> [validation|test]");
   const { ctx, loaded, z, doc, family, tagToNeuron, labelDirs, part } = await openSteerBench(run, fam, which);
   const t0 = performance.now();
-  // the system `reclens label` fits on: anchor = mean of the first 2,048 training representations
-  const train = ctx.split.train;
-  const nAnchor = Math.min(2048, train.rows);
-  const anchor = encodeRows(
-    ctx.model,
-    train.rowRange(0, nAnchor),
-    Int32Array.from({ length: nAnchor }, (_, r) => r),
-    ENCODE_BATCH,
-    ctx.split.trainSequences?.slice(0, nAnchor),
-  );
-  const d = anchor.cols;
-  const at = new Float32Array(d);
-  for (let r = 0; r < anchor.rows; r++)
-    for (let j = 0; j < d; j++) at[j] += anchor.data[r * d + j] / anchor.rows;
-  const neurons: number[] = [];
-  eligibleNeurons(neuronActivity(z).support, DEFAULT_MIN_SUPPORT).forEach((ok, j) => {
-    if (ok) neurons.push(j);
+  const sys = conceptResponseSystem(ctx.model, loaded.sae, anchorRepresentations(ctx), z, ctx.split.train, {
+    minSupport: DEFAULT_MIN_SUPPORT,
+    popularityPower: FITTED_DEFAULTS.popularityPower,
   });
-  const resp = itemResponse(ctx.model, loaded.sae, at, Int32Array.from(neurons));
-  const items = resp.jacobian.rows;
-  const pop = new Float64Array(items);
-  for (const i of train.indices) pop[i]++;
-  const sys = responseSystem(
-    resp,
-    Array.from(pop, (c) => (c + 1) ** (FITTED_DEFAULTS.popularityPower ?? 0.5)),
-  );
+  if (!sys) throw new Error(`${run}: no latent fires on ${DEFAULT_MIN_SUPPORT} items`);
+  const d = sys.d;
   const vectors = new Map<number, Float64Array>();
   const ceilR2: number[] = [];
   const fitR2: number[] = [];
-  for (let t = 0; t < family.matrix.cols; t++) {
-    const y = new Float64Array(items);
-    for (const i of itemsWithTag(family.matrix, t)) y[i] = 1;
+  for (const [t, y] of conceptIndicators(family)) {
     if (!y.some((v) => v !== 0)) continue;
     const c = representationShift(sys, y);
     vectors.set(t, c.vector);
@@ -76,7 +58,7 @@ async function main(): Promise<void> {
   }
   const gap = ceilR2.map((c, q) => fitR2[q] / c);
   console.log(
-    `${run} ${family.kind}: d ${d}, ${neurons.length} latents, ${vectors.size} concepts; R^2 median: ceiling ${median(ceilR2).toFixed(3)}, fitted (64 latents) ${median(fitR2).toFixed(3)}; fitted / ceiling median ${median(gap).toFixed(2)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    `${run} ${family.kind}: d ${d}, ${sys.n} latents, ${vectors.size} concepts; R^2 median: ceiling ${median(ceilR2).toFixed(3)}, fitted (64 latents) ${median(fitR2).toFixed(3)}; fitted / ceiling median ${median(gap).toFixed(2)} (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
   );
 
   // the same users and reference curves as evaluateOperators
@@ -89,6 +71,7 @@ async function main(): Promise<void> {
     tagToDirection: (t) => labelDirs.get(t) ?? null,
   });
   const segments = targetSegments(part.foldIn, part.target, family.matrix);
+  const masks = conceptIndicators(family);
   const recall = AMOUNTS.map(() => 0);
   const share = AMOUNTS.map(() => 0);
   let users = 0;
@@ -107,17 +90,10 @@ async function main(): Promise<void> {
       const top = topNUnseen(ctx.model.decode(shifted, batch), batch.rows, K);
       for (let r = 0; r < h.rows; r++) {
         if (!use(r)) continue;
-        const seg = new Set(itemsWithTag(family.matrix, segments[s + r]));
-        const targets = new Set(part.target.rowIndices(s + r));
-        const list = topNItems(top, r);
-        let hits = 0;
-        let inSeg = 0;
-        for (const i of list) {
-          if (targets.has(i)) hits++;
-          if (seg.has(i)) inSeg++;
-        }
-        recall[ai] += targets.size > 0 ? hits / Math.min(K, targets.size) : 0;
-        share[ai] += list.length > 0 ? inSeg / list.length : 0;
+        const seg = masks.get(segments[s + r]) as Float64Array;
+        const m = listRecallShare(topNItems(top, r), part.target.rowIndices(s + r), seg, K);
+        recall[ai] += m.recall;
+        share[ai] += m.share;
         if (ai === 0) users++;
       }
     });

@@ -188,6 +188,28 @@ export function responseSystem(resp: ItemResponse, itemWeights: ArrayLike<number
   };
 }
 
+/** m = J_c^T Omega y (centring y is implied: the columns of J_c^T Omega sum to 0 over items). */
+function projectIndicator(sys: ResponseSystem, indicator: ArrayLike<number>): Float64Array {
+  const { d } = sys;
+  const items = sys.weights.length;
+  const m = new Float64Array(d);
+  for (let a = 0; a < d; a++) {
+    let s = 0;
+    for (let i = 0; i < items; i++) s += sys.project[a * items + i] * indicator[i];
+    m[a] = s;
+  }
+  return m;
+}
+
+/** The variance of y under item weights w (summing to 1). */
+function weightedVariance(w: Float64Array, y: ArrayLike<number>): number {
+  let mean = 0;
+  for (let i = 0; i < w.length; i++) mean += w[i] * y[i];
+  let variance = 0;
+  for (let i = 0; i < w.length; i++) variance += w[i] * (y[i] - mean) ** 2;
+  return variance;
+}
+
 /** Options of {@link nnlsFactored}. */
 export interface NnlsOptions {
   /** Most sweeps (default 500). */
@@ -279,13 +301,7 @@ export function fitDirection(
     throw new RangeError(
       `fitDirection: solver must be "active-set" or "coordinate", got ${String(o.solver)}`,
     );
-  // m = J_c^T Omega y (centring y is implied: the columns of J_c^T Omega sum to 0 over items)
-  const m = new Float64Array(d);
-  for (let a = 0; a < d; a++) {
-    let s = 0;
-    for (let i = 0; i < items; i++) s += sys.project[a * items + i] * indicator[i];
-    m[a] = s;
-  }
+  const m = projectIndicator(sys, indicator);
   const b = new Float64Array(n);
   for (let p = 0; p < n; p++) {
     let s = 0;
@@ -315,10 +331,7 @@ export function fitDirection(
     w = solve(support);
   }
   // weighted variance of the indicator, and the residual var - 2 w^T b + v^T M v (v = R^T w)
-  let mean = 0;
-  for (let i = 0; i < items; i++) mean += sys.weights[i] * indicator[i];
-  let variance = 0;
-  for (let i = 0; i < items; i++) variance += sys.weights[i] * (indicator[i] - mean) ** 2;
+  const variance = weightedVariance(sys.weights, indicator);
   const v = new Float64Array(d);
   let wb = 0;
   for (let p = 0; p < n; p++) {
@@ -364,12 +377,7 @@ export function representationShift(sys: ResponseSystem, indicator: ArrayLike<nu
   const items = sys.weights.length;
   if (indicator.length !== items)
     throw new RangeError(`representationShift: indicator has ${indicator.length} entries for ${items} items`);
-  const m = new Float64Array(d);
-  for (let a = 0; a < d; a++) {
-    let s = 0;
-    for (let i = 0; i < items; i++) s += sys.project[a * items + i] * indicator[i];
-    m[a] = s;
-  }
+  const m = projectIndicator(sys, indicator);
   let trace = 0;
   for (let a = 0; a < d; a++) trace += sys.metric[a * d + a];
   const jitter = (1e-10 * trace) / d;
@@ -393,10 +401,7 @@ export function representationShift(sys: ResponseSystem, indicator: ArrayLike<nu
     for (let k = i + 1; k < d; k++) s -= l[k * d + i] * vector[k];
     vector[i] = s / l[i * d + i];
   }
-  let mean = 0;
-  for (let i = 0; i < items; i++) mean += sys.weights[i] * indicator[i];
-  let variance = 0;
-  for (let i = 0; i < items; i++) variance += sys.weights[i] * (indicator[i] - mean) ** 2;
+  const variance = weightedVariance(sys.weights, indicator);
   // at the least-squares optimum the explained part is m^T v = |u|^2
   let explained = 0;
   for (let a = 0; a < d; a++) explained += m[a] * vector[a];

@@ -5,6 +5,7 @@ import {
   type FitDirectionOptions,
   type FittedDirection,
   type ItemResponse,
+  type ResponseSystem,
 } from "../concepts/fitted-direction.js";
 import type { ConceptKnob } from "../concepts/labels.js";
 import type { ItemConcepts } from "../data/types.js";
@@ -98,20 +99,19 @@ export interface FittedDirectionsOptions {
 }
 
 /**
- * One fitted direction per concept of each family (key `${kind}\u0000${index}`), from the response
+ * The response system the fits share (concepts/fitted-direction.ts responseSystem): the response
  * linearised at the mean of `anchorRows` (users x d representations, e.g. training users), over the
  * latents of `z` (items x neurons, the item activations) with enough support, item weights from the
- * training interactions `train` (users x items). Concepts without any item are left out.
+ * training interactions `train` (users x items). Null when no latent qualifies or there is no anchor.
  */
-export function fittedConceptDirections(
+export function conceptResponseSystem(
   model: Recommender,
   sae: Sae,
   anchorRows: Matrix,
   z: Matrix,
   train: Csr,
-  families: readonly ItemConcepts[],
-  opts: Partial<FittedDirectionsOptions> = {},
-): Map<string, FittedDirection> {
+  opts: Partial<Pick<FittedDirectionsOptions, "minSupport" | "candidates" | "popularityPower">> = {},
+): ResponseSystem | null {
   const minSupport = opts.minSupport ?? 20;
   const power = opts.popularityPower ?? 1;
   const neurons: number[] = [];
@@ -120,8 +120,7 @@ export function fittedConceptDirections(
     eligibleNeurons(neuronActivity(z).support, minSupport).forEach((ok, j) => {
       if (ok) neurons.push(j);
     });
-  const out = new Map<string, FittedDirection>();
-  if (neurons.length === 0 || anchorRows.rows === 0) return out;
+  if (neurons.length === 0 || anchorRows.rows === 0) return null;
   const d = anchorRows.cols;
   const at = new Float32Array(d);
   for (let r = 0; r < anchorRows.rows; r++)
@@ -134,25 +133,53 @@ export function fittedConceptDirections(
     );
   const pop = new Float64Array(items);
   for (const i of train.indices) pop[i]++;
-  const sys = responseSystem(
+  return responseSystem(
     resp,
     Array.from(pop, (c) => (c + 1) ** power),
   );
+}
+
+/** The 0/1 item indicator of every concept of `fam` that `wanted` keeps (all by default), by concept index. */
+export function conceptIndicators(
+  fam: ItemConcepts,
+  wanted: (index: number) => boolean = () => true,
+): Map<number, Float64Array> {
+  const items = fam.matrix.rows;
+  const indicators = new Map<number, Float64Array>();
+  for (let t = 0; t < fam.matrix.cols; t++) if (wanted(t)) indicators.set(t, new Float64Array(items));
+  for (let i = 0; i < items; i++)
+    for (let p = fam.matrix.indptr[i]; p < fam.matrix.indptr[i + 1]; p++) {
+      const y = fam.matrix.values[p] !== 0 ? indicators.get(fam.matrix.indices[p]) : undefined;
+      if (y) y[i] = 1;
+    }
+  return indicators;
+}
+
+/**
+ * One fitted direction per concept of each family (key `${kind}\u0000${index}`) on the system of
+ * {@link conceptResponseSystem}. Concepts without any item are left out.
+ */
+export function fittedConceptDirections(
+  model: Recommender,
+  sae: Sae,
+  anchorRows: Matrix,
+  z: Matrix,
+  train: Csr,
+  families: readonly ItemConcepts[],
+  opts: Partial<FittedDirectionsOptions> = {},
+): Map<string, FittedDirection> {
+  const out = new Map<string, FittedDirection>();
+  const sys = conceptResponseSystem(model, sae, anchorRows, z, train, opts);
+  if (!sys) return out;
+  const items = sys.weights.length;
   for (const fam of families) {
     if (fam.matrix.rows !== items)
       throw new RangeError(
         `fittedConceptDirections: family "${fam.kind}" has ${fam.matrix.rows} items, the model scores ${items}`,
       );
     // indicators of the wanted concepts only (a tag family can hold thousands of concepts)
-    const indicators = new Map<number, Float64Array>();
-    for (let t = 0; t < fam.matrix.cols; t++)
-      if (!opts.wanted || opts.wanted(fam.kind, t)) indicators.set(t, new Float64Array(items));
-    for (let i = 0; i < items; i++)
-      for (let p = fam.matrix.indptr[i]; p < fam.matrix.indptr[i + 1]; p++) {
-        const y = fam.matrix.values[p] !== 0 ? indicators.get(fam.matrix.indices[p]) : undefined;
-        if (y) y[i] = 1;
-      }
-    for (const [t, y] of indicators) {
+    const wanted = opts.wanted;
+    for (const [t, y] of conceptIndicators(fam, wanted ? (t) => wanted(fam.kind, t) : undefined)) {
       if (!y.some((v) => v !== 0)) continue;
       const f = fitDirection(sys, y, opts.fit ?? {});
       if (f.direction.length > 0) out.set(`${fam.kind}\u0000${t}`, f);
@@ -166,6 +193,19 @@ export const FITTED_MAX_DIM = 1024;
 
 /** Training users the anchor representation is averaged over (the first ones). */
 export const ANCHOR_USERS = 2048;
+
+/** The representations of the first {@link ANCHOR_USERS} training users, the fits' anchor rows. */
+export function anchorRepresentations(ctx: ModelRunContext): Matrix {
+  const train = ctx.split.train;
+  const n = Math.min(ANCHOR_USERS, train.rows);
+  return encodeRows(
+    ctx.model,
+    train.rowRange(0, n),
+    Int32Array.from({ length: n }, (_, r) => r),
+    ENCODE_BATCH,
+    ctx.split.trainSequences?.slice(0, n),
+  );
+}
 
 /**
  * The labels' concept knobs with each `direction` replaced by its fitted direction (labelling time,
@@ -184,14 +224,7 @@ export function withFittedDirections(
 ): ConceptKnob[] {
   if (concepts.length === 0) return [...concepts];
   const train = ctx.split.train;
-  const n = Math.min(ANCHOR_USERS, train.rows);
-  const anchor = encodeRows(
-    ctx.model,
-    train.rowRange(0, n),
-    Int32Array.from({ length: n }, (_, r) => r),
-    ENCODE_BATCH,
-    ctx.split.trainSequences?.slice(0, n),
-  );
+  const anchor = anchorRepresentations(ctx);
   const keys = new Set(concepts.map((c) => `${c.kind}\u0000${c.index}`));
   const fitted = fittedConceptDirections(ctx.model, sae, anchor, z, train, ctx.dataset.concepts, {
     minSupport,

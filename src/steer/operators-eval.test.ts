@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Csr } from "../tensor/csr.js";
 import { calibrateStrength, type StrengthCalibration } from "./calibration.js";
-import { evaluateOperators, type OperatorReport } from "./operators-eval.js";
+import { evaluateOperators, listRecallShare, type OperatorReport } from "./operators-eval.js";
 import { plantedWorld, type PlantedWorld } from "./testing.js";
 
 /**
@@ -105,5 +105,19 @@ describe("operators side by side on planted segments", () => {
         expect(p.shareQuartiles.median).toBeLessThanOrEqual(p.shareQuartiles.q3);
       }
     }
+  });
+});
+
+describe("listRecallShare", () => {
+  it("Recall_trunc@k and the segment share of one list, by hand", () => {
+    const seg = Float64Array.from([0, 0, 0, 1, 1, 0]);
+    // list [3, 1, 4], targets {1, 4, 5, 2}: 2 hits of min(3, 4) = 3; items 3 and 4 in the segment
+    const m = listRecallShare([3, 1, 4], [1, 4, 5, 2], seg, 3);
+    expect(m.recall).toBeCloseTo(2 / 3, 12);
+    expect(m.share).toBeCloseTo(2 / 3, 12);
+    // one target: min(k, 1) = 1, so one hit is recall 1; no targets and an empty list give 0
+    expect(listRecallShare([3, 1, 4], [4], seg, 3).recall).toBe(1);
+    expect(listRecallShare([3], [], seg, 3)).toEqual({ recall: 0, share: 1 });
+    expect(listRecallShare([], [1], seg, 3)).toEqual({ recall: 0, share: 0 });
   });
 });

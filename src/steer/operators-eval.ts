@@ -26,6 +26,30 @@ import {
 } from "./personal.js";
 import { itemsWithTag, targetSegments } from "./tags.js";
 
+/**
+ * One list's Recall_trunc@k (hits / min(k, |targets|), 0 without targets) and the share of its items
+ * inside the segment (`inSegment[i]` 1 or 0; 0 for an empty list).
+ */
+export function listRecallShare(
+  list: ArrayLike<number>,
+  targets: ArrayLike<number>,
+  inSegment: ArrayLike<number>,
+  k: number,
+): { readonly recall: number; readonly share: number } {
+  const wanted = new Set(Array.from(targets));
+  let hits = 0;
+  let inSeg = 0;
+  for (let q = 0; q < list.length; q++) {
+    const i = list[q];
+    if (wanted.has(i)) hits++;
+    inSeg += inSegment[i];
+  }
+  return {
+    recall: wanted.size > 0 ? hits / Math.min(k, wanted.size) : 0,
+    share: list.length > 0 ? inSeg / list.length : 0,
+  };
+}
+
 /** Options of {@link evaluateOperators}. */
 export interface OperatorEvalOptions {
   /**
@@ -282,16 +306,9 @@ export function evaluateOperators(
         for (let r = 0; r < e - s; r++) {
           const seg = segOf(r);
           if (!seg) continue;
-          const targets = new Set(part.target.rowIndices(s + r));
-          const list = topNItems(top, r);
-          let hits = 0;
-          let inSeg = 0;
-          for (const i of list) {
-            if (targets.has(i)) hits++;
-            inSeg += seg[i];
-          }
-          recall[oi][si].push(targets.size > 0 ? hits / Math.min(k, targets.size) : 0);
-          share[oi][si].push(list.length > 0 ? inSeg / list.length : 0);
+          const m = listRecallShare(topNItems(top, r), part.target.rowIndices(s + r), seg, k);
+          recall[oi][si].push(m.recall);
+          share[oi][si].push(m.share);
         }
       });
     });
