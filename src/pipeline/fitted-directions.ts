@@ -129,7 +129,7 @@ export function conceptResponseSystem(
   const items = resp.jacobian.rows;
   if (train.cols !== items)
     throw new RangeError(
-      `fittedConceptDirections: training matrix has ${train.cols} items, the model scores ${items}`,
+      `conceptResponseSystem: training matrix has ${train.cols} items, the model scores ${items}`,
     );
   const pop = new Float64Array(items);
   for (const i of train.indices) pop[i]++;
