@@ -58,6 +58,7 @@ export interface TrainCliOptions extends LoadCliOptions {
   testFraction?: number;
   foldIn?: number;
   patience: number;
+  stopMetric?: string;
   json?: boolean;
   quiet?: boolean;
   force?: boolean;
@@ -182,6 +183,10 @@ export function registerTrain(program: Command): void {
     .option("--val-k <n>", "leave-k-out: further interactions per user for validation (default k)", countArg)
     .option("--order <order>", "leave-k-out: random (default) or recent (latest by timestamp)")
     .option("--patience <n>", "early stopping: epochs without validation improvement", countArg, 5)
+    .option(
+      "--stop-metric <metric>",
+      "early stopping: validation metric watched, e.g. ndcg@20 (default ndcg@10 for leave-one-out, else ndcg@20)",
+    )
     .option("--json", "print the manifest as JSON")
     .option("--quiet", "no per-epoch progress")
     .option("--force", "retrain even though <out> holds an SAE/labels of the old model (they are deleted)")
@@ -209,6 +214,7 @@ export function registerTrain(program: Command): void {
         seed: o.seed,
         split,
         patience: o.patience,
+        ...(o.stopMetric ? { stopMetric: o.stopMetric } : {}),
         out: o.out,
         ...(o.force ? { force: true } : {}),
         ...(o.resume ? { resume: true } : {}),

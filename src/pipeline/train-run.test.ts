@@ -95,6 +95,30 @@ describe("train and evaluate runs", () => {
     expect((await evaluateRun(join(dir, "run-lko-noval"))).validation).toBeUndefined();
   });
 
+  it("--stop-metric: early stopping watches the named metric, recorded in the manifest; a bad name fails first", async () => {
+    const r = await trainRun({
+      data: `csv:${csv}`,
+      load: { cache: false },
+      model: "mf",
+      modelConfig: { epochs: 6, dim: 8 },
+      seed: 5,
+      patience: 100,
+      stopMetric: "hr@10",
+      out: join(dir, "run-mf-hr"),
+    });
+    // the best weights are kept: the validation report's hr@10 is the best of the watched scores
+    expect(r.fit.valScores).toHaveLength(6);
+    expect(r.validation?.metrics["hr@10"].mean).toBeCloseTo(Math.max(...r.fit.valScores), 12);
+    expect(readManifest(join(dir, "run-mf-hr")).config.training).toEqual({
+      earlyStopping: "val/hr@10",
+      patience: 100,
+    });
+    await expect(
+      trainRun({ data: `csv:${csv}`, model: "mf", seed: 5, stopMetric: "mrr", out: join(dir, "run-bad") }),
+    ).rejects.toThrow(/stop metric "mrr" is not one of ndcg@K/);
+    expect(existsSync(join(dir, "run-bad"))).toBe(false);
+  });
+
   it("refuses to re-evaluate when the data changed since training", async () => {
     appendFileSync(csv, "u0,i29,5\n");
     await expect(evaluateRun(out)).rejects.toThrow(/no longer matches the run \(fingerprint/);

@@ -11,6 +11,7 @@ import {
   writeManifest,
   type Manifest,
 } from "../store/manifest.js";
+import { BadInput } from "../errors.js";
 import { Rng } from "../tensor/rng.js";
 import { finishModelOut, modelCheckpoint, prepareModelOut, type ModelOutOptions } from "./model-out.js";
 import { evaluateHeldOut, heldOutValidation } from "../models/evaluate.js";
@@ -36,8 +37,13 @@ export interface TrainRunOptions {
   readonly seed: number;
   /** How to split (default: held-out users 0.1 / 0.1 with 0.8 fold-in). */
   readonly split?: SplitInput;
-  /** Early stopping on validation nDCG@20: epochs without improvement (default 5). */
+  /** Early stopping: epochs without improvement of the validation metric (default 5). */
   readonly patience?: number;
+  /**
+   * The validation metric early stopping watches (default: the split's, nDCG@10 for leave-one-out,
+   * else nDCG@20): `ndcg@K`, `hr@K`, `recall@K`, `recall_trunc@K` or `precision@K`.
+   */
+  readonly stopMetric?: string;
   /** Cut-offs reported (default [10, 20, 50]). */
   readonly ks?: readonly number[];
   /** Run directory to write (manifest.json + model/). */
@@ -70,6 +76,9 @@ export function flattenReport(prefix: string, r: RankingReport): Record<string, 
   for (const [k, v] of Object.entries(r.catalogue)) out[`${prefix}/${k}`] = v;
   return out;
 }
+
+/** Validation metrics early stopping may watch (`--stop-metric`). */
+const STOP_METRIC = /^(ndcg|hr|recall|recall_trunc|precision)@[1-9]\d*$/;
 
 /** Per split kind: the metric early stopping watches, the default cut-offs and whether MRR is computed. */
 export function protocolOf(split: SplitSettings): {
@@ -104,6 +113,11 @@ export function absoluteDataRef(ref: string): string {
  * `<out>/checkpoint` (removed once the model is saved) and continues from it with `resume`.
  */
 export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResult> {
+  if (o.stopMetric !== undefined && !STOP_METRIC.test(o.stopMetric))
+    throw new BadInput(
+      `stop metric "${o.stopMetric}" is not one of ndcg@K, hr@K, recall@K, recall_trunc@K, precision@K (K a positive integer)`,
+      "stopMetric",
+    );
   prepareModelOut(o.out, o); // refuses stale dependents / a forgotten checkpoint unless --force/--resume
   const loaded = await loadDatasetWithReport(o.data, o.load ?? {});
   const dataset = loaded.dataset;
@@ -116,6 +130,7 @@ export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResul
   const model = createModel(o.model, o.modelConfig ?? {});
   const intents = o.intents ? attachIntentLibrary(model, o.intents, dataset) : undefined;
   const protocol = protocolOf(split);
+  const stopMetric = o.stopMetric ?? protocol.earlyStopping;
   const patience = o.patience ?? 5;
   const hasValidation = parts.validation.users.length > 0;
   const identity = {
@@ -124,6 +139,7 @@ export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResul
     seed: o.seed,
     split,
     patience,
+    ...(o.stopMetric ? { stopMetric } : {}),
     ...(intents ? { intents: intents.dir } : {}),
   };
   const dataHash = dataFingerprint(dataset.matrix);
@@ -131,9 +147,7 @@ export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResul
     checkpoint: modelCheckpoint(o.out, { ...identity, data: dataHash }, o),
     rng: new Rng(o.seed),
     ...(parts.trainSequences ? { sequences: parts.trainSequences } : {}),
-    ...(hasValidation
-      ? { validation: heldOutValidation(parts.validation, protocol.earlyStopping, patience) }
-      : {}),
+    ...(hasValidation ? { validation: heldOutValidation(parts.validation, stopMetric, patience) } : {}),
     ...(o.onProgress ? { onProgress: o.onProgress } : {}),
   });
   const ks = o.ks ?? protocol.ks;
@@ -152,9 +166,7 @@ export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResul
       ...(intents ? { intents } : {}),
       data: { ref: absoluteDataRef(o.data), load: o.load ?? {} },
       split,
-      training: hasValidation
-        ? { earlyStopping: `val/${protocol.earlyStopping}`, patience }
-        : { earlyStopping: null },
+      training: hasValidation ? { earlyStopping: `val/${stopMetric}`, patience } : { earlyStopping: null },
       ks,
     },
     data: manifestData(dataset, dataHash),
