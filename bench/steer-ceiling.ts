@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   const vectors = new Map<number, Float64Array>();
   const ceilR2: number[] = [];
   const fitR2: number[] = [];
-  for (const [t, y] of conceptIndicators(family)) {
+  const indicators = conceptIndicators(family);
+  for (const [t, y] of indicators) {
     if (!y.some((v) => v !== 0)) continue;
     const c = representationShift(sys, y);
     vectors.set(t, c.vector);
@@ -71,7 +72,6 @@ async function main(): Promise<void> {
     tagToDirection: (t) => labelDirs.get(t) ?? null,
   });
   const segments = targetSegments(part.foldIn, part.target, family.matrix);
-  const masks = conceptIndicators(family);
   const recall = AMOUNTS.map(() => 0);
   const share = AMOUNTS.map(() => 0);
   let users = 0;
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
       const top = topNUnseen(ctx.model.decode(shifted, batch), batch.rows, K);
       for (let r = 0; r < h.rows; r++) {
         if (!use(r)) continue;
-        const seg = masks.get(segments[s + r]) as Float64Array;
+        const seg = indicators.get(segments[s + r]) as Float64Array;
         const m = listRecallShare(topNItems(top, r), part.target.rowIndices(s + r), seg, K);
         recall[ai] += m.recall;
         share[ai] += m.share;
