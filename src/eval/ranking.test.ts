@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Csr } from "../tensor/csr.js";
 import { Matrix } from "../tensor/matrix.js";
 import { Rng } from "../tensor/rng.js";
-import { evaluateRanking, itemCounts, RankingEvaluator } from "./ranking.js";
+import { evaluateRanking, itemCounts, metricCutoff, RankingEvaluator } from "./ranking.js";
 
 const csr = (rows: number[][], cols: number): Csr => {
   const r: number[] = [];
@@ -182,5 +182,16 @@ describe("RankingEvaluator edge cases", () => {
 
   it("counts item popularity from a matrix", () => {
     expect(Array.from(itemCounts(csr([[0, 2], [2], []], 4)))).toEqual([1, 0, 2, 0]);
+  });
+});
+
+describe("metricCutoff", () => {
+  it("reads K from the per-cut-off names the evaluator reports, null for the rest", () => {
+    expect(metricCutoff("ndcg@10")).toBe(10);
+    expect(metricCutoff("recall_trunc@20")).toBe(20);
+    expect(metricCutoff("hr@5")).toBe(5);
+    expect(metricCutoff("precision@50")).toBe(50);
+    for (const bad of ["mrr", "mpr", "ndcg@0", "ndcg@", "NDCG@10", "popularity@10", "ndcg@10x", "map@10"])
+      expect(metricCutoff(bad)).toBeNull();
   });
 });

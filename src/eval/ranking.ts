@@ -4,6 +4,15 @@ import type { Matrix } from "../tensor/matrix.js";
 import { targetRanks } from "./fullRank.js";
 import { giniIndex, meanStderr, type MeanStderr } from "./stats.js";
 
+/** The per-user metrics reported at every cut-off K (besides popularity@K, which needs item counts). */
+const CUTOFF_METRIC = /^(?:recall|recall_trunc|ndcg|hr|precision)@([1-9]\d*)$/;
+
+/** The cut-off K of a metric name such as `ndcg@10` or `recall_trunc@20`; null for any other name. */
+export function metricCutoff(name: string): number | null {
+  const m = CUTOFF_METRIC.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
 /** Options of {@link RankingEvaluator}. */
 export interface RankingEvalOptions {
   /** Cut-offs (default [10, 20, 50, 100]); K above the item count is allowed. */

@@ -1,6 +1,7 @@
 import { BadInput, Conflict, Unavailable } from "../errors.js";
 import type { LoadOptions } from "../data/load.js";
 import { pairedComparison, type PairedComparison } from "../eval/paired.js";
+import { metricCutoff } from "../eval/ranking.js";
 import { evaluateHeldOut } from "../models/evaluate.js";
 import { readManifest, runLayout, type Manifest } from "../store/manifest.js";
 import { openModelRun, type ModelRunContext } from "./run-context.js";
@@ -46,18 +47,16 @@ export interface CompareRunsResult {
   readonly paired: PairedComparison;
 }
 
-const METRIC = /^(?:(?:recall|recall_trunc|ndcg|hr|precision)@([1-9]\d*)|mrr|mpr)$/;
-
 /** The cut-off and ranking mode that evaluate `metric` (checked: a name `reclens eval` reports). */
 function metricPlan(metric: string, split: SplitSettings): { ks: number[]; fullRanking: boolean } {
-  const m = METRIC.exec(metric);
-  if (!m)
+  const k = metricCutoff(metric);
+  if (k === null && metric !== "mrr" && metric !== "mpr")
     throw new BadInput(
       `metric must be recall@K, recall_trunc@K, ndcg@K, hr@K, precision@K, mrr or mpr, got "${metric}"`,
       "metric",
     );
   const p = protocolOf(split);
-  return m[1] ? { ks: [Number(m[1])], fullRanking: p.fullRanking } : { ks: [10], fullRanking: true };
+  return k !== null ? { ks: [k], fullRanking: p.fullRanking } : { ks: [10], fullRanking: true };
 }
 
 /** The settings that decide which users and targets a split holds (a leave-one-out split has no seed). */

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadDatasetWithReport, type LoadOptions } from "../data/load.js";
-import type { RankingReport } from "../eval/ranking.js";
+import { metricCutoff, type RankingReport } from "../eval/ranking.js";
 import {
   createManifest,
   dataFingerprint,
@@ -77,9 +77,6 @@ export function flattenReport(prefix: string, r: RankingReport): Record<string, 
   return out;
 }
 
-/** Validation metrics early stopping may watch (`--stop-metric`). */
-const STOP_METRIC = /^(ndcg|hr|recall|recall_trunc|precision)@[1-9]\d*$/;
-
 /** Per split kind: the metric early stopping watches, the default cut-offs and whether MRR is computed. */
 export function protocolOf(split: SplitSettings): {
   earlyStopping: string;
@@ -113,7 +110,7 @@ export function absoluteDataRef(ref: string): string {
  * `<out>/checkpoint` (removed once the model is saved) and continues from it with `resume`.
  */
 export async function trainRun(o: TrainRunOptionsWithOut): Promise<TrainRunResult> {
-  if (o.stopMetric !== undefined && !STOP_METRIC.test(o.stopMetric))
+  if (o.stopMetric !== undefined && metricCutoff(o.stopMetric) === null)
     throw new BadInput(
       `stop metric "${o.stopMetric}" is not one of ndcg@K, hr@K, recall@K, recall_trunc@K, precision@K (K a positive integer)`,
       "stopMetric",
