@@ -17,6 +17,7 @@ import { arvivConceptsOf, trainingItemCounts } from "../src/pipeline/arviv-proto
 import { openModelRun } from "../src/pipeline/run-context.js";
 import { InputNormaliser } from "../src/sae/normalise.js";
 import { Matrix } from "../src/tensor/matrix.js";
+import { spdSolveSmall } from "../src/tensor/cholesky.js";
 import { ARVIV_PAPER } from "./arviv-paper.js";
 
 /** Logistic regression with an intercept by iteratively reweighted least squares (ridge on w only). */
@@ -44,20 +45,12 @@ function logisticReadout(x: Matrix, y: Uint8Array, ridge: number, iterations = 2
       h[a * k + a] += ridge;
       g[a] -= ridge * beta[a];
     }
-    for (let a = 0; a < k; a++) for (let b = a + 1; b < k; b++) h[a * k + b] = h[b * k + a];
-    // Newton step: solve H delta = g by Gaussian elimination (k <= a few hundred)
-    const m = Array.from({ length: k }, (_, a) => [...h.subarray(a * k, a * k + k), g[a]]);
-    for (let p = 0; p < k; p++)
-      for (let r = 0; r < k; r++) {
-        if (r === p) continue;
-        const f = m[r][p] / m[p][p];
-        for (let c = p; c <= k; c++) m[r][c] -= f * m[p][c];
-      }
+    // Newton step: H delta = g (H is positive definite with the ridge)
+    const delta = spdSolveSmall(h, k, g, "logisticReadout");
     let step = 0;
     for (let a = 0; a < k; a++) {
-      const delta = m[a][k] / m[a][a];
-      beta[a] += delta;
-      step = Math.max(step, Math.abs(delta));
+      beta[a] += delta[a];
+      step = Math.max(step, Math.abs(delta[a]));
     }
     if (step < 1e-8) break;
   }

@@ -1,4 +1,5 @@
 import type { Matrix } from "../tensor/matrix.js";
+import { spdSolveSmall } from "../tensor/cholesky.js";
 import {
   denseColumns,
   denseGram,
@@ -381,26 +382,9 @@ export function representationShift(sys: ResponseSystem, indicator: ArrayLike<nu
   let trace = 0;
   for (let a = 0; a < d; a++) trace += sys.metric[a * d + a];
   const jitter = (1e-10 * trace) / d;
-  // Cholesky M + jitter I = L L^T, then v = L^-T L^-1 m
-  const l = new Float64Array(d * d);
-  for (let i = 0; i < d; i++)
-    for (let j = 0; j <= i; j++) {
-      let s = sys.metric[i * d + j] + (i === j ? jitter : 0);
-      for (let k = 0; k < j; k++) s -= l[i * d + k] * l[j * d + k];
-      l[i * d + j] = i === j ? Math.sqrt(Math.max(s, jitter)) : s / l[j * d + j];
-    }
-  const u = new Float64Array(d);
-  for (let i = 0; i < d; i++) {
-    let s = m[i];
-    for (let k = 0; k < i; k++) s -= l[i * d + k] * u[k];
-    u[i] = s / l[i * d + i];
-  }
-  const vector = new Float64Array(d);
-  for (let i = d - 1; i >= 0; i--) {
-    let s = u[i];
-    for (let k = i + 1; k < d; k++) s -= l[k * d + i] * vector[k];
-    vector[i] = s / l[i * d + i];
-  }
+  const shifted = Float64Array.from(sys.metric);
+  for (let a = 0; a < d; a++) shifted[a * d + a] += jitter;
+  const vector = spdSolveSmall(shifted, d, m, "representationShift", jitter);
   const variance = weightedVariance(sys.weights, indicator);
   // at the least-squares optimum the explained part is m^T v = |u|^2
   let explained = 0;

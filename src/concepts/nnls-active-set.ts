@@ -14,6 +14,8 @@
  * computed on demand from a factored form Q = R M R^T.
  */
 
+import { GrowingCholesky } from "../tensor/cholesky.js";
+
 /** Columns of a symmetric Gram matrix Q (n x n). */
 export interface GramColumns {
   readonly n: number;
@@ -79,50 +81,6 @@ export interface ActiveSetOptions {
   readonly maxSupport?: number;
   /** Most outer iterations (default 10 n): a guard against cycling on round-off. */
   readonly maxIter?: number;
-}
-
-/** Lower-triangular Cholesky factor grown one row at a time (row i holds i + 1 values). */
-class GrowingCholesky {
-  readonly rows: Float64Array[] = [];
-
-  /** L x = c (forward substitution) over the current rows. */
-  forward(c: ArrayLike<number>): Float64Array {
-    const k = this.rows.length;
-    const x = new Float64Array(k);
-    for (let i = 0; i < k; i++) {
-      const li = this.rows[i];
-      let s = c[i];
-      for (let t = 0; t < i; t++) s -= li[t] * x[t];
-      x[i] = s / li[i];
-    }
-    return x;
-  }
-
-  /** Appends the row of a new last coordinate with coupling `c` and diagonal `h`; false when singular. */
-  append(c: ArrayLike<number>, h: number): boolean {
-    const l = this.forward(c);
-    let ss = 0;
-    for (const v of l) ss += v * v;
-    const pivot = h - ss;
-    if (!(pivot > 1e-12 * Math.abs(h))) return false;
-    const row = new Float64Array(l.length + 1);
-    row.set(l);
-    row[l.length] = Math.sqrt(pivot);
-    this.rows.push(row);
-    return true;
-  }
-
-  /** Solves (L L^T) x = rhs. */
-  solve(rhs: ArrayLike<number>): Float64Array {
-    const y = this.forward(rhs);
-    const k = y.length;
-    for (let i = k - 1; i >= 0; i--) {
-      let s = y[i];
-      for (let t = i + 1; t < k; t++) s -= this.rows[t][i] * y[t];
-      y[i] = s / this.rows[i][i];
-    }
-    return y;
-  }
 }
 
 /**
