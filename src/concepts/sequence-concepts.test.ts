@@ -48,6 +48,45 @@ describe("item documents", () => {
     expect(Array.from(d.idf)).toEqual([idf2, idf2, idf1, idf1, idf2, idf1, idf2, idf2].map((v) => v));
     expect(() => itemTerms({ items: 3, itemTitles: ["a"] })).toThrow(/itemTitles has 1 entries for 3 items/);
   });
+
+  it("terms in more than half of the items are dropped (structural words, universal families)", () => {
+    const shop: ItemConcepts = {
+      kind: "category",
+      names: ["Beauty"],
+      matrix: Csr.fromTriplets(4, 1, [0, 1, 2, 3], [0, 0, 0, 0]),
+    };
+    const d = itemTerms({
+      items: 4,
+      itemText: [
+        "Red Apple. Genres: Fruit.",
+        "Green Apple. Genres: Fruit.",
+        "Red Car. Genres: Toy.",
+        "Blue Car.",
+      ],
+      concepts: [shop],
+    });
+    const idOf = (t: string): number => d.terms.indexOf(t);
+    // "genres" is in 3 of 4 items and category:Beauty in 4 of 4: dropped (idf 0, in no document);
+    // "apple", "fruit", "red" and "car" are in 2 of 4 (exactly half): kept
+    for (const t of ["genres", "category:Beauty"]) {
+      expect(d.idf[idOf(t)]).toBe(0);
+      expect(Array.from(d.ids)).not.toContain(idOf(t));
+    }
+    for (const t of ["apple", "fruit", "red", "car"]) expect(d.idf[idOf(t)]).toBeCloseTo(idf2, 12);
+    expect(Array.from(d.ids.subarray(d.start[0], d.start[1])).map((t) => d.terms[t])).toEqual([
+      "red",
+      "apple",
+      "fruit",
+    ]);
+    const c = buildConcept(
+      d,
+      [Int32Array.of(0, 1)],
+      [{ sequence: 0, position: 1 }],
+      { decay: 1, span: 2 },
+      2,
+    );
+    expect(c.terms).toEqual(["apple", "fruit"]);
+  });
 });
 
 describe("position-weighted TF-IDF concept", () => {

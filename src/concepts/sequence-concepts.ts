@@ -10,7 +10,11 @@ import type { SequenceWindow } from "./sequence-activations.js";
  * at least 3 characters, not all digits, minus a few stop words) and one term per concept the item
  * carries ("genre:Comedy", "category:Makeup"); an item without title or text words gets its id
  * ("item:<id>", so a catalogue without text still has concepts: the items themselves). A document is
- * a *set* of terms.
+ * a *set* of terms. Terms in more than half of the catalogue's items are dropped (a maximum document
+ * frequency, as in common TF-IDF practice): they cannot tell one latent's sequences from another's,
+ * yet their tf is close to 1 in every window. This removes the structural words of
+ * `describeItem`'s text ("genres", "released", "category") and families every item carries
+ * ("category:Beauty"), which would otherwise head many concepts and blunt the keyword detector.
  *
  * Position weights: a window ending at the firing position p gives the item at position q <= p the
  * weight decay^(p - q) when p - q < span, else 0 (the model is causal: items after p are unseen).
@@ -55,7 +59,10 @@ export function wordsOf(text: string): string[] {
   );
 }
 
-/** Builds the item documents and the catalogue IDF (see the file comment). */
+/** Largest share of the catalogue's items a term may appear in and still be a term (see the file comment). */
+export const MAX_DOC_SHARE = 0.5;
+
+/** Builds the item documents and the catalogue IDF (see the file comment); dropped terms keep their id, with idf 0. */
 export function itemTerms(src: ItemTextSources): ItemTerms {
   const { items } = src;
   for (const [field, list] of [
@@ -95,18 +102,17 @@ export function itemTerms(src: ItemTextSources): ItemTerms {
       for (let p = m.indptr[i]; p < m.indptr[i + 1]; p++)
         if (m.values[p] > 0) docs[i].push(termId(`${f.kind}:${f.names[m.indices[p]]}`));
   }
-  const start = new Int32Array(items + 1);
+  const sets = docs.map((d) => [...new Set(d)].sort((a, b) => a - b));
   const df = new Int32Array(terms.length);
+  for (const d of sets) for (const t of d) df[t]++;
+  const common = (t: number): boolean => df[t] > MAX_DOC_SHARE * items;
+  const start = new Int32Array(items + 1);
   const flat: number[] = [];
   for (let i = 0; i < items; i++) {
-    const d = [...new Set(docs[i])].sort((a, b) => a - b);
-    for (const t of d) {
-      flat.push(t);
-      df[t]++;
-    }
+    for (const t of sets[i]) if (!common(t)) flat.push(t);
     start[i + 1] = flat.length;
   }
-  const idf = Float64Array.from(df, (c) => Math.log((1 + items) / (1 + c)) + 1);
+  const idf = Float64Array.from(df, (c, t) => (common(t) ? 0 : Math.log((1 + items) / (1 + c)) + 1));
   return { terms, start, ids: Int32Array.from(flat), idf };
 }
 
