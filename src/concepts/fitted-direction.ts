@@ -386,7 +386,7 @@ export function representationShift(sys: ResponseSystem, indicator: ArrayLike<nu
   for (let a = 0; a < d; a++) shifted[a * d + a] += jitter;
   const vector = spdSolveSmall(shifted, d, m, "representationShift", jitter);
   const variance = weightedVariance(sys.weights, indicator);
-  // at the least-squares optimum the explained part is m^T v = |u|^2
+  // at the least-squares optimum the explained part is m^T v (= |L^-1 m|^2 for M = L L^T)
   let explained = 0;
   for (let a = 0; a < d; a++) explained += m[a] * vector[a];
   return { vector, r2: variance > 0 ? explained / variance : 0 };
