@@ -39,6 +39,7 @@ if (dirs.length === 0 || (svgAt >= 0 && !svg)) {
 }
 
 const groups = new Map<string, { run: string; model: string; k: number; rows: SaeManifest[] }>();
+const seen = new Map<string, string>();
 for (const dir of dirs) {
   const path = join(dir, "manifest.json");
   const m = JSON.parse(readFileSync(path, "utf8")) as SaeManifest;
@@ -46,6 +47,10 @@ for (const dir of dirs) {
   if (k === undefined) throw new Error(`${path}: config.sae.k is missing (not a TopK SAE)`);
   const run = basename(resolve(dir, m.config.run)) || basename(dirname(resolve(dir)));
   const key = `${run}\u0000${k}`;
+  // A copied SAE directory (e.g. one relabelled elsewhere) would count its seed twice in the mean.
+  const twin = seen.get(`${key}\u0000${m.seed}`);
+  if (twin) throw new Error(`${dir} and ${twin}: both are ${run} k ${k} SAE seed ${m.seed}; pass one`);
+  seen.set(`${key}\u0000${m.seed}`, dir);
   const g = groups.get(key) ?? { run, model: m.config.model, k, rows: [] };
   g.rows.push(m);
   groups.set(key, g);

@@ -17,6 +17,7 @@ interface JointFlags {
   kl?: number;
   klTarget?: number;
   l1?: number;
+  auxk?: number;
   topItems?: number;
   usersPerBatch?: number;
   epochs?: number;
@@ -46,6 +47,11 @@ function addJointOptions(cmd: Command): Command {
     .option("--kl <w>", "KL sparsity weight (default 0.01; 0 disables)", numberArg)
     .option("--kl-target <rho>", "KL target firing rate (default 0.05)", numberArg)
     .option("--l1 <w>", "L1 weight on activations (default 0)", numberArg)
+    .option(
+      "--auxk <w>",
+      "AuxK dead-latent loss weight (topk, matryoshka; default 1/32, 0 disables)",
+      numberArg,
+    )
     .option("--top-items <n>", "each user's top items paired per step (default 30)", countArg)
     .option("--users-per-batch <n>", "users per step (default 32)", positiveIntArg)
     .option("--epochs <n>", "epochs (default 20)", positiveIntArg)
@@ -73,6 +79,7 @@ function settingsOf(o: JointFlags): JointSaeSettingsInput {
     kl: o.kl,
     klTarget: o.klTarget,
     l1: o.l1,
+    auxk: o.auxk,
     topItems: o.topItems,
     usersPerBatch: o.usersPerBatch,
     epochs: o.epochs,

@@ -48,6 +48,8 @@ export const JointSaeSettingsSchema = z
     klTarget: z.number().gt(0).lt(1).default(0.05),
     /** L1 weight on the activations (0 disables). */
     l1: z.number().min(0).finite().default(0),
+    /** AuxK dead-latent loss weight (TopK family; default 1/32 as in `sae train`, 0 disables; relu: 0). */
+    auxk: z.number().min(0).finite().optional(),
     /** Pairs per user and step: the user's top unseen items by the original model ... */
     topItems: z.number().int().min(0).default(30),
     /** ... and every item row of the batch (uniform random items, each item once per epoch). */
@@ -256,9 +258,18 @@ export function jointSaeConfig(s: JointSaeSettings, dIn: number): SaeConfig {
   });
 }
 
-/** The loss of joint settings: alpha MSE + beta joint prediction + KL/L1 sparsity (when > 0). */
-export function jointLossConfig(s: JointSaeSettings, scorer: PairScorer): LossConfig {
+/**
+ * The loss of joint settings: alpha MSE + beta joint prediction + KL/L1 sparsity (when > 0), and for
+ * TopK/Matryoshka the AuxK dead-latent loss (a latent is dead after `rows` samples without firing).
+ */
+export function jointLossConfig(s: JointSaeSettings, scorer: PairScorer, rows: number): LossConfig {
   const loss: LossConfig = { l2: { weight: s.alpha } };
+  const auxk = s.auxk ?? (s.architecture === "relu" ? 0 : 1 / 32);
+  if (auxk > 0) {
+    if (s.architecture === "relu")
+      throw new BadInput(`joint SAE: auxk = ${auxk} needs a TopK-family architecture, got relu`);
+    loss.auxk = { weight: auxk, deadAfter: rows, normalisation: "variance", rescale: "least-squares" };
+  }
   if (s.beta > 0) loss.jointPrediction = { weight: s.beta, scorer };
   if (s.kl > 0) loss.kl = { weight: s.kl, target: s.klTarget };
   if (s.l1 > 0) loss.l1 = { weight: s.l1, decoderNormWeighted: true };
@@ -281,7 +292,7 @@ export async function fitJointSae(data: JointSaeData, settings: JointSaeSettings
   const sae = new SparseAutoencoder(config, settings.seed);
   const all = stack(data.users, data.items);
   sae.initialise(all, { atoms: "data", seed: settings.seed });
-  const losses = jointLossConfig(settings, data.head.scorer);
+  const losses = jointLossConfig(settings, data.head.scorer, all.rows);
   const training = await trainSae(sae, jointBatches(data, settings), losses, {
     epochs: settings.epochs,
     lr: settings.lr,
