@@ -30,8 +30,18 @@ import {
   type ItemVectorSource,
 } from "./item-activations.js";
 import { purityMarkdown, purityReport, type PurityReport } from "./purity-report.js";
-import { isPositionEncoder, saeTrainingRows, trainingRepresentations } from "./representations.js";
-import { sequenceLabelRun, type SequenceLabelResult } from "./sequence-label.js";
+import {
+  isPositionEncoder,
+  isTwoTower,
+  saeTrainingRows,
+  trainingRepresentations,
+} from "./representations.js";
+import {
+  sequenceLabelRun,
+  USER_WINDOW,
+  userStatesAsPositions,
+  type SequenceLabelResult,
+} from "./sequence-label.js";
 import type { ModelRunContext } from "./run-context.js";
 import { conceptsDirOf, loadRunSae } from "./sae-ref.js";
 import { firingRates } from "./sae-metrics.js";
@@ -188,7 +198,9 @@ function labelStages(ctx: ModelRunContext, sae: ReturnType<typeof loadRunSae>["s
  * normalised entropy; and `labelQuality`: the shares of live neurons with a unique label and with a
  * label whose concept holds on >= 60% of their top-10 items). labels.json (format 2) also holds every
  * concept as a knob (concept-knobs.ts) for `--boost "<concept>:<alpha>"`. Unless `tagGroups` is
- * false, the labeller also chooses among tag groups and broad tags (tag-groups.ts).
+ * false, the labeller also chooses among tag groups and broad tags (tag-groups.ts). Sequential runs,
+ * and two-tower runs on a leave-one-out split (a user's state at the end of their history), also get
+ * RecSAE's concepts of sequences with their confidence (sequence-label.ts).
  */
 export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {}): Promise<LabelRunResult> {
   const families = ctx.dataset.concepts;
@@ -208,10 +220,21 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
   let llm: LabelRunResult["llm"];
   const client = llmConfig ? new LlmClient(llmConfig, opts.llmDeps ?? {}) : undefined;
   let sequences: SequenceLabelResult | undefined;
+  const seqOpts = {
+    ...(client ? { llm: client } : {}),
+    ...(opts.progress ? { progress: opts.progress } : {}),
+  };
   if (isPositionEncoder(ctx.model)) {
-    sequences = await sequenceLabelRun(ctx, ctx.model, sae, dir, doc, {
-      ...(client ? { llm: client } : {}),
-      ...(opts.progress ? { progress: opts.progress } : {}),
+    sequences = await sequenceLabelRun(ctx, ctx.model, sae, dir, doc, seqOpts);
+    doc = sequences.doc;
+  } else if (isTwoTower(ctx.model) && ctx.split.trainSequences) {
+    // RecSAE's concepts of sequences for two-tower/graph runs on leave-one-out: a user's state sits
+    // at the last position of their history; the item-level label stays primary.
+    const states = userStatesAsPositions(ctx);
+    sequences = await sequenceLabelRun(ctx, states, sae, dir, doc, {
+      ...seqOpts,
+      weighting: USER_WINDOW,
+      primary: false,
     });
     doc = sequences.doc;
   }

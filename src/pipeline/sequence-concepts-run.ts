@@ -54,7 +54,7 @@ export interface SequenceConceptsOptions {
  * so the codes of all positions are never held at once.
  */
 export function sequenceActivationsOf(
-  model: PositionEncoder,
+  model: Pick<PositionEncoder, "encodePositions">,
   sae: Sae,
   sequences: readonly Int32Array[],
   opts: Pick<SequenceConceptsOptions, "top" | "negativePool" | "seed"> = {},

@@ -1,8 +1,10 @@
 import { mergeLabels, type LabelEntry, type LabelsDoc } from "../concepts/labels.js";
 import type { LlmClient } from "../concepts/llm.js";
+import type { PositionWeighting } from "../concepts/sequence-concepts.js";
 import type { Sae } from "../sae/types.js";
 import { progressTask, type ProgressOptions } from "../store/progress.js";
-import type { PositionEncoder } from "./representations.js";
+import { Matrix } from "../tensor/matrix.js";
+import { trainingRepresentations, type PositionEncoder } from "./representations.js";
 import type { ModelRunContext } from "./run-context.js";
 import {
   CONFIDENT,
@@ -21,6 +23,48 @@ const DERIVED_FAMILIES = new Set(["popularity"]);
 export interface SequenceLabelOptions extends Omit<SequenceConceptsOptions, "llm" | "onLlmProgress"> {
   readonly llm?: LlmClient;
   readonly progress?: ProgressOptions;
+  /**
+   * Whether the sequence concept is the latent's primary label (sequential models, default): it
+   * replaces an item-level TF-IDF label. Otherwise it only adds its scores to an existing label.
+   */
+  readonly primary?: boolean;
+}
+
+/** What {@link sequenceLabelRun} needs of a model: its name and the states of sequence positions. */
+export type SequenceStates = Pick<PositionEncoder, "name" | "encodePositions">;
+
+/**
+ * The window of a user-level state (see {@link userStatesAsPositions}): the user's last 50 training
+ * items, equally weighted, since a two-tower user vector summarises the whole history rather than
+ * its last few items.
+ */
+export const USER_WINDOW: PositionWeighting = { decay: 1, span: 50 };
+
+/**
+ * A two-tower or graph model (MF, NCF, LightGCN) of a leave-one-out run seen as one state per
+ * training sequence, at its last position: the user's training representation (the SAE's user rows,
+ * the vector that scores the user's next item). Sequences are matched by identity to the run's
+ * `split.trainSequences`, the ones {@link sequenceLabelRun} walks.
+ */
+export function userStatesAsPositions(ctx: ModelRunContext): SequenceStates {
+  const seqs = ctx.split.trainSequences;
+  if (!seqs)
+    throw new Error(`${ctx.dir}: concepts of sequences need a leave-one-out run (its training sequences)`);
+  const users = trainingRepresentations(ctx.model, ctx.split.train);
+  const rowOf = new Map<Int32Array, number>(seqs.map((q, r) => [q, r]));
+  return {
+    name: ctx.model.name,
+    encodePositions(sequences) {
+      const states = new Matrix(sequences.length, users.cols);
+      sequences.forEach((q, s) => {
+        const r = rowOf.get(q);
+        if (r === undefined)
+          throw new RangeError("userStatesAsPositions: a sequence not from the run's training split");
+        states.data.set(users.data.subarray(r * users.cols, (r + 1) * users.cols), s * users.cols);
+      });
+      return { states, offsets: Int32Array.from({ length: sequences.length + 1 }, (_, s) => s) };
+    },
+  };
 }
 
 /** The summary of the sequence concepts recorded in the concepts directory's summary.json. */
@@ -49,14 +93,20 @@ export interface SequenceLabelResult {
  * Merges sequence-concept entries into the labels: a latent without a label, or labelled by the
  * item-level TF-IDF labeller, takes the sequence concept (the SAE of a sequential model was trained
  * on sequence positions, so that is its primary concept; the item label's scores are kept beside);
- * LLM and manual labels stay and only gain the sequence scores.
+ * LLM and manual labels, and every label when `primary` is false (two-tower models, whose SAE was
+ * trained on items too), stay and only gain the sequence scores.
  */
-export function mergeSequenceLabels(doc: LabelsDoc, entries: ReadonlyMap<number, LabelEntry>): LabelsDoc {
+export function mergeSequenceLabels(
+  doc: LabelsDoc,
+  entries: ReadonlyMap<number, LabelEntry>,
+  primary = true,
+): LabelsDoc {
   const updates = new Map<number, LabelEntry>();
   for (const [n, e] of entries) {
     const prev = doc.labels[String(n)];
     if (!prev) updates.set(n, e);
-    else if (prev.source === "tfidf") updates.set(n, { ...e, scores: { ...prev.scores, ...e.scores } });
+    else if (primary && prev.source === "tfidf")
+      updates.set(n, { ...e, scores: { ...prev.scores, ...e.scores } });
     else updates.set(n, { ...prev, scores: { ...prev.scores, ...e.scores } });
   }
   return mergeLabels(doc, updates, true);
@@ -71,7 +121,7 @@ export function mergeSequenceLabels(doc: LabelsDoc, entries: ReadonlyMap<number,
  */
 export async function sequenceLabelRun(
   ctx: ModelRunContext,
-  model: PositionEncoder,
+  model: SequenceStates,
   sae: Sae,
   dir: string,
   doc: LabelsDoc,
@@ -122,7 +172,7 @@ export async function sequenceLabelRun(
     throw err;
   }
   const files = writeSequenceConcepts(dir, model.name, ctx.dataset.name, report);
-  const merged = mergeSequenceLabels(doc, sequenceLabelEntries(report));
+  const merged = mergeSequenceLabels(doc, sequenceLabelEntries(report), opts.primary ?? true);
   const { sequences, positions, live, scored, confidentShare, meanConfidence, chance, llm } = report;
   return {
     report,
