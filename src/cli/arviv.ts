@@ -18,6 +18,7 @@ interface JointFlags {
   klTarget?: number;
   l1?: number;
   auxk?: number;
+  tied?: boolean;
   topItems?: number;
   usersPerBatch?: number;
   epochs?: number;
@@ -47,6 +48,7 @@ function addJointOptions(cmd: Command): Command {
     .option("--kl <w>", "KL sparsity weight (default 0.01; 0 disables)", numberArg)
     .option("--kl-target <rho>", "KL target firing rate (default 0.05)", numberArg)
     .option("--l1 <w>", "L1 weight on activations (default 0)", numberArg)
+    .option("--tied", "tied decoder W_dec = W_enc^T (the paper's code)")
     .option(
       "--auxk <w>",
       "AuxK dead-latent loss weight (topk, matryoshka; default 1/32, 0 disables)",
@@ -80,6 +82,7 @@ function settingsOf(o: JointFlags): JointSaeSettingsInput {
     klTarget: o.klTarget,
     l1: o.l1,
     auxk: o.auxk,
+    tied: o.tied,
     topItems: o.topItems,
     usersPerBatch: o.usersPerBatch,
     epochs: o.epochs,

@@ -126,6 +126,8 @@ describe("joint SAE on planted two-tower data", () => {
   it("builds Matryoshka with 4 nested quarters and refuses k above the latents", () => {
     const cfg = jointSaeConfig(resolveJointSettings({ architecture: "matryoshka", latents: 22, k: 4 }), 20);
     expect(cfg.prefixes).toEqual([6, 11, 17, 22]);
+    expect(jointSaeConfig(resolveJointSettings({ tied: true }), 20).tied).toBe(true);
+    expect(jointSaeConfig(resolveJointSettings({}), 20).tied).toBeUndefined();
     expect(() =>
       jointSaeConfig(resolveJointSettings({ architecture: "topk", latents: 4, k: 8 }), 20),
     ).toThrow(/k = 8 exceeds/);

@@ -50,6 +50,8 @@ export const JointSaeSettingsSchema = z
     l1: z.number().min(0).finite().default(0),
     /** AuxK dead-latent loss weight (TopK family; default 1/32 as in `sae train`, 0 disables; relu: 0). */
     auxk: z.number().min(0).finite().optional(),
+    /** Tied decoder W_dec = W_enc^T, as in the paper's public code (default: untied). */
+    tied: z.boolean().optional(),
     /** Pairs per user and step: the user's top unseen items by the original model ... */
     topItems: z.number().int().min(0).default(30),
     /** ... and every item row of the batch (uniform random items, each item once per epoch). */
@@ -242,7 +244,11 @@ export function jointBatches(
 
 /** The SaeConfig of joint settings for inputs `dIn` wide (Matryoshka: 4 nested quarters, TopK). */
 export function jointSaeConfig(s: JointSaeSettings, dIn: number): SaeConfig {
-  const base = { normalisation: s.normalisation, bDecInit: "mean" as const };
+  const base = {
+    normalisation: s.normalisation,
+    bDecInit: "mean" as const,
+    ...(s.tied ? { tied: true } : {}),
+  };
   if (s.architecture === "relu") return makeSaeConfig("relu", dIn, s.latents, base);
   if (s.k > s.latents) throw new BadInput(`joint SAE: k = ${s.k} exceeds the ${s.latents} latents`);
   if (s.architecture === "topk") return makeSaeConfig("topk", dIn, s.latents, { ...base, k: s.k });

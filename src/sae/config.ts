@@ -12,6 +12,7 @@ const KNOWN_KEYS: readonly (keyof SaeConfig)[] = [
   "prefixes",
   "matryoshkaActivation",
   "thresholdLr",
+  "tied",
 ];
 
 /**
@@ -39,6 +40,8 @@ export function validateSaeConfig(raw: unknown, source: string): SaeConfig {
   checkInt(source, "dSae", cfg.dSae, 1);
   checkEnum(source, "normalisation", cfg.normalisation, ["none", "per-sample", "dataset", "per-sample-v1"]);
   checkEnum(source, "bDecInit", cfg.bDecInit, ["mean", "geometric-median", "zero"]);
+  if (cfg.tied !== undefined && typeof cfg.tied !== "boolean")
+    throw new SaeConfigError(source, "tied", "must be true or false", cfg.tied);
   getArchitecture(cfg.architecture).validate(cfg, source);
   return cfg;
 }

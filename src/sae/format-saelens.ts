@@ -33,6 +33,7 @@ interface ReclensMeta {
   matryoshka_widths?: unknown;
   matryoshka_activation?: unknown;
   topk_threshold_lr?: unknown;
+  tied_decoder?: unknown;
   normalisation?: unknown;
   b_dec_init?: unknown;
   /** "dataset" normalisation folded into the weights: the constants to unfold them. */
@@ -81,6 +82,7 @@ export function saeConfigToJson(
   if (cfg.prefixes !== undefined) reclens.matryoshka_widths = cfg.prefixes.slice();
   if (cfg.matryoshkaActivation !== undefined) reclens.matryoshka_activation = cfg.matryoshkaActivation;
   if (cfg.thresholdLr !== undefined) reclens.topk_threshold_lr = cfg.thresholdLr;
+  if (cfg.tied !== undefined) reclens.tied_decoder = cfg.tied;
   if (norm) reclens.dataset_norm = { mean: Array.from(norm.mean), scale: norm.scale };
   return {
     architecture: arch,
@@ -205,6 +207,7 @@ export function saelensConfigFromJson(
     if (meta.matryoshka_activation === undefined) delete cfg.matryoshkaActivation;
   }
   if (ours && meta.topk_threshold_lr !== undefined) cfg.thresholdLr = meta.topk_threshold_lr;
+  if (ours && meta.tied_decoder !== undefined) cfg.tied = meta.tied_decoder;
   let norm: DatasetNorm | undefined;
   if (ours && meta.normalisation === "dataset" && na === "none") {
     norm = datasetNormOf(meta, Number(j.d_in), source);
@@ -217,6 +220,7 @@ export function saelensConfigFromJson(
     prefixes: "metadata.reclens.matryoshka_widths",
     bDecInit: "metadata.reclens.b_dec_init",
     thresholdLr: "metadata.reclens.topk_threshold_lr",
+    tied: "metadata.reclens.tied_decoder",
   });
   return {
     config,

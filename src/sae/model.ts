@@ -106,6 +106,8 @@ export class SparseAutoencoder implements TrainableSae {
     this.params.b_dec.value.data.set(b);
     if (opts.atoms === "data") {
       this.atomsFromData(x, b, opts.seed ?? 0);
+      if (opts.matchScale && this.config.tied)
+        throw new Error("SAE.initialise: matchScale scales the encoder alone, which a tied decoder cannot");
       if (opts.matchScale) this.matchEncoderScale(x, b);
     }
     this.ready = true;
@@ -232,10 +234,22 @@ export class SparseAutoencoder implements TrainableSae {
     }
   }
 
-  /** g_j -= (<g_j, w_j> / <w_j, w_j>) w_j for every decoder row j. */
+  /**
+   * g_j -= (<g_j, w_j> / <w_j, w_j>) w_j for every decoder row j; with a tied decoder instead the
+   * chain rule of W_dec = W_enc^T: dW_enc += dW_dec^T, and W_dec gets no gradient of its own.
+   */
   constrainGradients(): void {
     const { value, grad } = this.params.W_dec;
     if (!grad) return;
+    if (this.config.tied) {
+      const gEnc = this.params.W_enc.grad;
+      if (!gEnc) throw new Error("SAE.constrainGradients: W_enc has no gradient");
+      const m = this.dSae;
+      for (let j = 0; j < m; j++)
+        for (let c = 0; c < this.dIn; c++) gEnc.data[c * m + j] += grad.data[j * this.dIn + c];
+      grad.data.fill(0);
+      return;
+    }
     const n = this.dIn;
     for (let j = 0; j < this.dSae; j++) {
       const off = j * n;
@@ -251,9 +265,13 @@ export class SparseAutoencoder implements TrainableSae {
     }
   }
 
-  /** Unit-norm decoder rows; activation state update (BatchTopK threshold) from the last step. */
+  /**
+   * Unit-norm decoder rows (a tied decoder: W_dec = W_enc^T); activation state update (BatchTopK
+   * threshold) from the last step.
+   */
   afterStep(): void {
-    normaliseRows(this.params.W_dec.value);
+    if (this.config.tied) this.tieDecoder();
+    else normaliseRows(this.params.W_dec.value);
     if (this.lastTrainCode) this.act.afterStep(this.lastTrainCode);
     this.lastTrainCode = null;
   }
@@ -300,6 +318,11 @@ export class SparseAutoencoder implements TrainableSae {
       if (name in this.params || name.startsWith("norm_")) want.data.set(t[name].data);
     this.act.load(t);
     this.ready = true;
+  }
+
+  /** W_dec = W_enc^T. */
+  private tieDecoder(): void {
+    this.params.W_dec.value.data.set(this.params.W_enc.value.transpose().data);
   }
 
   private parts(): StepParts {

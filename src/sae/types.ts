@@ -54,6 +54,11 @@ export interface SaeConfig {
   matryoshkaActivation?: "topk" | "batchtopk";
   /** BatchTopK: EMA rate of the inference threshold (theta <- (1-r) theta + r * min kept). */
   thresholdLr?: number;
+  /**
+   * Tied decoder, W_dec = W_enc^T (the Monosemanticity4Rec code's SAE): training updates W_enc with
+   * both gradients and copies its transpose into W_dec; atoms are not kept at unit norm.
+   */
+  tied?: boolean;
 }
 
 /** Named tensors of an SAE: parameters, normalisation statistics and activation state. */
