@@ -23,6 +23,7 @@ import { Rng } from "../tensor/rng.js";
 import { parseWith } from "../store/validation.js";
 import { trainingRepresentations } from "./representations.js";
 import { firingRates } from "./sae-metrics.js";
+import { auxkTerm, defaultAuxkWeight } from "./sae-settings.js";
 
 /**
  * Settings of one joint SAE over both towers of a two-tower model (Arviv et al. 2025): ReLU,
@@ -270,11 +271,11 @@ export function jointSaeConfig(s: JointSaeSettings, dIn: number): SaeConfig {
  */
 export function jointLossConfig(s: JointSaeSettings, scorer: PairScorer, rows: number): LossConfig {
   const loss: LossConfig = { l2: { weight: s.alpha } };
-  const auxk = s.auxk ?? (s.architecture === "relu" ? 0 : 1 / 32);
+  const auxk = s.auxk ?? defaultAuxkWeight(s.architecture);
   if (auxk > 0) {
     if (s.architecture === "relu")
       throw new BadInput(`joint SAE: auxk = ${auxk} needs a TopK-family architecture, got relu`);
-    loss.auxk = { weight: auxk, deadAfter: rows, normalisation: "variance", rescale: "least-squares" };
+    loss.auxk = auxkTerm(auxk, rows, "least-squares");
   }
   if (s.beta > 0) loss.jointPrediction = { weight: s.beta, scorer };
   if (s.kl > 0) loss.kl = { weight: s.kl, target: s.klTarget };

@@ -179,7 +179,9 @@ function labelStages(ctx: ModelRunContext, sae: ReturnType<typeof loadRunSae>["s
     const firing = firingRates(sae, rows);
     stage(3);
     stages.finish(`${labeller.activity.live.length} of ${sae.dSae} neurons fire on items`);
-    return { source, z, ks, minSupport, labeller, selectivity, firing };
+    // the training users' representations (not sequential), reused by the concepts of sequences
+    const users = ctx.model.sequential ? undefined : rows;
+    return { source, z, ks, minSupport, labeller, selectivity, firing, users };
   } catch (err) {
     stages.finish(); // end the live line before the error is printed
     throw err;
@@ -210,7 +212,7 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
     );
   const llmConfig = opts.llm ? resolveLlmConfig(opts.llmConfig ?? {}) : undefined; // fail early when not configured
   const { sae, dir: saeDir, fingerprint } = loadRunSae(ctx, opts.saeDir);
-  const { source, z, ks, minSupport, labeller, selectivity, firing } = labelStages(ctx, sae, opts);
+  const { source, z, ks, minSupport, labeller, selectivity, firing, users } = labelStages(ctx, sae, opts);
   const dir = conceptsDirOf(ctx.layout, saeDir);
   const labelsFile = labelsPath(dir);
   const previous = existingLabels(labelsFile, dir, sae.dSae, fingerprint);
@@ -227,10 +229,10 @@ export async function labelRun(ctx: ModelRunContext, opts: LabelRunOptions = {})
   if (isPositionEncoder(ctx.model)) {
     sequences = await sequenceLabelRun(ctx, ctx.model, sae, dir, doc, seqOpts);
     doc = sequences.doc;
-  } else if (isTwoTower(ctx.model) && ctx.split.trainSequences) {
+  } else if (users && isTwoTower(ctx.model) && ctx.split.trainSequences) {
     // RecSAE's concepts of sequences for two-tower/graph runs on leave-one-out: a user's state sits
     // at the last position of their history; the item-level label stays primary.
-    const states = userStatesAsPositions(ctx);
+    const states = userStatesAsPositions(ctx, users);
     sequences = await sequenceLabelRun(ctx, states, sae, dir, doc, {
       ...seqOpts,
       weighting: USER_WINDOW,

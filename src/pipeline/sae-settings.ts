@@ -3,7 +3,7 @@ import type { Recommender } from "../models/types.js";
 import { listArchitectures } from "../sae/architectures/index.js";
 import { makeSaeConfig } from "../sae/config.js";
 import { LinearScorer } from "../sae/losses/scorer.js";
-import type { FrozenScorer, LossConfig } from "../sae/losses/types.js";
+import type { AuxKConfig, FrozenScorer, LossConfig } from "../sae/losses/types.js";
 import type { SaeConfig } from "../sae/types.js";
 import { parseWith } from "../store/validation.js";
 import { linearItemMatrix } from "./linear-decoder.js";
@@ -128,6 +128,16 @@ export function deadAfterOf(settings: SaeSettings, trainRows: number): number {
   return settings.deadAfter ?? Math.max(1, Math.min(10_000, trainRows));
 }
 
+/** The AuxK weight when none is set: 1/32 for the TopK family (Gao et al.), 0 (off) for ReLU. */
+export function defaultAuxkWeight(architecture: string): number {
+  return architecture === "relu" ? 0 : 1 / 32;
+}
+
+/** The AuxK term reclens trains with: variance-normalised, dead after `deadAfter` samples. */
+export function auxkTerm(weight: number, deadAfter: number, rescale: AuxKConfig["rescale"]): AuxKConfig {
+  return { weight, deadAfter, normalisation: "variance", rescale };
+}
+
 /**
  * The loss configuration of the settings: the reconstruction terms, AuxK (TopK family, unless 0),
  * L1 (unless 0) and, with `prediction` > 0, the prediction-aware term on `scorer` (required then).
@@ -137,14 +147,8 @@ export function buildLossConfig(settings: SaeSettings, trainRows: number, scorer
   for (const [term, weight] of Object.entries(parseLossSpec(settings.loss)))
     loss[term as ReconstructionTerm] = { weight };
   const relu = settings.architecture === "relu";
-  const auxk = settings.auxk ?? (relu ? 0 : 1 / 32);
-  if (auxk > 0)
-    loss.auxk = {
-      weight: auxk,
-      deadAfter: deadAfterOf(settings, trainRows),
-      normalisation: "variance",
-      rescale: settings.auxkRescale,
-    };
+  const auxk = settings.auxk ?? defaultAuxkWeight(settings.architecture);
+  if (auxk > 0) loss.auxk = auxkTerm(auxk, deadAfterOf(settings, trainRows), settings.auxkRescale);
   const l1 = settings.l1 ?? (relu ? 1e-2 : 0);
   if (l1 > 0) loss.l1 = { weight: l1, decoderNormWeighted: true };
   if (settings.prediction > 0) {

@@ -4,7 +4,7 @@ import type { PositionWeighting } from "../concepts/sequence-concepts.js";
 import type { Sae } from "../sae/types.js";
 import { progressTask, type ProgressOptions } from "../store/progress.js";
 import { Matrix } from "../tensor/matrix.js";
-import { trainingRepresentations, type PositionEncoder } from "./representations.js";
+import type { PositionEncoder } from "./representations.js";
 import type { ModelRunContext } from "./run-context.js";
 import {
   CONFIDENT,
@@ -43,14 +43,18 @@ export const USER_WINDOW: PositionWeighting = { decay: 1, span: 50 };
 /**
  * A two-tower or graph model (MF, NCF, LightGCN) of a leave-one-out run seen as one state per
  * training sequence, at its last position: the user's training representation (the SAE's user rows,
- * the vector that scores the user's next item). Sequences are matched by identity to the run's
+ * the vector that scores the user's next item; `users`, one row per training row, as
+ * `trainingRepresentations` gives them). Sequences are matched by identity to the run's
  * `split.trainSequences`, the ones {@link sequenceLabelRun} walks.
  */
-export function userStatesAsPositions(ctx: ModelRunContext): SequenceStates {
+export function userStatesAsPositions(ctx: ModelRunContext, users: Matrix): SequenceStates {
   const seqs = ctx.split.trainSequences;
   if (!seqs)
     throw new Error(`${ctx.dir}: concepts of sequences need a leave-one-out run (its training sequences)`);
-  const users = trainingRepresentations(ctx.model, ctx.split.train);
+  if (users.rows !== seqs.length)
+    throw new RangeError(
+      `userStatesAsPositions: ${users.rows} user rows for ${seqs.length} training sequences`,
+    );
   const rowOf = new Map<Int32Array, number>(seqs.map((q, r) => [q, r]));
   return {
     name: ctx.model.name,

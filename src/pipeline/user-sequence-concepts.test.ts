@@ -74,11 +74,11 @@ describe("concepts of sequences on a two-tower run", () => {
   it("one state per training sequence, at its last position: the user's training representation", () => {
     const seqs = ctx.split.trainSequences as readonly Int32Array[];
     const users = trainingRepresentations(ctx.model, ctx.split.train);
-    const { states, offsets } = userStatesAsPositions(ctx).encodePositions([seqs[4], seqs[0]]);
+    const { states, offsets } = userStatesAsPositions(ctx, users).encodePositions([seqs[4], seqs[0]]);
     expect(Array.from(offsets)).toEqual([0, 1, 2]);
     expect(Array.from(states.row(0))).toEqual(Array.from(users.row(4)));
     expect(Array.from(states.row(1))).toEqual(Array.from(users.row(0)));
-    expect(() => userStatesAsPositions(ctx).encodePositions([Int32Array.from(seqs[0])])).toThrow(
+    expect(() => userStatesAsPositions(ctx, users).encodePositions([Int32Array.from(seqs[0])])).toThrow(
       /not from the run's training split/,
     );
     expect(r.sequences?.summary.positions).toBe(seqs.length);
