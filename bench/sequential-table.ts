@@ -158,7 +158,7 @@ function qualityTable(rows: readonly Row[]): string {
 /**
  * For every recipe with at least two seeds and a published peer: mean - published at @20, in units of
  * the per-user standard error and of sqrt(s^2/n + s^2), the spread of (our n-seed mean) minus (one
- * run of the same recipe), where s is the seed standard deviation.
+ * run of the same recipe), where s is the seed standard deviation. Empty when no recipe qualifies.
  */
 function publishedGapTable(rows: readonly Row[]): string {
   const out: string[][] = [];
@@ -184,6 +184,7 @@ function publishedGapTable(rows: readonly Row[]): string {
       ]);
     }
   }
+  if (out.length === 0) return "";
   const headers = [
     "dataset",
     "model",
@@ -200,7 +201,8 @@ function publishedGapTable(rows: readonly Row[]): string {
 function main(): void {
   const rows = readRows(process.argv.slice(2));
   console.log(qualityTable(rows));
-  console.log(`\nAgainst the published rows (recipes with 2+ seeds):\n\n${publishedGapTable(rows)}`);
+  const gaps = publishedGapTable(rows);
+  if (gaps) console.log(`\nAgainst the published rows (recipes with 2+ seeds):\n\n${gaps}`);
 }
 
 main();
