@@ -48,11 +48,15 @@ interface RunConfig {
   training?: { earlyStopping?: string; patience?: number };
 }
 
-/** A readable recipe name: the family, its loss, and whatever departs from the defaults. */
+/** A readable recipe name: the family, its loss, and whatever departs from the defaults (early stopping on validation NDCG@10, patience 5). */
 function label(cfg: RunConfig): string {
   const c = cfg.modelConfig;
   const stop = cfg.training?.earlyStopping ?? "val/ndcg@10";
-  const stopNote = stop === "val/ndcg@10" ? [] : [`stop on ${stop.slice(4).toUpperCase()}`];
+  const patience = cfg.training?.patience ?? 5;
+  const stopNote = [
+    ...(stop === "val/ndcg@10" ? [] : [`stop on ${stop.slice(4).toUpperCase()}`]),
+    ...(patience === 5 ? [] : [`patience ${patience}`]),
+  ];
   if (cfg.model === "sasrec") {
     const notes = [String(c.loss)];
     if (c.variant === "s3rec") notes.push("S3-Rec layout");
